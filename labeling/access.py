@@ -1,0 +1,32 @@
+"""The one scoped lookup per object type, used by HTML views and the API alike.
+
+An object the user may not see is a 404, never a 403, so ids do not leak. A 403 means
+the user sees the object but their role does not allow the action.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from .models import Membership, Project, Role
+
+
+def get_project(user, pk, minimum=Role.ANNOTATOR):
+    try:
+        project = Project.objects.for_user(user).get(pk=pk)
+    except (Project.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such project.") from None
+    if not (user.is_superuser or project.has_role(minimum)):
+        raise PermissionDenied(f"This needs the {Role(minimum).label.lower()} role in the project.")
+    return project
+
+
+def get_membership(user, project_pk, pk, minimum=Role.MANAGER):
+    project = get_project(user, project_pk, minimum)
+    try:
+        return project.memberships.select_related("user", "project").get(pk=pk)
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such member.") from None
+
+
+def can_create_projects(user):
+    return user.is_authenticated and user.has_perm("labeling.add_project")

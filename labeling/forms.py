@@ -1,0 +1,26 @@
+from django import forms
+
+from .models import Project, Role
+from .services.projects import find_user
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = Project
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class MemberAddForm(forms.Form):
+    user = forms.CharField(label="Username or e-mail", max_length=254)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.ANNOTATOR)
+
+    def clean_user(self):
+        user = find_user(self.cleaned_data["user"])
+        if user is None:
+            raise forms.ValidationError("No active user has this username or e-mail address.")
+        return user
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

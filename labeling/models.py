@@ -1,0 +1,156 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import OuterRef, Subquery
+
+
+class Role(models.TextChoices):
+    ANNOTATOR = "annotator", "Annotator"
+    REVIEWER = "reviewer", "Reviewer"
+    MANAGER = "manager", "Manager"
+
+    @classmethod
+    def rank(cls, role):
+        """Roles are nested: a manager may do all a reviewer may, a reviewer all an annotator may."""
+        return [cls.ANNOTATOR, cls.REVIEWER, cls.MANAGER].index(role) if role else -1
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The projects `user` may see, each annotated with `user_role` (None for superusers who are not members).
+
+        Every view and API endpoint starts here: what is not in this queryset is a 404.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+        projects = self.annotate(user_role=Subquery(role))
+        if user.is_superuser:
+            return projects
+        return projects.filter(memberships__user=user)
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=5000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+    def has_role(self, minimum):
+        """For a project from `for_user`: does the user hold `minimum` or a higher role here?"""
+        return Role.rank(getattr(self, "user_role", None)) >= Role.rank(minimum)
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ANNOTATOR)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="unique_membership")]
+
+    def __str__(self):
+        return f"{self.user} in {self.project} as {self.role}"
+
+
+class LabelSchema(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single-label classification"
+        MULTI = "multi", "Multi-label classification"
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="label_schema")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SINGLE)
+    guidelines = models.TextField(blank=True, help_text="Markdown; raw HTML is shown as text.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.project} labels ({self.get_kind_display()})"
+
+
+class Label(models.Model):
+    schema = models.ForeignKey(LabelSchema, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=500, blank=True)
+    color = models.CharField(
+        max_length=7, default="#4c6ef5", validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #4c6ef5.")]
+    )
+    hotkey = models.CharField(
+        max_length=1, blank=True, validators=[RegexValidator(r"^[0-9a-z]$", "Use one digit or lower-case letter.")]
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["schema", "name"], name="unique_label_name"),
+            models.UniqueConstraint(
+                fields=["schema", "hotkey"], condition=~models.Q(hotkey=""), name="unique_label_hotkey"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Corpus(models.Model):
+    class Kind(models.TextChoices):
+        RAW = "raw", "Raw"
+        CLEANED = "cleaned", "Cleaned"
+
+    class Status(models.TextChoices):
+        IMPORTING = "importing", "Importing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="corpora")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.RAW)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="derived")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.IMPORTING)
+    document_count = models.PositiveIntegerField(default=0)
+    source_name = models.CharField(max_length=255, blank=True)
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "corpora"
+
+    def __str__(self):
+        return self.name
+
+
+class Document(models.Model):
+    class Split(models.TextChoices):
+        NONE = "", "Unassigned"
+        TRAIN = "train", "Train"
+        VALIDATION = "validation", "Validation"
+        TEST = "test", "Test"
+
+    corpus = models.ForeignKey(Corpus, on_delete=models.CASCADE, related_name="documents")
+    external_id = models.CharField(max_length=255)
+    text = models.TextField()
+    meta = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64, db_index=True)
+    length = models.PositiveIntegerField()
+    split = models.CharField(max_length=10, choices=Split.choices, blank=True, default=Split.NONE)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["corpus", "external_id"], name="unique_document_external_id")]
+
+    def __str__(self):
+        return self.external_id

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from .views import members, projects
+
+urlpatterns = [
+    path("projects/", projects.project_list, name="project-list"),
+    path("projects/new/", projects.project_create, name="project-create"),
+    path("projects/<int:pk>/", projects.project_detail, name="project-detail"),
+    path("projects/<int:pk>/edit/", projects.project_edit, name="project-edit"),
+    path("projects/<int:pk>/members/", members.member_list, name="member-list"),
+    path("projects/<int:pk>/members/<int:member_pk>/role/", members.member_role, name="member-role"),
+    path("projects/<int:pk>/members/<int:member_pk>/remove/", members.member_remove, name="member-remove"),
+]

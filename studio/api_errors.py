@@ -1,0 +1,15 @@
+"""Every API error is JSON with a `detail` message a person can act on."""
+
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(response.data, dict) and "detail" not in response.data:
+        # Field errors: keep them, and add one sentence that says what went wrong.
+        response.data = {"detail": "Some fields are invalid.", "errors": response.data}
+    elif isinstance(response.data, list):
+        response.data = {"detail": " ".join(str(item) for item in response.data)}
+    return response

@@ -1,0 +1,40 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django does not set itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+        response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        return response
+
+
+class HtmxLoginMiddleware:
+    """An htmx request that lost its session gets a full-page redirect to the login page.
+
+    Without this, htmx follows the 302 and swaps the login form into a fragment.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        is_login_redirect = response.status_code == 302 and response.get("Location", "").startswith(
+            resolve_url(settings.LOGIN_URL)
+        )
+        if getattr(request, "htmx", False) and is_login_redirect and not request.user.is_authenticated:
+            current = request.htmx.current_url_abs_path or request.get_full_path()
+            login = redirect_to_login(current)["Location"]
+            expired = HttpResponse("Your session has ended. Log in again to continue.", status=401)
+            expired["HX-Redirect"] = login
+            return expired
+        return response

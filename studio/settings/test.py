@@ -1,0 +1,20 @@
+"""Settings for the test suite: the same stack as local, with fast password hashing.
+
+The database and broker come from DATABASE_URL and CELERY_BROKER_URL like everywhere
+else, so CI runs this suite against PostgreSQL and Redis.
+"""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR
+from .env import env_str
+
+SECRET_KEY = env_str("SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
+DEBUG = False
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that a real worker process sees what the tests write.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test" / "test-studio.sqlite3")}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

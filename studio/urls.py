@@ -1,0 +1,44 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from labeling.api import MembershipViewSet, ProjectViewSet
+
+from .api import AuditEventList, QueueCheckViewSet, SystemStatusView
+from .views import admin_pages, auth, health
+
+router = DefaultRouter()
+router.register("projects", ProjectViewSet, basename="api-project")
+router.register(r"projects/(?P<project_pk>[^/.]+)/members", MembershipViewSet, basename="api-member")
+router.register("status/queue-checks", QueueCheckViewSet, basename="api-queue-check")
+
+api_patterns = [
+    path("status/", SystemStatusView.as_view(), name="api-status"),
+    path("audit-events/", AuditEventList.as_view(), name="api-audit-events"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="project-list"), name="home"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/token/", auth.api_token, name="api-token"),
+    path("system/status/", admin_pages.status_page, name="system-status"),
+    path("system/queue-checks/", admin_pages.queue_check_create, name="queue-check-create"),
+    path("system/queue-checks/<int:pk>/", admin_pages.queue_check_detail, name="queue-check-detail"),
+    path("system/audit/", admin_pages.audit_log, name="audit-log"),
+    path("django-admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    path("", include("labeling.urls")),
+]
+
+handler400 = "studio.views.errors.bad_request"
+handler403 = "studio.views.errors.permission_denied"
+handler404 = "studio.views.errors.not_found"
+handler500 = "studio.views.errors.server_error"

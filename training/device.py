@@ -1,0 +1,41 @@
+"""Which compute device this machine trains on: CUDA GPUs (names, memory) or the CPU.
+
+`probe_device()` asks in a child process, so that a worker's parent process never
+initialises CUDA (a CUDA context does not survive the fork into pool processes).
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+
+
+def describe_device():
+    info = {"kind": "cpu", "cpus": os.cpu_count(), "processor": platform.processor() or platform.machine()}
+    try:
+        import torch
+    except ImportError:
+        return {**info, "torch": None}
+    info["torch"] = torch.__version__
+    if torch.cuda.is_available():
+        gpus = []
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            gpus.append({"index": index, "name": props.name, "memory_bytes": props.total_memory})
+        return {**info, "kind": "cuda", "gpus": gpus}
+    return info
+
+
+def probe_device(timeout=120):
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "training.device"], capture_output=True, text=True, timeout=timeout, check=True
+        )
+        return json.loads(result.stdout)
+    except (subprocess.SubprocessError, OSError, ValueError) as error:
+        return {"kind": "unknown", "error": str(error)[:300]}
+
+
+if __name__ == "__main__":
+    print(json.dumps(describe_device()))

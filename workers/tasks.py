@@ -1,0 +1,12 @@
+"""Celery tasks, and only tasks: load by id, call a service, nothing else."""
+
+from celery import shared_task
+
+from studio.services import queue_checks
+
+from . import control
+
+
+@shared_task(name="workers.complete_queue_check", bind=True)
+def complete_queue_check(self, check_id):
+    queue_checks.complete_check(check_id, worker=self.request.hostname or "", device=dict(control.DEVICE))
