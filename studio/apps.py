@@ -16,7 +16,7 @@ class StudioConfig(AppConfig):
 
 
 def embedded_folders():
-    folders = [settings.STUDIO_ARTIFACTS_DIR]
+    folders = [settings.STUDIO_ARTIFACTS_DIR, settings.STATIC_ROOT]
     db = settings.DATABASES["default"]
     if db["ENGINE"] == "django.db.backends.sqlite3":
         folders.append(Path(str(db["NAME"])).parent)

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from labeling.api import MembershipViewSet, ProjectViewSet
@@ -18,8 +19,9 @@ router.register("status/queue-checks", QueueCheckViewSet, basename="api-queue-ch
 api_patterns = [
     path("status/", SystemStatusView.as_view(), name="api-status"),
     path("audit-events/", AuditEventList.as_view(), name="api-audit-events"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
+    # A page for people: anonymous visitors go to the login page like everywhere else.
+    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("", include(router.urls)),
 ]
 

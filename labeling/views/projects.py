@@ -15,7 +15,7 @@ from ..services import projects as project_service
 @login_required
 @require_GET
 def project_list(request):
-    projects = Project.objects.for_user(request.user).annotate(member_count=Count("memberships", distinct=True))
+    projects = Project.objects.for_user(request.user).annotate(member_count=Count("memberships", distinct=True)).order_by("-created_at", "-id")
     page = Paginator(projects, 25).get_page(request.GET.get("page"))
     return render(request, "labeling/project_list.html", {"page": page, "can_create": can_create_projects(request.user)})
 

@@ -1,0 +1,134 @@
+"""Every view and API endpoint, for every kind of user: exactly the right status code.
+
+Actors: M manager, R reviewer, A annotator (members of `project`), O outsider (a user
+in no project), S studio admin (staff, member of no project), N anonymous.
+"""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from labeling.models import Membership, Role
+from studio.models import QueueCheck
+from tests.factories import MembershipFactory, UserFactory
+
+ACTORS = ["M", "R", "A", "O", "S", "N"]
+
+
+def codes(spec):
+    """'M200 R403 ...' -> {'M': 200, 'R': 403, ...}; every actor must be named."""
+    result = {item[0]: int(item[1:]) for item in spec.split()}
+    assert sorted(result) == sorted(ACTORS), spec
+    return result
+
+
+# (name, method, url name, kwargs builder, data, expected)
+HTML = [
+    ("project list", "get", "project-list", lambda w: {}, None, "M200 R200 A200 O200 S200 N302"),
+    ("new project form", "get", "project-create", lambda w: {}, None, "M200 R403 A403 O403 S403 N302"),
+    ("create project", "post", "project-create", lambda w: {}, {"name": "New ward"}, "M302 R403 A403 O403 S403 N302"),
+    ("project overview", "get", "project-detail", lambda w: {"pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N302"),
+    ("other project overview", "get", "project-detail", lambda w: {"pk": w.other.pk}, None, "M404 R404 A404 O404 S404 N302"),
+    ("unknown project", "get", "project-detail", lambda w: {"pk": 999999}, None, "M404 R404 A404 O404 S404 N302"),
+    ("edit form", "get", "project-edit", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("edit project", "post", "project-edit", lambda w: {"pk": w.project.pk}, {"name": "Renamed"}, "M302 R403 A403 O404 S404 N302"),
+    ("edit other project", "post", "project-edit", lambda w: {"pk": w.other.pk}, {"name": "x"}, "M404 R404 A404 O404 S404 N302"),
+    ("members", "get", "member-list", lambda w: {"pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N302"),
+    ("add member", "post", "member-list", lambda w: {"pk": w.project.pk}, {"user": "newcomer", "role": "annotator"}, "M302 R403 A403 O404 S404 N302"),
+    ("change role", "post", "member-role", lambda w: {"pk": w.project.pk, "member_pk": w.annotator_membership.pk}, {"role": "reviewer"}, "M200 R403 A403 O404 S404 N302"),
+    ("change role, other project's member", "post", "member-role", lambda w: {"pk": w.project.pk, "member_pk": w.other_membership.pk}, {"role": "reviewer"}, "M404 R403 A403 O404 S404 N302"),
+    ("remove member", "post", "member-remove", lambda w: {"pk": w.project.pk, "member_pk": w.annotator_membership.pk}, {}, "M302 R403 A403 O404 S404 N302"),
+    ("remove other project's member", "post", "member-remove", lambda w: {"pk": w.project.pk, "member_pk": w.other_membership.pk}, {}, "M404 R403 A403 O404 S404 N302"),
+    ("system status", "get", "system-status", lambda w: {}, None, "M403 R403 A403 O403 S200 N302"),
+    ("queue check", "post", "queue-check-create", lambda w: {}, {"queue": "cpu"}, "M403 R403 A403 O403 S200 N302"),
+    ("queue check detail", "get", "queue-check-detail", lambda w: {"pk": w.check.pk}, None, "M403 R403 A403 O403 S286 N302"),
+    ("audit log", "get", "audit-log", lambda w: {}, None, "M403 R403 A403 O403 S200 N302"),
+    ("api token page", "get", "api-token", lambda w: {}, None, "M200 R200 A200 O200 S200 N302"),
+    ("api docs", "get", "api-docs", lambda w: {}, None, "M200 R200 A200 O200 S200 N302"),
+    ("health", "get", "healthz", lambda w: {}, None, "M200 R200 A200 O200 S200 N200"),
+]
+
+API = [
+    ("list projects", "get", "api-project-list", lambda w: {}, None, "M200 R200 A200 O200 S200 N401"),
+    ("create project", "post", "api-project-list", lambda w: {}, {"name": "API ward"}, "M201 R403 A403 O403 S403 N401"),
+    ("project", "get", "api-project-detail", lambda w: {"pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N401"),
+    ("other project", "get", "api-project-detail", lambda w: {"pk": w.other.pk}, None, "M404 R404 A404 O404 S404 N401"),
+    ("update project", "patch", "api-project-detail", lambda w: {"pk": w.project.pk}, {"name": "Renamed"}, "M200 R403 A403 O404 S404 N401"),
+    ("members", "get", "api-member-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N401"),
+    ("other project's members", "get", "api-member-list", lambda w: {"project_pk": w.other.pk}, None, "M404 R404 A404 O404 S404 N401"),
+    ("add member", "post", "api-member-list", lambda w: {"project_pk": w.project.pk}, {"user": "newcomer", "role": "reviewer"}, "M201 R403 A403 O404 S404 N401"),
+    ("member", "get", "api-member-detail", lambda w: {"project_pk": w.project.pk, "pk": w.annotator_membership.pk}, None, "M200 R200 A200 O404 S404 N401"),
+    ("other project's member via this project", "get", "api-member-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_membership.pk}, None, "M404 R404 A404 O404 S404 N401"),
+    ("change role", "patch", "api-member-detail", lambda w: {"project_pk": w.project.pk, "pk": w.annotator_membership.pk}, {"role": "reviewer"}, "M200 R403 A403 O404 S404 N401"),
+    ("remove member", "delete", "api-member-detail", lambda w: {"project_pk": w.project.pk, "pk": w.annotator_membership.pk}, None, "M204 R403 A403 O404 S404 N401"),
+    ("remove other project's member", "delete", "api-member-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_membership.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("status", "get", "api-status", lambda w: {}, None, "M403 R403 A403 O403 S200 N401"),
+    ("queue checks", "get", "api-queue-check-list", lambda w: {}, None, "M403 R403 A403 O403 S200 N401"),
+    ("send queue check", "post", "api-queue-check-list", lambda w: {}, {"queue": "gpu"}, "M403 R403 A403 O403 S201 N401"),
+    ("queue check", "get", "api-queue-check-detail", lambda w: {"pk": w.check.pk}, None, "M403 R403 A403 O403 S200 N401"),
+    ("audit events", "get", "api-audit-events", lambda w: {}, None, "M403 R403 A403 O403 S200 N401"),
+    ("schema", "get", "api-schema", lambda w: {}, None, "M200 R200 A200 O200 S200 N401"),
+]
+
+
+class World:
+    def __init__(self, project, other_project, manager, reviewer, annotator, outsider, admin_user):
+        self.project = project
+        self.other = other_project
+        self.users = {"M": manager, "R": reviewer, "A": annotator, "O": outsider, "S": admin_user, "N": None}
+        self.annotator_membership = Membership.objects.get(project=project, user=annotator)
+        self.other_membership = MembershipFactory(project=other_project, user=UserFactory(username="other-member"))
+        self.check = QueueCheck.objects.create(queue="cpu", worker="w@host")
+        self.check.completed_at = self.check.requested_at
+        self.check.save()
+        UserFactory(username="newcomer")
+
+
+@pytest.fixture
+def world(project, other_project, manager, reviewer, annotator, outsider, admin_user, monkeypatch):
+    monkeypatch.setattr(
+        "studio.services.system_status.workers_status", lambda timeout=1.5: {"workers": [], "error": ""}
+    )
+    return World(project, other_project, manager, reviewer, annotator, outsider, admin_user)
+
+
+def _cases(table):
+    cases = []
+    for name, method, url_name, kwargs, data, expected in table:
+        for actor, status in codes(expected).items():
+            cases.append(pytest.param(method, url_name, kwargs, data, actor, status, id=f"{name}-{actor}"))
+    return cases
+
+
+@pytest.mark.parametrize("method,url_name,kwargs,data,actor,status", _cases(HTML))
+def test_html_views_answer_each_actor(client, world, method, url_name, kwargs, data, actor, status):
+    user = world.users[actor]
+    if user is not None:
+        client.force_login(user)
+    url = reverse(url_name, kwargs=kwargs(world))
+    response = client.post(url, data) if method == "post" else client.get(url)
+    assert response.status_code == status, response.content[:300]
+    if status == 302 and user is None:
+        assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("method,url_name,kwargs,data,actor,status", _cases(API))
+def test_api_answers_each_actor(client, world, method, url_name, kwargs, data, actor, status):
+    user = world.users[actor]
+    if user is not None:
+        client.force_login(user)
+    url = reverse(url_name, kwargs=kwargs(world))
+    body = {} if data is None else {"data": json.dumps(data), "content_type": "application/json"}
+    response = getattr(client, method)(url, **body)
+    assert response.status_code == status, response.content[:300]
+    if status >= 400:
+        assert "json" in response["Content-Type"]
+        assert response.json()["detail"]
+
+
+def test_member_role_changes_are_not_made_by_denied_actors(client, world):
+    client.force_login(world.users["R"])
+    client.post(reverse("member-role", kwargs={"pk": world.project.pk, "member_pk": world.annotator_membership.pk}), {"role": "manager"})
+    world.annotator_membership.refresh_from_db()
+    assert world.annotator_membership.role == Role.ANNOTATOR
