@@ -1,10 +1,10 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from .access import can_create_projects, get_membership, get_project
-from .models import Project, Role
+from .models import Membership, Project, Role
 from .serializers import MembershipRoleSerializer, MembershipSerializer, ProjectSerializer
 from .services import projects as project_service
 
@@ -35,11 +35,12 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         project_service.update_project(self.request.user, project, **data)
 
 
+@extend_schema(parameters=[OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")])
 class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Members of one project. Every member sees the list; managers add, change roles and remove."""
 
     serializer_class = MembershipSerializer
-    queryset = Project.objects.none()
+    queryset = Membership.objects.none()
 
     def get_queryset(self):
         project = get_project(self.request.user, self.kwargs["project_pk"])

@@ -13,7 +13,7 @@ from .views import admin_pages, auth, health
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="api-project")
-router.register(r"projects/(?P<project_pk>[^/.]+)/members", MembershipViewSet, basename="api-member")
+router.register(r"projects/(?P<project_pk>[0-9]+)/members", MembershipViewSet, basename="api-member")
 router.register("status/queue-checks", QueueCheckViewSet, basename="api-queue-check")
 
 api_patterns = [

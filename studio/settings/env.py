@@ -11,7 +11,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
+_DATABASE_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
 
 env = environ.Env()
 
@@ -71,8 +72,8 @@ def env_db(name, default):
         config = environ.Env.db_url_config(value)
     except Exception as error:  # django-environ raises assorted types for bad URLs
         raise _fail(name, value, f"a database URL ({error})") from None
-    if not config.get("ENGINE"):
-        raise _fail(name, value, "a database URL with a known scheme (sqlite:///, postgres://)")
+    if config.get("ENGINE") not in _DATABASE_ENGINES:
+        raise _fail(name, value, "a database URL with a supported scheme (sqlite:///path or postgres://...)")
     if config["ENGINE"] == "django.db.backends.sqlite3" and not config.get("NAME"):
         raise _fail(name, value, "a SQLite URL with a file name")
     return config
