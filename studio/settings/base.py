@@ -157,15 +157,21 @@ STUDIO_LONGEST_JOB_SECONDS = env_int("STUDIO_LONGEST_JOB_SECONDS", 48 * 3600, mi
 
 # Celery: long jobs, at most once per worker slot, JSON only.
 CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL", "filesystem://")
-BROKER_DIR = VAR_DIR / "broker"
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
+
+
+def filesystem_broker_options(folder):
+    """The embedded broker: messages are files under `folder`, shared by the web app and workers."""
+    return {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
+
+
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker")
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": STUDIO_LONGEST_JOB_SECONDS + 3600}
 CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("cpu", "gpu"))

@@ -5,7 +5,7 @@ else, so CI runs this suite against PostgreSQL and Redis.
 """
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR
+from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, filesystem_broker_options
 from .env import env_str
 
 SECRET_KEY = env_str("SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
@@ -18,3 +18,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test" / "test-studio.sqlite3")}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Apart from what `make run` uses on the same machine.
+TEST_VAR_DIR = VAR_DIR / "test"
+STUDIO_ARTIFACTS_DIR = TEST_VAR_DIR / "artifacts"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(TEST_VAR_DIR / "broker")
