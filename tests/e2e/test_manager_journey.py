@@ -35,7 +35,9 @@ def test_the_demo_manager_creates_a_project_adds_a_member_and_logs_out(page, dem
     expect(row).to_be_visible()
 
     # The role select saves itself through htmx; no page load.
-    row.get_by_label("Role of demo-annotator").select_option("reviewer")
+    with page.expect_response(lambda response: response.url.endswith("/role/")) as saved:
+        row.get_by_label("Role of demo-annotator").select_option("reviewer")
+    assert saved.value.status == 200
     expect(page.locator("#members tr", has_text="demo-annotator").get_by_label("Role of demo-annotator")).to_have_value("reviewer")
     project = Project.objects.get(name="Stroke unit notes")
     assert Membership.objects.get(project=project, user__username="demo-annotator").role == Role.REVIEWER
