@@ -156,7 +156,8 @@ STUDIO_BASE_MODELS_DIR = env_path("STUDIO_BASE_MODELS_DIR", VAR_DIR / "base-mode
 STUDIO_LONGEST_JOB_SECONDS = env_int("STUDIO_LONGEST_JOB_SECONDS", 48 * 3600, minimum=60)
 
 # Celery: long jobs, at most once per worker slot, JSON only.
-CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL", "filesystem://")
+# The host part means nothing to the filesystem transport; naming one keeps kombu quiet.
+CELERY_BROKER_URL = env_broker("CELERY_BROKER_URL", "filesystem://localhost/")
 
 
 def filesystem_broker_options(folder):
@@ -167,6 +168,8 @@ def filesystem_broker_options(folder):
         "processed_folder": str(folder / "processed"),
         "control_folder": str(folder / "control"),
         "store_processed": False,
+        # Kombu polls the folder; its default of 1 s caps a worker at one task a second.
+        "polling_interval": 0.1,
     }
 
 
