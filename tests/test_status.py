@@ -1,12 +1,14 @@
 """The system status page and API say plainly when a part is down."""
 
 from django.urls import reverse
+from kombu import Connection
 
 from studio.services import system_status
 
 
 def test_an_unreachable_broker_is_reported_not_hidden(client, admin_user, settings, monkeypatch):
     monkeypatch.setattr(system_status.app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(system_status.app, "connection_for_write", lambda: Connection("redis://127.0.0.1:1/0"))
     client.force_login(admin_user)
     status = client.get(reverse("api-status")).json()
     assert status["database"] == {"kind": status["database"]["kind"], "reachable": True, "error": ""}
