@@ -1,7 +1,12 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
+
+from studio.jobs import service as jobs_service
+from studio.jobs.kinds import ParamError
+from studio.serializers import JobSerializer, JobStartSerializer
 
 from .access import can_create_projects, get_membership, get_project
 from .models import Membership, Project, Role
@@ -28,6 +33,25 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
             raise PermissionDenied("Only managers can create projects.")
         project = project_service.create_project(self.request.user, **serializer.validated_data)
         serializer.instance = get_project(self.request.user, project.pk)
+
+    @extend_schema(methods=["GET"], responses=JobSerializer(many=True))
+    @extend_schema(methods=["POST"], request=JobStartSerializer, responses={201: JobSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def jobs(self, request, pk=None):
+        """The project's jobs (managers), newest first; POST starts one: {"kind": ..., "params": {...}}."""
+        project = get_project(request.user, pk, Role.MANAGER)
+        if request.method == "GET":
+            page = self.paginate_queryset(project.jobs.select_related("created_by"))
+            return self.get_paginated_response(JobSerializer(page, many=True).data)
+        serializer = JobStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            job = jobs_service.start_job(
+                request.user, serializer.validated_data["kind"], serializer.validated_data["params"], project=project
+            )
+        except ParamError as error:
+            raise ValidationError({"params": [str(error)]}) from error
+        return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
         project = serializer.instance

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import members, projects
+from .views import jobs, members, projects
 
 urlpatterns = [
     path("projects/", projects.project_list, name="project-list"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("projects/<int:pk>/members/", members.member_list, name="member-list"),
     path("projects/<int:pk>/members/<int:member_pk>/role/", members.member_role, name="member-role"),
     path("projects/<int:pk>/members/<int:member_pk>/remove/", members.member_remove, name="member-remove"),
+    path("projects/<int:pk>/jobs/", jobs.project_jobs, name="project-jobs"),
 ]

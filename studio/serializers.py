@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import AuditEvent, QueueCheck
+from .models import AuditEvent, Job, QueueCheck
 from .services.queue_checks import QUEUES
 
 
@@ -37,3 +37,50 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = ["id", "actor_name", "verb", "target_type", "target_id", "target_repr", "project_id", "details", "at"]
+
+
+class JobSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    elapsed_seconds = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id", "kind", "status", "queue", "params", "project", "created_by", "inputs", "outputs",
+            "progress", "message", "eta_seconds", "elapsed_seconds", "metrics", "error",
+            "attempt", "retry_of", "starts", "worker", "device", "heartbeat_at", "cancel_requested",
+            "queued_at", "started_at", "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class JobDetailSerializer(JobSerializer):
+    log = serializers.CharField(read_only=True, help_text="The job's log (its last bytes when long).")
+    traceback = serializers.CharField(read_only=True)
+
+    class Meta(JobSerializer.Meta):
+        fields = [*JobSerializer.Meta.fields, "log", "traceback"]
+        read_only_fields = fields
+
+
+class JobStartSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="A job kind from /api/job-kinds/.")
+    params = serializers.DictField(required=False, default=dict, help_text="Parameters of that kind; defaults fill the rest.")
+
+
+class JobParamSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    type = serializers.CharField(source="type.__name__")
+    default = serializers.JSONField()
+    minimum = serializers.FloatField(allow_null=True)
+    maximum = serializers.FloatField(allow_null=True)
+    choices = serializers.ListField(child=serializers.JSONField())
+    help = serializers.CharField()
+
+
+class JobKindSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    description = serializers.CharField()
+    queue = serializers.CharField()
+    params = JobParamSerializer(many=True)

@@ -8,17 +8,19 @@ from rest_framework.routers import DefaultRouter
 
 from labeling.api import MembershipViewSet, ProjectViewSet
 
-from .api import AuditEventList, QueueCheckViewSet, SystemStatusView
-from .views import admin_pages, auth, health
+from .api import AuditEventList, JobKindList, JobViewSet, QueueCheckViewSet, SystemStatusView
+from .views import admin_pages, auth, health, jobs
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="api-project")
 router.register(r"projects/(?P<project_pk>[0-9]+)/members", MembershipViewSet, basename="api-member")
 router.register("status/queue-checks", QueueCheckViewSet, basename="api-queue-check")
+router.register("jobs", JobViewSet, basename="api-job")
 
 api_patterns = [
     path("status/", SystemStatusView.as_view(), name="api-status"),
     path("audit-events/", AuditEventList.as_view(), name="api-audit-events"),
+    path("job-kinds/", JobKindList.as_view(), name="api-job-kinds"),
     path("schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page for people: anonymous visitors go to the login page like everywhere else.
     path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
@@ -35,6 +37,10 @@ urlpatterns = [
     path("system/queue-checks/", admin_pages.queue_check_create, name="queue-check-create"),
     path("system/queue-checks/<int:pk>/", admin_pages.queue_check_detail, name="queue-check-detail"),
     path("system/audit/", admin_pages.audit_log, name="audit-log"),
+    path("jobs/", jobs.job_list, name="job-list"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job-cancel"),
+    path("jobs/<int:pk>/retry/", jobs.job_retry, name="job-retry"),
     path("django-admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("", include("labeling.urls")),

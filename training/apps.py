@@ -4,3 +4,24 @@ from django.apps import AppConfig
 class TrainingConfig(AppConfig):
     name = "training"
     verbose_name = "Training"
+
+    def ready(self):
+        from studio.jobs.kinds import JobKind, Param, register
+
+        register(JobKind(
+            name="selftest",
+            label="Pipeline self-test",
+            run="training.services.selftest.run",
+            queue_param="queue",
+            description="A small deterministic training loop that checkpoints: checks that workers take jobs, "
+                        "report progress, stop on cancel and resume after a crash.",
+            params=(
+                Param("queue", str, "cpu", choices=("cpu", "gpu"), help="Which workers run it."),
+                Param("steps", int, 200, minimum=1, maximum=100_000),
+                Param("step_seconds", float, 0.05, minimum=0, maximum=10, help="Pause per step, to watch it run."),
+                Param("checkpoint_every", int, 20, minimum=1, maximum=100_000),
+                Param("seed", int, 13, minimum=0),
+                Param("fail_at_step", int, -1, minimum=-1, help="Raise an error at this step (-1: never)."),
+                Param("crash_at_step", int, -1, minimum=-1, help="Kill the worker process at this step (-1: never)."),
+            ),
+        ))

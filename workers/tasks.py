@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from studio.jobs import execution
 from studio.services import queue_checks
 
 from . import control
@@ -10,3 +11,8 @@ from . import control
 @shared_task(name="workers.complete_queue_check", bind=True)
 def complete_queue_check(self, check_id):
     queue_checks.complete_check(check_id, worker=self.request.hostname or "", device=dict(control.DEVICE))
+
+
+@shared_task(name="workers.run_job", bind=True)
+def run_job(self, job_id):
+    execution.execute(job_id, worker=self.request.hostname or "", device=dict(control.DEVICE))

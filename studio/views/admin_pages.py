@@ -14,7 +14,7 @@ from ..services import queue_checks
 from ..services.system_status import system_status
 
 
-def _require_staff(view):
+def require_staff(view):
     """Anonymous users go to the login page; signed-in non-staff get a 403."""
 
     def wrapped(request, *args, **kwargs):
@@ -28,7 +28,7 @@ def _require_staff(view):
 
 
 @require_GET
-@_require_staff
+@require_staff
 def status_page(request):
     if request.htmx:
         return render(request, "studio/_status.html", {"status": system_status()})
@@ -37,7 +37,7 @@ def status_page(request):
 
 
 @require_POST
-@_require_staff
+@require_staff
 def queue_check_create(request):
     queue = request.POST.get("queue", "")
     if queue not in queue_checks.QUEUES:
@@ -47,7 +47,7 @@ def queue_check_create(request):
 
 
 @require_GET
-@_require_staff
+@require_staff
 def queue_check_detail(request, pk):
     try:
         check = QueueCheck.objects.get(pk=pk)
@@ -60,7 +60,7 @@ def queue_check_detail(request, pk):
 
 
 @require_GET
-@_require_staff
+@require_staff
 def audit_log(request):
     project_id, verb = request.GET.get("project", ""), request.GET.get("verb", "")
     events = audit.search(project=project_id, verb=verb)

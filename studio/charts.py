@@ -1,0 +1,65 @@
+"""Server-rendered SVG line charts: no chart library, no CDN, nothing for the CSP to allow."""
+
+import math
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+WIDTH, HEIGHT = 560, 220
+MARGIN = {"left": 56, "right": 12, "top": 22, "bottom": 28}
+MAX_DRAWN_POINTS = 1000
+
+
+def _ticks(low, high, count=4):
+    if high == low:
+        return [low]
+    return [low + (high - low) * index / count for index in range(count + 1)]
+
+
+def _label(value):
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    return f"{value:.3g}" if 1e-3 <= magnitude < 1e5 else f"{value:.2e}"
+
+
+def line_chart(title, points):
+    """An SVG line chart of [(step, value), ...]; empty or non-finite points are skipped."""
+    points = [(step, value) for step, value in points if value is not None and math.isfinite(value)]
+    if not points:
+        return format_html('<p class="muted">No points for {} yet.</p>', title)
+    if len(points) > MAX_DRAWN_POINTS:
+        stride = math.ceil(len(points) / MAX_DRAWN_POINTS)
+        points = points[::stride] + ([points[-1]] if (len(points) - 1) % stride else [])
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x_low, x_high = min(xs), max(xs)
+    y_low, y_high = min(ys), max(ys)
+    if y_high == y_low:
+        y_low, y_high = y_low - 1, y_high + 1
+    plot_w = WIDTH - MARGIN["left"] - MARGIN["right"]
+    plot_h = HEIGHT - MARGIN["top"] - MARGIN["bottom"]
+
+    def sx(x):
+        return MARGIN["left"] + (0.5 if x_high == x_low else (x - x_low) / (x_high - x_low)) * plot_w
+
+    def sy(y):
+        return MARGIN["top"] + (1 - (y - y_low) / (y_high - y_low)) * plot_h
+
+    path = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
+    y_ticks = format_html_join(
+        "", '<line x1="{}" x2="{}" y1="{}" y2="{}" class="grid"/><text x="{}" y="{}" class="tick" text-anchor="end">{}</text>',
+        ((MARGIN["left"], WIDTH - MARGIN["right"], f"{sy(v):.1f}", f"{sy(v):.1f}", MARGIN["left"] - 6, f"{sy(v) + 4:.1f}", _label(v))
+         for v in _ticks(y_low, y_high)),
+    )
+    x_ticks = format_html_join(
+        "", '<text x="{}" y="{}" class="tick" text-anchor="middle">{}</text>',
+        ((f"{sx(v):.1f}", HEIGHT - 8, _label(round(v))) for v in _ticks(x_low, x_high)),
+    )
+    last = points[-1]
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{title}: {n} points, last {last}">'
+        '<text x="{left}" y="14" class="chart-title">{title}</text>{y_ticks}{x_ticks}'
+        '<polyline points="{path}" class="series"/></svg>',
+        w=WIDTH, h=HEIGHT, title=title, n=len(points), last=_label(last[1]), left=MARGIN["left"],
+        y_ticks=y_ticks, x_ticks=x_ticks, path=mark_safe(path),
+    )

@@ -1,0 +1,163 @@
+"""What a worker does with a job: claim it exactly once, run it with a Reporter, record the outcome."""
+
+import logging
+import math
+import os
+import threading
+import traceback
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from ..models import Job
+from ..redaction import redact
+from . import kinds
+from .reporter import JobCancelled, JobLost, Reporter
+from .service import fail_after_too_many_starts
+
+logger = logging.getLogger(__name__)
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _run_is_dead(job, worker):
+    """Is the run that holds this job gone (its worker died), so that this delivery may take over?"""
+    stale = timezone.now() - timedelta(seconds=settings.STUDIO_JOB_STALE_SECONDS)
+    if job.heartbeat_at is None or job.heartbeat_at < stale:
+        return True
+    # Same worker, and the pool process that ran it is gone: a crash re-delivered at once.
+    return job.worker == worker and job.worker_pid is not None and (
+        job.worker_pid == os.getpid() or not _process_alive(job.worker_pid)
+    )
+
+
+def claim(job_id, worker, device):
+    """Take the job for this process, or return None if it must not run here (again)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None:
+            logger.warning("Job %s does not exist; dropping its message", job_id)
+            return None
+        if job.is_finished:
+            return None
+        if job.status == Job.Status.RUNNING and not _run_is_dead(job, worker):
+            logger.info("Job %s is running on %s already; ignoring a second delivery", job_id, job.worker)
+            return None
+        now = timezone.now()
+        if job.cancel_requested:
+            job.status, job.finished_at, job.message = Job.Status.CANCELLED, now, "Cancelled"
+            job.save(update_fields=["status", "finished_at", "message"])
+            return None
+        if job.starts >= settings.STUDIO_JOB_MAX_STARTS:
+            fail_after_too_many_starts(job)
+            job.save()
+            return None
+        job.message = "Resuming after its worker stopped" if job.starts else "Started"
+        job.status = Job.Status.RUNNING
+        job.starts += 1
+        job.claim = uuid.uuid4().hex
+        job.worker, job.worker_pid, job.device = worker, os.getpid(), device
+        job.started_at = job.started_at or now
+        job.heartbeat_at = now
+        job.save()
+        return job
+
+
+class Heartbeat(threading.Thread):
+    """Beats while the job runs, even through long silent stretches (loading a model); notices cancel requests."""
+
+    def __init__(self, reporter):
+        super().__init__(name=f"heartbeat-{reporter.job_id}", daemon=True)
+        self.reporter = reporter
+        self._stop_event = threading.Event()
+
+    def run(self):
+        try:
+            while not self._stop_event.wait(settings.STUDIO_JOB_HEARTBEAT_SECONDS):
+                reporter = self.reporter
+                beat = Job.objects.filter(pk=reporter.job_id, claim=reporter.claim).update(heartbeat_at=timezone.now())
+                if beat:
+                    reporter.cancel_requested = reporter.cancel_requested or Job.objects.filter(
+                        pk=reporter.job_id, cancel_requested=True
+                    ).exists()
+        except Exception:  # a heartbeat must never take the job down; the reaper will notice silence
+            logger.exception("Heartbeat for job %s stopped", self.reporter.job_id)
+        finally:
+            close_old_connections()
+
+    def stop(self):
+        self._stop_event.set()
+        self.join(timeout=10)
+
+
+class _ToReporter(logging.Handler):
+    """Sends records of the job's loggers (`jobs.*`) into the job's own log."""
+
+    def __init__(self, reporter):
+        super().__init__(level=logging.INFO)
+        self.reporter = reporter
+
+    def emit(self, record):
+        self.reporter.log(record.getMessage(), record.levelno)
+
+
+def _json_safe(metrics):
+    """Metrics as JSON can store them: NaN and infinities become null."""
+    return {
+        str(name): (value if not isinstance(value, float) or math.isfinite(value) else None)
+        for name, value in metrics.items()
+    }
+
+
+def execute(job_id, worker, device):
+    job = claim(job_id, worker, device)
+    if job is None:
+        return None
+    run = import_string(kinds.get(job.kind).run)
+    reporter = Reporter(job)
+    heartbeat = Heartbeat(reporter)
+    heartbeat.start()
+    job_logger = logging.getLogger("jobs")
+    job_logger.setLevel(logging.INFO)
+    handler = _ToReporter(reporter)
+    job_logger.addHandler(handler)
+    now = timezone.now
+    try:
+        metrics = run(job, reporter) or {}
+    except JobCancelled:
+        outcome = {"status": Job.Status.CANCELLED, "message": "Cancelled", "finished_at": now()}
+    except JobLost:
+        logger.warning("Job %s was taken over by another run; this run stops without writing", job_id)
+        return None
+    except Exception as error:
+        outcome = {
+            "status": Job.Status.FAILED, "message": "Failed", "finished_at": now(),
+            "error": redact(f"{type(error).__name__}: {error}")[:5000],
+            "traceback": redact(traceback.format_exc())[-20000:],
+        }
+        reporter.log(outcome["error"], logging.ERROR)
+    else:
+        outcome = {
+            "status": Job.Status.SUCCEEDED, "message": "Finished", "finished_at": now(),
+            "progress": 1.0, "eta_seconds": None, "metrics": _json_safe(metrics),
+        }
+    finally:
+        heartbeat.stop()
+        job_logger.removeHandler(handler)
+    try:
+        reporter.flush(**outcome, claim="")
+    except JobLost:
+        logger.warning("Job %s was taken over before its outcome was recorded", job_id)
+    return outcome["status"]

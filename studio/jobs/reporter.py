@@ -1,0 +1,138 @@
+"""How a long-running function tells the studio what it is doing, cheaply.
+
+Calls are cheap enough for a training loop's inner step: they only record in memory, and
+the database sees one flush (a heartbeat, progress, new log lines and metric points, and
+a read of the cancel flag) at most once per `interval` seconds whatever the caller does.
+"""
+
+import logging
+import time
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Job, MetricPoint
+from ..redaction import redact
+
+# Per metric and flush; a metric logged faster is thinned evenly, always keeping the latest point.
+MAX_POINTS_PER_FLUSH = 200
+DROPPED_LINES_NOTE = "[earlier lines dropped: the log keeps its last {size} bytes]"
+
+
+class JobCancelled(Exception):
+    """Raised by `check_cancel()` when someone asked the job to stop."""
+
+
+class JobLost(Exception):
+    """This run no longer owns the job: another worker took it over after a missed heartbeat."""
+
+
+def cap_log(text, max_bytes):
+    if len(text.encode()) <= max_bytes:
+        return text
+    tail = text.encode()[-max_bytes:].decode(errors="ignore")
+    tail = tail.split("\n", 1)[-1]
+    return DROPPED_LINES_NOTE.format(size=max_bytes) + "\n" + tail
+
+
+class Reporter:
+    def __init__(self, job, *, interval=None, clock=time.monotonic):
+        self.job_id = job.pk
+        self.claim = job.claim
+        self.interval = settings.STUDIO_REPORTER_INTERVAL_SECONDS if interval is None else interval
+        self.logger = logging.getLogger(f"jobs.{job.kind}")
+        self.cancel_requested = job.cancel_requested
+        self.flushes = 0
+        self._clock = clock
+        self._started = clock()
+        self._last_flush = self._started
+        self._start_progress = job.progress
+        self._progress = job.progress
+        self._message = job.message
+        self._eta = None
+        self._dirty = False
+        self._log = job.log
+        self._new_lines = []
+        self._points = {}
+
+    # --- what the job calls ---------------------------------------------------------------
+
+    def progress(self, fraction, message=None):
+        self._progress = min(1.0, max(0.0, float(fraction)))
+        if message is not None:
+            self._message = str(message)[:300]
+        self._dirty = True
+        if self._clock() - self._last_flush >= self.interval:
+            self.flush()
+
+    def metric(self, name, step, value):
+        points = self._points.get(name)
+        if points is None:
+            points = self._points[name] = []
+        points.append((step, value))
+        if len(points) >= 2 * MAX_POINTS_PER_FLUSH:
+            points[:] = points[1::2]
+        if self._clock() - self._last_flush >= self.interval:
+            self.flush()
+
+    def log(self, message, level=logging.INFO):
+        stamp = datetime.now().strftime("%H:%M:%S")
+        self._new_lines.append(f"{stamp} {logging.getLevelName(level)} {message}")
+        if self._clock() - self._last_flush >= self.interval:
+            self.flush()
+
+    def check_cancel(self):
+        if self._clock() - self._last_flush >= self.interval:
+            self.flush()
+        if self.cancel_requested:
+            raise JobCancelled("Cancelled on request.")
+
+    def discard_metrics_after(self, step):
+        """Forget points past `step` (a job resuming from a checkpoint will log them again)."""
+        MetricPoint.objects.filter(job_id=self.job_id, step__gt=step).delete()
+        for points in self._points.values():
+            points[:] = [point for point in points if point[0] <= step]
+
+    def as_trainer_callback(self):
+        """This reporter as a transformers `TrainerCallback` (imports transformers only when asked)."""
+        from .trainer_callback import ReporterCallback
+
+        return ReporterCallback(self)
+
+    # --- the one place that writes ------------------------------------------------------
+
+    def flush(self, **final_fields):
+        """Write what was recorded since the last flush; `final_fields` also set Job fields (used at the end)."""
+        now = self._clock()
+        self._last_flush = now
+        self.flushes += 1
+        fields = {"heartbeat_at": timezone.now()}
+        if self._dirty:
+            self._dirty = False
+            fields.update(progress=self._progress, message=self._message, eta_seconds=self._estimate(now))
+        fields.update(final_fields)
+        if self._new_lines:
+            lines = redact("\n".join(self._new_lines))
+            self._new_lines = []
+            self._log = cap_log(f"{self._log}\n{lines}" if self._log else lines, settings.STUDIO_JOB_LOG_MAX_BYTES)
+            fields["log"] = self._log
+        points = [
+            MetricPoint(job_id=self.job_id, name=name, step=int(step), value=float(value))
+            for name, series in self._points.items() for step, value in series
+        ]
+        self._points = {}
+        with transaction.atomic():
+            if not Job.objects.filter(pk=self.job_id, claim=self.claim).update(**fields):
+                raise JobLost(f"Job {self.job_id} was taken over by another run.")
+            if points:
+                MetricPoint.objects.bulk_create(points, batch_size=500)
+        self.cancel_requested = Job.objects.filter(pk=self.job_id).values_list("cancel_requested", flat=True).first()
+
+    def _estimate(self, now):
+        done = self._progress - self._start_progress
+        elapsed = now - self._started
+        if done <= 0 or elapsed <= 0 or self._progress >= 1:
+            return None
+        return elapsed / done * (1 - self._progress)

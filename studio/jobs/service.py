@@ -1,0 +1,123 @@
+"""Starting, cancelling, retrying and recovering jobs. Views, the API and workers all come here."""
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .. import audit, dispatch
+from ..models import Job
+from . import kinds
+
+logger = logging.getLogger(__name__)
+
+
+class JobStateError(ValueError):
+    """The job is not in a state that allows this action; the message says why."""
+
+
+def workdir(job):
+    """The job's own folder for checkpoints and outputs; the same across re-deliveries of the job."""
+    folder = Path(settings.STUDIO_ARTIFACTS_DIR) / "jobs" / str(job.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def enqueue(job):
+    """Send the job to its queue once the surrounding transaction has committed."""
+
+    def not_sent(message):
+        Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+            status=Job.Status.FAILED, finished_at=timezone.now(),
+            error=f"The job could not be sent to a worker. {message} Retry it once the broker is back.",
+        )
+
+    dispatch.send_on_commit("workers.run_job", [job.pk], job.queue, not_sent)
+
+
+@transaction.atomic
+def start_job(user, kind_name, params, *, project=None, inputs=()):
+    kind = kinds.get(kind_name)
+    clean = kind.clean_params(params or {})
+    job = Job.objects.create(
+        kind=kind.name, params=clean, queue=kind.queue_for(clean), project=project, created_by=user,
+        inputs=list(inputs), message="Waiting for a worker",
+    )
+    audit.record(user, "job.start", job, project_id=job.project_id, kind=job.kind)
+    enqueue(job)
+    return job
+
+
+@transaction.atomic
+def cancel_job(user, job):
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    if job.is_finished:
+        raise JobStateError(f"This job has {job.status} already; there is nothing to cancel.")
+    if job.status == Job.Status.QUEUED:
+        job.status = Job.Status.CANCELLED
+        job.finished_at = timezone.now()
+        job.message = "Cancelled before it started"
+    else:
+        job.message = "Cancelling…"
+    job.cancel_requested = True
+    job.save(update_fields=["status", "finished_at", "message", "cancel_requested"])
+    audit.record(user, "job.cancel", job, project_id=job.project_id)
+    return job
+
+
+@transaction.atomic
+def retry_job(user, job):
+    if job.status not in (Job.Status.FAILED, Job.Status.CANCELLED):
+        raise JobStateError(f"Only a failed or cancelled job can be retried; this one is {job.status}.")
+    new = Job.objects.create(
+        kind=job.kind, params=job.params, queue=job.queue, project_id=job.project_id, created_by=user,
+        inputs=job.inputs, attempt=job.attempt + 1, retry_of=job, message="Waiting for a worker",
+    )
+    audit.record(user, "job.retry", new, project_id=new.project_id, retry_of=job.pk)
+    enqueue(new)
+    return new
+
+
+def fail_after_too_many_starts(job):
+    job.status = Job.Status.FAILED
+    job.finished_at = timezone.now()
+    job.claim = ""
+    job.error = (
+        f"Stopped after {job.starts} starts: its worker died each time (last on {job.worker or 'an unknown worker'}). "
+        "The job may need more memory than the worker has, or it crashes the process."
+    )
+    job.message = "Stopped: crashed repeatedly"
+
+
+def reap_stale_jobs():
+    """Re-queue running jobs whose heartbeat stopped (their worker died); stop those that keep dying."""
+    cutoff = timezone.now() - timedelta(seconds=settings.STUDIO_JOB_STALE_SECONDS)
+    reaped = []
+    for job_id in Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            job = Job.objects.select_for_update().get(pk=job_id)
+            if job.status != Job.Status.RUNNING or job.heartbeat_at >= cutoff:
+                continue
+            if job.starts >= settings.STUDIO_JOB_MAX_STARTS:
+                fail_after_too_many_starts(job)
+                logger.warning("Job %s stopped after %s starts", job.pk, job.starts)
+            else:
+                job.status = Job.Status.QUEUED
+                job.claim = ""
+                job.message = f"Re-queued: its worker ({job.worker}) stopped answering"
+                logger.warning("Job %s re-queued: no heartbeat from %s since %s", job.pk, job.worker, job.heartbeat_at)
+                enqueue(job)
+            job.save()
+            reaped.append(job.pk)
+    return reaped
+
+
+def metric_series(job):
+    """{name: [[step, value], ...]} for every metric the job reported, in step order."""
+    series = {}
+    for name, step, value in job.metric_points.order_by("name", "step", "id").values_list("name", "step", "value"):
+        series.setdefault(name, []).append([step, value])
+    return series

@@ -1,0 +1,22 @@
+"""A `Reporter` as a transformers `TrainerCallback`: progress per step, logs as metrics, cancel within a step."""
+
+from transformers import TrainerCallback
+
+
+class ReporterCallback(TrainerCallback):
+    def __init__(self, reporter):
+        self.reporter = reporter
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.max_steps:
+            self.reporter.progress(state.global_step / state.max_steps, f"step {state.global_step} of {state.max_steps}")
+        self.reporter.check_cancel()
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        for name, value in (logs or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                self.reporter.metric(name, state.global_step, value)
+        self.reporter.check_cancel()
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        self.on_log(args, state, control, logs=metrics)

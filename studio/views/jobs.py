@@ -1,0 +1,95 @@
+"""Job pages: the global list for admins, and each job's page with live progress, log and curves."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from ..charts import line_chart
+from ..jobs import kinds
+from ..jobs import service as jobs_service
+from ..models import Job
+from .admin_pages import require_staff
+
+
+def get_job(user, pk):
+    try:
+        return Job.objects.for_user(user).select_related("created_by", "project").get(pk=pk)
+    except Job.DoesNotExist:
+        raise Http404("No such job.") from None
+
+
+def render_job_table(request, jobs, template, context):
+    """A page of jobs; for htmx polling, just the rows, and polling stops once none is active."""
+    page = Paginator(jobs.select_related("created_by", "project"), 25).get_page(request.GET.get("page"))
+    context = {**context, "page": page, "polling": any(not job.is_finished for job in page)}
+    if request.htmx and request.GET.get("fragment") == "rows":
+        response = render(request, "studio/_job_rows.html", context)
+        if not context["polling"]:
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return render(request, template, context)
+
+
+@require_GET
+@require_staff
+def job_list(request):
+    jobs = Job.objects.for_user(request.user)
+    status = request.GET.get("status", "")
+    if status in Job.Status.values:
+        jobs = jobs.filter(status=status)
+    return render_job_table(request, jobs, "studio/jobs.html", {"status": status, "statuses": Job.Status.choices})
+
+
+@login_required
+@require_GET
+def job_detail(request, pk):
+    job = get_job(request.user, pk)
+    series = jobs_service.metric_series(job)
+    context = {
+        "job": job,
+        "kind": _kind_or_none(job.kind),
+        "charts": [line_chart(name, [tuple(point) for point in points]) for name, points in sorted(series.items())],
+    }
+    if request.htmx:
+        response = render(request, "studio/_job_live.html", context)
+        if job.is_finished:
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return render(request, "studio/job_detail.html", context)
+
+
+def _kind_or_none(name):
+    try:
+        return kinds.get(name)
+    except kinds.ParamError:
+        return None
+
+
+@login_required
+@require_POST
+def job_cancel(request, pk):
+    job = get_job(request.user, pk)
+    try:
+        job = jobs_service.cancel_job(request.user, job)
+    except jobs_service.JobStateError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Cancelled." if job.is_finished else "Asked the job to stop; it stops at its next check.")
+    return redirect("job-detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_retry(request, pk):
+    job = get_job(request.user, pk)
+    try:
+        new = jobs_service.retry_job(request.user, job)
+    except jobs_service.JobStateError as error:
+        messages.error(request, str(error))
+        return redirect("job-detail", pk=job.pk)
+    messages.success(request, f"Started attempt {new.attempt}.")
+    return redirect("job-detail", pk=new.pk)
