@@ -1,6 +1,7 @@
 """Start a real Celery worker process against the test database and the configured broker."""
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -33,18 +34,34 @@ def child_environment(**extra):
     }
 
 
+# Quick recovery, so that crash tests take seconds: beat every second, presume a worker
+# dead after three silent seconds, look for such jobs every second.
+FAST_RECOVERY = {
+    "STUDIO_JOB_HEARTBEAT_SECONDS": "1",
+    "STUDIO_JOB_STALE_SECONDS": "3",
+    "STUDIO_JOB_REAPER_SECONDS": "1",
+    "STUDIO_JOB_MAX_STARTS": "3",
+    "STUDIO_REPORTER_INTERVAL_MS": "200",
+}
+
+
 class WorkerProcess:
-    def __init__(self, queues="cpu,gpu"):
+    def __init__(self, queues="cpu,gpu", concurrency=1, artifacts_dir=None):
         self.name = f"test-{uuid.uuid4().hex[:8]}@{os.uname().nodename}"
         self.queues = queues
+        self.concurrency = concurrency
+        self.env = dict(FAST_RECOVERY)
+        if artifacts_dir is not None:
+            self.env["STUDIO_ARTIFACTS_DIR"] = str(artifacts_dir)
         self.output = []
         self._ready = threading.Event()
 
     def start(self, timeout=90):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "studio", "worker", "-Q", self.queues, "-c", "1",
+            [sys.executable, "-m", "celery", "-A", "studio", "worker", "-Q", self.queues, "-c", str(self.concurrency),
              "-n", self.name, "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=child_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=ROOT, env=child_environment(**self.env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
         )
         threading.Thread(target=self._read, daemon=True).start()
         if not self._ready.wait(timeout):
@@ -57,6 +74,14 @@ class WorkerProcess:
             self.output.append(line)
             if " ready." in line:
                 self._ready.set()
+
+    def kill(self):
+        """What a machine losing power looks like: the worker and its pool processes die at once."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def log(self, lines=40):
+        return "".join(self.output[-lines:])
 
     def stop(self, timeout=30):
         if self.process.poll() is None:

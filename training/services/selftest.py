@@ -39,6 +39,14 @@ def _train_step(weights, batch):
     return [w - LEARNING_RATE * g / n for w, g in zip(weights, grads)], loss / n
 
 
+def fit(steps, seed, weights=(0.0, 0.0, 0.0), start=0):
+    """The whole loop without a job around it: the weights and last loss after `steps` steps."""
+    weights, loss = list(weights), None
+    for step in range(start, steps):
+        weights, loss = _train_step(weights, _batch(step, seed))
+    return weights, loss
+
+
 def _save(path, state):
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(state))
