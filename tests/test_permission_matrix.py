@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from labeling.models import Membership, Role
-from studio.models import QueueCheck
+from studio.models import Job, QueueCheck
 from tests.factories import MembershipFactory, UserFactory
 
 ACTORS = ["M", "R", "A", "O", "S", "N"]
@@ -44,6 +44,15 @@ HTML = [
     ("queue check", "post", "queue-check-create", lambda w: {}, {"queue": "cpu"}, "M403 R403 A403 O403 S200 N302"),
     ("queue check detail", "get", "queue-check-detail", lambda w: {"pk": w.check.pk}, None, "M403 R403 A403 O403 S286 N302"),
     ("audit log", "get", "audit-log", lambda w: {}, None, "M403 R403 A403 O403 S200 N302"),
+    ("project jobs", "get", "project-jobs", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("start job", "post", "project-jobs", lambda w: {"pk": w.project.pk}, {"selftest-steps": "3", "selftest-queue": "cpu", "selftest-step_seconds": "0", "selftest-checkpoint_every": "1", "selftest-seed": "1", "selftest-fail_at_step": "-1", "selftest-crash_at_step": "-1"}, "M302 R403 A403 O404 S404 N302"),
+    ("other project's jobs", "get", "project-jobs", lambda w: {"pk": w.other.pk}, None, "M404 R404 A404 O404 S404 N302"),
+    ("all jobs", "get", "job-list", lambda w: {}, None, "M403 R403 A403 O403 S200 N302"),
+    ("job", "get", "job-detail", lambda w: {"pk": w.job.pk}, None, "M200 R404 A404 O404 S200 N302"),
+    ("other project's job", "get", "job-detail", lambda w: {"pk": w.other_job.pk}, None, "M404 R404 A404 O404 S200 N302"),
+    ("cancel job", "post", "job-cancel", lambda w: {"pk": w.job.pk}, {}, "M302 R404 A404 O404 S302 N302"),
+    ("cancel other project's job", "post", "job-cancel", lambda w: {"pk": w.other_job.pk}, {}, "M404 R404 A404 O404 S302 N302"),
+    ("retry job", "post", "job-retry", lambda w: {"pk": w.failed_job.pk}, {}, "M302 R404 A404 O404 S302 N302"),
     ("api token page", "get", "api-token", lambda w: {}, None, "M200 R200 A200 O200 S200 N302"),
     ("api docs", "get", "api-docs", lambda w: {}, None, "M200 R200 A200 O200 S200 N302"),
     ("health", "get", "healthz", lambda w: {}, None, "M200 R200 A200 O200 S200 N200"),
@@ -63,6 +72,17 @@ API = [
     ("change role", "patch", "api-member-detail", lambda w: {"project_pk": w.project.pk, "pk": w.annotator_membership.pk}, {"role": "reviewer"}, "M200 R403 A403 O404 S404 N401"),
     ("remove member", "delete", "api-member-detail", lambda w: {"project_pk": w.project.pk, "pk": w.annotator_membership.pk}, None, "M204 R403 A403 O404 S404 N401"),
     ("remove other project's member", "delete", "api-member-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_membership.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("project jobs", "get", "api-project-jobs", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("start job", "post", "api-project-jobs", lambda w: {"pk": w.project.pk}, {"kind": "selftest"}, "M201 R403 A403 O404 S404 N401"),
+    ("start job in other project", "post", "api-project-jobs", lambda w: {"pk": w.other.pk}, {"kind": "selftest"}, "M404 R404 A404 O404 S404 N401"),
+    ("jobs", "get", "api-job-list", lambda w: {}, None, "M200 R200 A200 O200 S200 N401"),
+    ("job", "get", "api-job-detail", lambda w: {"pk": w.job.pk}, None, "M200 R404 A404 O404 S200 N401"),
+    ("other project's job", "get", "api-job-detail", lambda w: {"pk": w.other_job.pk}, None, "M404 R404 A404 O404 S200 N401"),
+    ("job metrics", "get", "api-job-metrics", lambda w: {"pk": w.job.pk}, None, "M200 R404 A404 O404 S200 N401"),
+    ("cancel job", "post", "api-job-cancel", lambda w: {"pk": w.job.pk}, None, "M200 R404 A404 O404 S200 N401"),
+    ("cancel other project's job", "post", "api-job-cancel", lambda w: {"pk": w.other_job.pk}, None, "M404 R404 A404 O404 S200 N401"),
+    ("retry job", "post", "api-job-retry", lambda w: {"pk": w.failed_job.pk}, None, "M201 R404 A404 O404 S201 N401"),
+    ("job kinds", "get", "api-job-kinds", lambda w: {}, None, "M200 R200 A200 O200 S200 N401"),
     ("status", "get", "api-status", lambda w: {}, None, "M403 R403 A403 O403 S200 N401"),
     ("queue checks", "get", "api-queue-check-list", lambda w: {}, None, "M403 R403 A403 O403 S200 N401"),
     ("send queue check", "post", "api-queue-check-list", lambda w: {}, {"queue": "gpu"}, "M403 R403 A403 O403 S201 N401"),
@@ -83,10 +103,14 @@ class World:
         self.check.completed_at = self.check.requested_at
         self.check.save()
         UserFactory(username="newcomer")
+        self.job = Job.objects.create(kind="selftest", queue="cpu", project=project)
+        self.failed_job = Job.objects.create(kind="selftest", queue="cpu", project=project, status=Job.Status.FAILED)
+        self.other_job = Job.objects.create(kind="selftest", queue="cpu", project=other_project)
 
 
 @pytest.fixture
 def world(project, other_project, manager, reviewer, annotator, outsider, admin_user, monkeypatch):
+    monkeypatch.setattr("studio.dispatch.send", lambda *args: None)
     monkeypatch.setattr(
         "studio.services.system_status.workers_status", lambda timeout=1.5: {"workers": [], "error": ""}
     )

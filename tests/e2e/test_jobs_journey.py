@@ -1,0 +1,63 @@
+"""A manager starts a job, watches it run, cancels it and retries it, in a real browser with a real worker."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from labeling.models import Project
+from labeling.services import demo
+from studio.celery import app
+from studio.models import Job
+from tests.e2e.conftest import log_in
+from tests.worker import WorkerProcess
+
+pytestmark = pytest.mark.worker
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path, settings):
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+    app.control.purge()
+    process = WorkerProcess(artifacts_dir=tmp_path).start()
+    yield process
+    process.stop()
+
+
+def test_the_manager_watches_a_job_cancels_it_and_retries_it(page, worker):
+    _project, passwords = demo.load_demo(note_count=5)
+    project = Project.objects.get(name=demo.DEMO_PROJECT_NAME)
+    log_in(page, "demo-manager", passwords["demo-manager"])
+    page.goto(f"/projects/{project.pk}/")
+    page.get_by_role("link", name="Jobs").click()
+    page.get_by_label("Steps").fill("400")
+    page.get_by_label("Step seconds").fill("0.05")
+    page.get_by_role("button", name="Start").click()
+    expect(page.get_by_text(re.compile(r"Started pipeline self-test #\d+"))).to_be_visible()
+    job = Job.objects.get(project=project)
+
+    page.get_by_role("link", name=f"#{job.pk}").click()
+    progress = page.get_by_label(f"Progress of job {job.pk}")
+    expect(page.locator("#job-status")).to_have_text("Running", timeout=20_000)
+    page.wait_for_function(
+        f"document.querySelector('[aria-label=\"Progress of job {job.pk}\"]').value > 0.05", timeout=20_000
+    )
+    first = float(progress.get_attribute("value"))
+    page.wait_for_function(
+        f"document.querySelector('[aria-label=\"Progress of job {job.pk}\"]').value > {first}", timeout=10_000
+    )
+    expect(page.locator("svg.chart")).to_be_visible()  # the loss curve, drawn on the server
+
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.locator("#job-status")).to_have_text("Cancelled", timeout=10_000)
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELLED and job.progress < 1
+
+    page.get_by_role("button", name="Retry").click()
+    expect(page.get_by_text("Started attempt 2.")).to_be_visible()
+    retry = Job.objects.get(retry_of=job)
+    assert retry.params == job.params
+    expect(page.locator("#job-status")).to_have_text(re.compile("Queued|Running"), timeout=10_000)
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.locator("#job-status")).to_have_text("Cancelled", timeout=10_000)
+    assert page.problems == []
