@@ -20,8 +20,11 @@ class JobStateError(ValueError):
 
 
 def workdir(job):
-    """The job's own folder for checkpoints and outputs; the same across re-deliveries of the job."""
-    folder = Path(settings.STUDIO_ARTIFACTS_DIR) / "jobs" / str(job.pk)
+    """The job's own folder for checkpoints and outputs; the same across re-deliveries of the job.
+
+    Named by id and queue time, so that a job never finds another's checkpoint (after a database reset, say).
+    """
+    folder = Path(settings.STUDIO_ARTIFACTS_DIR) / "jobs" / f"{job.pk}-{job.queued_at:%Y%m%dT%H%M%S%f}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

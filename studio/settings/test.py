@@ -6,7 +6,7 @@ else, so CI runs this suite against PostgreSQL and Redis.
 
 from .base import *  # noqa: F403
 from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, filesystem_broker_options
-from .env import env_str
+from .env import env_path, env_str
 
 SECRET_KEY = env_str("SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
 DEBUG = False
@@ -21,6 +21,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # Apart from what `make run` uses on the same machine.
 TEST_VAR_DIR = VAR_DIR / "test"
-STUDIO_ARTIFACTS_DIR = TEST_VAR_DIR / "artifacts"
+STUDIO_ARTIFACTS_DIR = env_path("STUDIO_ARTIFACTS_DIR", TEST_VAR_DIR / "artifacts")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(TEST_VAR_DIR / "broker")
