@@ -81,7 +81,7 @@ def paired_loops(steps, reporter):
                 _steps(weights, inputs, targets, first, last)
                 bare += clock() - started
     started = clock()
-    reporter.flush()
+    reporter.close()
     return bare, reported + clock() - started
 
 
@@ -107,7 +107,7 @@ def main():
     bare, reported, writes, flushes = [], [], [], []
     try:
         for _ in range(args.rounds):
-            reporter = Reporter(job)
+            reporter = Reporter(job, background=True)  # as in a worker
             counter = WriteCounter()
             with connection.execute_wrapper(counter):
                 bare_s, reported_s = paired_loops(args.steps, reporter)

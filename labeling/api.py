@@ -5,6 +5,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from studio.jobs import service as jobs_service
+from studio.jobs import kinds
 from studio.jobs.kinds import ParamError
 from studio.serializers import JobSerializer, JobStartSerializer
 
@@ -46,6 +47,8 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         serializer = JobStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
+            if not kinds.get(serializer.validated_data["kind"]).startable_by_users:
+                raise ParamError(f"kind: {serializer.validated_data['kind']} jobs are started by their own endpoint.")
             job = jobs_service.start_job(
                 request.user, serializer.validated_data["kind"], serializer.validated_data["params"], project=project
             )

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -104,6 +106,28 @@ class Label(models.Model):
         return self.name
 
 
+class Upload(models.Model):
+    """A file a user uploaded, kept outside any served folder until an import reads it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uploads")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    original_name = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=64, unique=True, help_text="File name under the uploads folder.")
+    size = models.BigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def path(self):
+        return Path(settings.STUDIO_ARTIFACTS_DIR) / "uploads" / self.stored_name
+
+
 class Corpus(models.Model):
     class Kind(models.TextChoices):
         RAW = "raw", "Raw"
@@ -122,6 +146,10 @@ class Corpus(models.Model):
     document_count = models.PositiveIntegerField(default=0)
     source_name = models.CharField(max_length=255, blank=True)
     source_sha256 = models.CharField(max_length=64, blank=True)
+    upload = models.ForeignKey(Upload, null=True, blank=True, on_delete=models.SET_NULL, related_name="corpora")
+    mapping = models.JSONField(default=dict, blank=True, help_text="Format and fields the import used.")
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="The first 100 row errors: [line, reason].")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -151,6 +179,11 @@ class Document(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["corpus", "external_id"], name="unique_document_external_id")]
+        indexes = [
+            # The browser pages by id within a corpus (keyset), optionally within a split.
+            models.Index(fields=["corpus", "id"], name="document_corpus_id"),
+            models.Index(fields=["corpus", "split", "id"], name="document_corpus_split_id"),
+        ]
 
     def __str__(self):
         return self.external_id

@@ -83,4 +83,5 @@ class JobKindSerializer(serializers.Serializer):
     label = serializers.CharField()
     description = serializers.CharField()
     queue = serializers.CharField()
+    startable_by_users = serializers.BooleanField(help_text="False: started by its own endpoint (imports).")
     params = JobParamSerializer(many=True)

@@ -3,13 +3,12 @@
 import logging
 import math
 import os
-import threading
 import traceback
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -75,33 +74,6 @@ def claim(job_id, worker, device):
         return job
 
 
-class Heartbeat(threading.Thread):
-    """Beats while the job runs, even through long silent stretches (loading a model); notices cancel requests."""
-
-    def __init__(self, reporter):
-        super().__init__(name=f"heartbeat-{reporter.job_id}", daemon=True)
-        self.reporter = reporter
-        self._stop_event = threading.Event()
-
-    def run(self):
-        try:
-            while not self._stop_event.wait(settings.STUDIO_JOB_HEARTBEAT_SECONDS):
-                reporter = self.reporter
-                beat = Job.objects.filter(pk=reporter.job_id, claim=reporter.claim).update(heartbeat_at=timezone.now())
-                if beat:
-                    reporter.cancel_requested = reporter.cancel_requested or Job.objects.filter(
-                        pk=reporter.job_id, cancel_requested=True
-                    ).exists()
-        except Exception:  # a heartbeat must never take the job down; the reaper will notice silence
-            logger.exception("Heartbeat for job %s stopped", self.reporter.job_id)
-        finally:
-            close_old_connections()
-
-    def stop(self):
-        self._stop_event.set()
-        self.join(timeout=10)
-
-
 class _ToReporter(logging.Handler):
     """Sends records of the job's loggers (`jobs.*`) into the job's own log."""
 
@@ -126,9 +98,7 @@ def execute(job_id, worker, device):
     if job is None:
         return None
     run = import_string(kinds.get(job.kind).run)
-    reporter = Reporter(job)
-    heartbeat = Heartbeat(reporter)
-    heartbeat.start()
+    reporter = Reporter(job, background=True)
     job_logger = logging.getLogger("jobs")
     job_logger.setLevel(logging.INFO)
     handler = _ToReporter(reporter)
@@ -154,10 +124,9 @@ def execute(job_id, worker, device):
             "progress": 1.0, "eta_seconds": None, "metrics": _json_safe(metrics),
         }
     finally:
-        heartbeat.stop()
         job_logger.removeHandler(handler)
     try:
-        reporter.flush(**outcome, claim="")
+        reporter.close(**outcome, claim="")
     except JobLost:
         logger.warning("Job %s was taken over before its outcome was recorded", job_id)
     return outcome["status"]

@@ -54,6 +54,8 @@ class JobKind:
     params: tuple = field(default_factory=tuple)
     description: str = ""
     queue_param: str = ""  # a param whose value chooses the queue, when the kind allows both
+    # False for kinds that another service starts after its own checks (an import checks its upload).
+    startable_by_users: bool = True
 
     def clean_params(self, raw):
         if not isinstance(raw, dict):

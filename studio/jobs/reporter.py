@@ -3,19 +3,26 @@
 Calls are cheap enough for a training loop's inner step: they only record in memory, and
 the database sees one flush (a heartbeat, progress, new log lines and metric points, and
 a read of the cancel flag) at most once per `interval` seconds whatever the caller does.
+
+In a worker the flush runs on a writer thread (`background=True`), which also beats the
+job's heartbeat through long silent stretches: a training step never waits on the database.
 """
 
 import logging
+import queue
+import threading
 import time
 from array import array
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from ..models import Job, MetricPoint
 from ..redaction import redact
+
+logger = logging.getLogger(__name__)
 
 # Per metric and flush; a metric logged faster is thinned evenly, always keeping the latest point.
 MAX_POINTS_PER_FLUSH = 50
@@ -66,12 +73,13 @@ def cap_log(text, max_bytes):
 
 
 class Reporter:
-    def __init__(self, job, *, interval=None, clock=time.monotonic):
+    def __init__(self, job, *, interval=None, clock=time.monotonic, background=False):
         self.job_id = job.pk
         self.claim = job.claim
         self.interval = settings.STUDIO_REPORTER_INTERVAL_SECONDS if interval is None else interval
         self.logger = logging.getLogger(f"jobs.{job.kind}")
         self.cancel_requested = job.cancel_requested
+        self.lost = False
         self.flushes = 0
         self._clock = clock
         self._started = clock()
@@ -79,51 +87,46 @@ class Reporter:
         self._start_progress = job.progress
         self._progress = job.progress
         self._message = job.message
-        self._eta = None
         self._dirty = False
         self._log = job.log
         self._new_lines = []
         self._points = {}  # name -> (steps, values) since the last flush
         self._series_name = None
+        self._writer = _Writer(self) if background else None
 
     # --- what the job calls ---------------------------------------------------------------
 
     def progress(self, fraction, message=None):
         # Kept to a few attribute stores: this runs on every step of a training loop.
-        # Values are checked and clamped when written, in flush().
+        # Values are checked and clamped when written.
         self._progress = fraction
         if message is not None:
             self._message = message
         self._dirty = True
         if self._clock() >= self._next_flush:
-            self.flush()
+            self._due()
 
     def metric(self, name, step, value):
         # Raw arrays, no object per point: cheap to append and light on the caches of the loop
-        # around it. Thinned to MAX_POINTS_PER_FLUSH per metric when flushed.
+        # around it. Thinned to MAX_POINTS_PER_FLUSH per metric when written.
         if name is not self._series_name:
             self._select_series(name)
         self._series_steps.append(step)
         self._series_values.append(value)
         if self._clock() >= self._next_flush:
-            self.flush()
-
-    def _select_series(self, name):
-        series = self._points.get(name)
-        if series is None:
-            series = self._points[name] = (array("q"), array("d"))
-        self._series_name = name
-        self._series_steps, self._series_values = series
+            self._due()
 
     def log(self, message, level=logging.INFO):
         stamp = datetime.now().strftime("%H:%M:%S")
         self._new_lines.append(f"{stamp} {logging.getLevelName(level)} {message}")
         if self._clock() >= self._next_flush:
-            self.flush()
+            self._due()
 
     def check_cancel(self):
         if self._clock() >= self._next_flush:
-            self.flush()
+            self._due()
+        if self.lost:
+            raise JobLost(f"Job {self.job_id} was taken over by another run.")
         if self.cancel_requested:
             raise JobCancelled("Cancelled on request.")
 
@@ -139,41 +142,73 @@ class Reporter:
 
         return ReporterCallback(self)
 
-    # --- the one place that writes ------------------------------------------------------
+    # --- writing --------------------------------------------------------------------------
 
-    def flush(self, **final_fields):
-        """Write what was recorded since the last flush; `final_fields` also set Job fields (used at the end)."""
+    def _select_series(self, name):
+        series = self._points.get(name)
+        if series is None:
+            series = self._points[name] = (array("q"), array("d"))
+        self._series_name = name
+        self._series_steps, self._series_values = series
+
+    def _due(self):
+        if self._writer is None:
+            self.flush()
+        else:
+            self._next_flush = self._clock() + self.interval
+            self._writer.hand_over(self._take())
+
+    def _take(self):
+        """What was recorded since the last write, leaving empty buffers for the loop."""
         now = self._clock()
-        self._next_flush = now + self.interval
-        self.flushes += 1
-        fields = {"heartbeat_at": timezone.now()}
+        snapshot = {"heartbeat_at": timezone.now()}
         if self._dirty:
             self._dirty = False
             self._progress = min(1.0, max(0.0, float(self._progress)))
             self._message = str(self._message)[:300]
-            fields.update(progress=self._progress, message=self._message, eta_seconds=self._estimate(now))
-        fields.update(final_fields)
+            snapshot.update(progress=self._progress, message=self._message, eta_seconds=self._estimate(now))
         if self._new_lines:
             lines = redact("\n".join(self._new_lines))
             self._new_lines = []
             self._log = cap_log(f"{self._log}\n{lines}" if self._log else lines, settings.STUDIO_JOB_LOG_MAX_BYTES)
-            fields["log"] = self._log
+            snapshot["log"] = self._log
+        points, self._points, self._series_name = self._points, {}, None
+        return snapshot, points
+
+    def flush(self):
+        """Write now, on this thread."""
+        self._next_flush = self._clock() + self.interval
+        self._write(*self._take())
+
+    def close(self, **final_fields):
+        """Stop the writer and write the rest, with `final_fields` (the outcome) set on the job."""
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
+        if self.lost:
+            raise JobLost(f"Job {self.job_id} was taken over by another run.")
+        fields, points = self._take()
+        self._write({**fields, **final_fields}, points)
+
+    def _write(self, fields, points):
+        self.flushes += 1
         rows = [
             (self.job_id, name, step, value)
-            for name, (steps, values) in self._points.items() for step, value in _thin(steps, values)
+            for name, (steps, values) in points.items() for step, value in _thin(steps, values)
         ]
-        self._points = {}
-        self._series_name = None
         with transaction.atomic():
-            if connection.vendor == "postgresql" and not final_fields:
+            if connection.vendor == "postgresql" and "status" not in fields:
                 # Progress is not worth an fsync: a database crash may lose the last second of it.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
             if not Job.objects.filter(pk=self.job_id, claim=self.claim).update(**fields):
+                self.lost = True
                 raise JobLost(f"Job {self.job_id} was taken over by another run.")
             if rows:
                 _insert_points(rows)
-        self.cancel_requested = Job.objects.filter(pk=self.job_id).values_list("cancel_requested", flat=True).first()
+        self.cancel_requested = bool(
+            Job.objects.filter(pk=self.job_id).values_list("cancel_requested", flat=True).first()
+        )
 
     def _estimate(self, now):
         done = self._progress - self._start_progress
@@ -181,3 +216,41 @@ class Reporter:
         if done <= 0 or elapsed <= 0 or self._progress >= 1:
             return None
         return elapsed / done * (1 - self._progress)
+
+
+class _Writer(threading.Thread):
+    """Writes what the loop hands over, and beats the heartbeat when the loop is silent."""
+
+    _STOP = object()
+
+    def __init__(self, reporter):
+        super().__init__(name=f"job-{reporter.job_id}-writer", daemon=True)
+        self.reporter = reporter
+        self.inbox = queue.SimpleQueue()
+        self.start()
+
+    def hand_over(self, snapshot):
+        self.inbox.put(snapshot)
+
+    def stop(self):
+        self.inbox.put(self._STOP)
+        self.join(timeout=60)
+
+    def run(self):
+        reporter = self.reporter
+        try:
+            while not reporter.lost:
+                try:
+                    item = self.inbox.get(timeout=settings.STUDIO_JOB_HEARTBEAT_SECONDS)
+                except queue.Empty:
+                    item = ({"heartbeat_at": timezone.now()}, {})
+                if item is self._STOP:
+                    return
+                try:
+                    reporter._write(*item)
+                except JobLost:
+                    return
+                except Exception:  # a database hiccup must not end the job; the next write retries
+                    logger.exception("Writing progress of job %s failed", reporter.job_id)
+        finally:
+            close_old_connections()

@@ -1,0 +1,248 @@
+"""One reader per format. Each yields `Row(number, fields)` or `RowError(number, reason)` and never
+holds the whole file: CSV/TSV, JSONL, JSON arrays, plain text, ZIP of .txt files and Parquet."""
+
+import csv
+import json
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from django.conf import settings
+
+from .sources import SAMPLE_BYTES, ImportFileError, detect_encoding, text_stream
+
+FORMATS = {
+    "csv": "CSV or TSV (a header row, any delimiter)",
+    "jsonl": "JSON Lines (one object per line)",
+    "json": "JSON (an array of objects)",
+    "txt-lines": "Plain text, one document per line",
+    "txt-whole": "Plain text, the whole file as one document",
+    "zip": "ZIP of .txt files, one document per file",
+    "parquet": "Parquet",
+}
+TEXT_FIELD = "text"  # the text of plain-text formats; their rows carry an "id" too
+PLAIN_TEXT_FORMATS = {"txt-lines", "txt-whole", "zip"}
+
+
+@dataclass
+class Row:
+    number: int  # line, item or file number, for messages
+    fields: dict
+
+
+@dataclass
+class RowError:
+    number: int
+    reason: str
+
+
+def guess_format(name, sample):
+    lowered = name.lower()
+    for suffix, kind in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json"), (".zip", "zip"),
+                         (".parquet", "parquet"), (".tsv", "csv"), (".csv", "csv"), (".txt", "txt-lines")):
+        if lowered.endswith(suffix):
+            return kind
+    if sample.startswith(b"PK\x03\x04"):
+        return "zip"
+    if sample.startswith(b"PAR1"):
+        return "parquet"
+    stripped = sample.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"["):
+        return "json"
+    if stripped.startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+class Source:
+    """An uploaded file opened for reading; `position` is the bytes read so far (for progress)."""
+
+    def __init__(self, path, name):
+        from .sources import CountingReader
+
+        self.path = path
+        self.name = name
+        self.size = path.stat().st_size
+        with open(path, "rb") as head:
+            self.sample = head.read(SAMPLE_BYTES)
+        self.counter = CountingReader(open(path, "rb"))
+
+    @property
+    def position(self):
+        return self.counter.position
+
+    @property
+    def encoding(self):
+        return detect_encoding(self.sample, self.name)
+
+    def text(self):
+        return text_stream(self.counter, self.encoding, self.name)
+
+    def close(self):
+        self.counter.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def read_csv(source):
+    sample = source.sample.decode(source.encoding, errors="ignore")
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel_tab if source.name.lower().endswith(".tsv") else csv.excel
+    reader = csv.reader(source.text(), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ImportFileError(f"{source.name} is empty.") from None
+    header = [column.strip() for column in header]
+    if len(set(header)) != len(header) or not all(header):
+        raise ImportFileError(f"{source.name}: the header row needs unique, non-empty column names; it has {header}.")
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield RowError(reader.line_num, f"unreadable CSV: {error}")
+            return
+        if not values or values == [""]:
+            continue
+        if len(values) != len(header):
+            yield RowError(reader.line_num, f"expected {len(header)} fields, found {len(values)}")
+            continue
+        yield Row(reader.line_num, dict(zip(header, values)))
+
+
+def read_jsonl(source):
+    for number, line in enumerate(source.text(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield RowError(number, f"invalid JSON: {error.msg} at column {error.colno}")
+            continue
+        if not isinstance(value, dict):
+            yield RowError(number, f"expected a JSON object, found {type(value).__name__}")
+            continue
+        yield Row(number, value)
+
+
+class _Utf8Bytes:
+    """Decoded text as UTF-8 bytes, for the streaming JSON parser."""
+
+    def __init__(self, text):
+        self.text = text
+
+    def read(self, size=-1):
+        if size == 0:  # ijson asks for nothing to learn whether the file gives bytes or text
+            return b""
+        return self.text.read(size if size > 0 else SAMPLE_BYTES).encode("utf-8")
+
+
+def read_json(source):
+    import ijson
+
+    items = ijson.items(_Utf8Bytes(source.text()), "item", use_float=True)
+    number = 0
+    try:
+        for number, value in enumerate(items, start=1):
+            if not isinstance(value, dict):
+                yield RowError(number, f"expected a JSON object, found {type(value).__name__}")
+                continue
+            yield Row(number, value)
+    except ijson.JSONError as error:
+        raise ImportFileError(f"{source.name} is not a valid JSON array (after item {number}): {error}") from None
+    if number == 0 and not source.sample.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        raise ImportFileError(f"{source.name} is not a JSON array of objects.")
+
+
+def read_text_lines(source):
+    for number, line in enumerate(source.text(), start=1):
+        if line.strip():
+            yield Row(number, {TEXT_FIELD: line.rstrip("\r\n"), "id": f"line-{number}"})
+
+
+def read_text_whole(source):
+    text = source.text().read()
+    if text.strip():
+        yield Row(1, {TEXT_FIELD: text, "id": PurePosixPath(source.name).stem})
+
+
+def _check_zip(archive, name):
+    entries = archive.infolist()
+    if len(entries) > settings.STUDIO_ZIP_MAX_ENTRIES:
+        raise ImportFileError(f"{name} has {len(entries)} entries; at most {settings.STUDIO_ZIP_MAX_ENTRIES} are allowed.")
+    total = sum(entry.file_size for entry in entries)
+    if total > settings.STUDIO_ZIP_MAX_TOTAL_BYTES:
+        raise ImportFileError(f"{name} unpacks to {total} bytes; at most {settings.STUDIO_ZIP_MAX_TOTAL_BYTES} are allowed.")
+    for entry in entries:
+        path = PurePosixPath(entry.filename)
+        if entry.filename.startswith(("/", "\\")) or ".." in path.parts or ":" in path.parts[0]:
+            raise ImportFileError(f"{name} contains an unsafe path {entry.filename!r} (absolute or with '..').")
+        if entry.compress_size and entry.file_size / entry.compress_size > settings.STUDIO_ZIP_MAX_RATIO:
+            raise ImportFileError(
+                f"{name}: {entry.filename!r} is compressed more than {settings.STUDIO_ZIP_MAX_RATIO}:1, "
+                "as zip bombs are; refused."
+            )
+    return entries
+
+
+def read_zip(source):
+    try:
+        archive = zipfile.ZipFile(source.path)
+    except zipfile.BadZipFile:
+        raise ImportFileError(f"{source.name} is not a valid ZIP file.") from None
+    with archive:
+        for number, entry in enumerate(_check_zip(archive, source.name), start=1):
+            source.counter.position = entry.header_offset + entry.compress_size  # progress through the archive
+            if entry.is_dir() or PurePosixPath(entry.filename).name.startswith("."):
+                continue
+            if not entry.filename.lower().endswith(".txt"):
+                yield RowError(number, f"{entry.filename}: only .txt files are imported from a ZIP")
+                continue
+            data = archive.read(entry)
+            try:
+                text = data.decode(detect_encoding(data[:SAMPLE_BYTES], entry.filename))
+            except ImportFileError as error:
+                yield RowError(number, str(error))
+                continue
+            except UnicodeDecodeError as error:
+                yield RowError(number, f"{entry.filename} is not valid {error.encoding} text near byte offset {error.start}")
+                continue
+            yield Row(number, {TEXT_FIELD: text, "id": entry.filename})
+
+
+def read_parquet(source):
+    import pyarrow
+    import pyarrow.parquet as parquet
+
+    try:
+        table = parquet.ParquetFile(source.path)
+    except pyarrow.ArrowException as error:
+        raise ImportFileError(f"{source.name} is not a valid Parquet file: {error}") from None
+    total = max(table.metadata.num_rows, 1)
+    number = 0
+    for batch in table.iter_batches(batch_size=2000):
+        for record in batch.to_pylist():
+            number += 1
+            yield Row(number, record)
+        source.counter.position = source.size * number // total  # progress through the rows
+
+
+READERS = {
+    "csv": read_csv, "jsonl": read_jsonl, "json": read_json, "txt-lines": read_text_lines,
+    "txt-whole": read_text_whole, "zip": read_zip, "parquet": read_parquet,
+}
+
+
+def read(source, kind):
+    """Rows and row errors of `source` read as `kind`; ImportFileError when the file itself is unreadable."""
+    if kind not in READERS:
+        raise ImportFileError(f"Unknown format {kind!r}; the formats are {', '.join(READERS)}.")
+    return READERS[kind](source)
