@@ -7,7 +7,7 @@ the user sees the object but their role does not allow the action.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Membership, Project, Role
+from .models import Corpus, Document, Membership, Project, Role, Upload
 
 
 def get_project(user, pk, minimum=Role.ANNOTATOR):
@@ -30,3 +30,33 @@ def get_membership(user, project_pk, pk, minimum=Role.MANAGER):
 
 def can_create_projects(user):
     return user.is_authenticated and user.has_perm("labeling.add_project")
+
+
+def get_upload(user, project_pk, pk):
+    project = get_project(user, project_pk, Role.MANAGER)
+    try:
+        upload = project.uploads.get(pk=pk)
+    except (Upload.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such upload.") from None
+    upload.project = project  # keeps the user's role on it
+    return upload
+
+
+def get_corpus(user, project_pk, pk, minimum=Role.ANNOTATOR):
+    project = get_project(user, project_pk, minimum)
+    try:
+        corpus = project.corpora.get(pk=pk)
+    except (Corpus.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such corpus.") from None
+    corpus.project = project  # keeps the user's role on it
+    return corpus
+
+
+def get_document(user, project_pk, pk):
+    project = get_project(user, project_pk)
+    try:
+        document = Document.objects.select_related("corpus").get(pk=pk, corpus__project=project)
+    except (Document.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such document.") from None
+    document.corpus.project = project  # keeps the user's role on it
+    return document

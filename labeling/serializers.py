@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from .models import Membership, Project, Role
+from .importing.formats import FORMATS
+from .models import Corpus, Document, Membership, Project, Role, Upload
 from .services.projects import find_user
 
 
@@ -39,3 +40,50 @@ class MembershipRoleSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
+
+
+class UploadSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Upload
+        fields = ["id", "original_name", "size", "sha256", "uploaded_at"]
+        read_only_fields = fields
+
+
+class UploadCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV, TSV, JSONL, JSON, TXT, ZIP of .txt files or Parquet.")
+
+
+class PreviewSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=list(FORMATS))
+    encoding = serializers.CharField(allow_null=True)
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.DictField())
+    errors = serializers.ListField(child=serializers.ListField())
+    suggested = serializers.DictField(help_text="A text and an id field guessed from the column names.")
+
+
+class CorpusSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Corpus
+        fields = [
+            "id", "name", "kind", "parent", "status", "document_count", "source_name", "source_sha256",
+            "mapping", "error_count", "errors", "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ImportStartSerializer(serializers.Serializer):
+    upload = serializers.IntegerField(help_text="An upload of this project.")
+    name = serializers.CharField(max_length=120)
+    format = serializers.ChoiceField(choices=list(FORMATS))
+    text_field = serializers.CharField(max_length=200, required=False, default="text")
+    id_field = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    meta_fields = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list)
+    max_errors = serializers.IntegerField(min_value=0, required=False, default=100)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = ["id", "corpus", "external_id", "text", "meta", "content_hash", "length", "split"]
+        read_only_fields = fields

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import jobs, members, projects
+from .views import corpora, jobs, members, projects
 
 urlpatterns = [
     path("projects/", projects.project_list, name="project-list"),
@@ -11,4 +11,8 @@ urlpatterns = [
     path("projects/<int:pk>/members/<int:member_pk>/role/", members.member_role, name="member-role"),
     path("projects/<int:pk>/members/<int:member_pk>/remove/", members.member_remove, name="member-remove"),
     path("projects/<int:pk>/jobs/", jobs.project_jobs, name="project-jobs"),
+    path("projects/<int:pk>/corpora/upload/", corpora.corpus_upload, name="corpus-upload"),
+    path("projects/<int:pk>/uploads/<int:upload_pk>/map/", corpora.upload_map, name="upload-map"),
+    path("projects/<int:pk>/corpora/<int:corpus_pk>/", corpora.corpus_detail, name="corpus-detail"),
+    path("projects/<int:pk>/documents/<int:document_pk>/", corpora.document_detail, name="document-detail"),
 ]

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 from rest_framework.routers import DefaultRouter
 
 from labeling.api import MembershipViewSet, ProjectViewSet
+from labeling.corpus_api import CorpusViewSet, DocumentDetail, DocumentList, UploadPreviewView, UploadView
 
 from .api import AuditEventList, JobKindList, JobViewSet, QueueCheckViewSet, SystemStatusView
 from .views import admin_pages, auth, health, jobs
@@ -16,11 +17,16 @@ router.register("projects", ProjectViewSet, basename="api-project")
 router.register(r"projects/(?P<project_pk>[0-9]+)/members", MembershipViewSet, basename="api-member")
 router.register("status/queue-checks", QueueCheckViewSet, basename="api-queue-check")
 router.register("jobs", JobViewSet, basename="api-job")
+router.register(r"projects/(?P<project_pk>[0-9]+)/corpora", CorpusViewSet, basename="api-corpus")
 
 api_patterns = [
     path("status/", SystemStatusView.as_view(), name="api-status"),
     path("audit-events/", AuditEventList.as_view(), name="api-audit-events"),
     path("job-kinds/", JobKindList.as_view(), name="api-job-kinds"),
+    path("projects/<int:project_pk>/uploads/", UploadView.as_view(), name="api-uploads"),
+    path("projects/<int:project_pk>/uploads/<int:pk>/preview/", UploadPreviewView.as_view(), name="api-upload-preview"),
+    path("projects/<int:project_pk>/corpora/<int:corpus_pk>/documents/", DocumentList.as_view(), name="api-documents"),
+    path("projects/<int:project_pk>/documents/<int:pk>/", DocumentDetail.as_view(), name="api-document-detail"),
     path("schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page for people: anonymous visitors go to the login page like everywhere else.
     path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),

@@ -9,7 +9,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from labeling.models import Membership, Role
+from labeling.models import Corpus, Document, Membership, Role
+from labeling.services import imports
 from studio.models import Job, QueueCheck
 from tests.factories import MembershipFactory, UserFactory
 
@@ -53,6 +54,14 @@ HTML = [
     ("cancel job", "post", "job-cancel", lambda w: {"pk": w.job.pk}, {}, "M302 R404 A404 O404 S302 N302"),
     ("cancel other project's job", "post", "job-cancel", lambda w: {"pk": w.other_job.pk}, {}, "M404 R404 A404 O404 S302 N302"),
     ("retry job", "post", "job-retry", lambda w: {"pk": w.failed_job.pk}, {}, "M302 R404 A404 O404 S302 N302"),
+    ("upload form", "get", "corpus-upload", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("column mapping", "get", "upload-map", lambda w: {"pk": w.project.pk, "upload_pk": w.upload.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("other project's upload mapping", "get", "upload-map", lambda w: {"pk": w.project.pk, "upload_pk": w.other_upload.pk}, None, "M404 R403 A403 O404 S404 N302"),
+    ("start import", "post", "upload-map", lambda w: {"pk": w.project.pk, "upload_pk": w.upload.pk}, {"format": "csv", "name": "N", "text_field": "text", "id_field": "id", "max_errors": "5"}, "M302 R403 A403 O404 S404 N302"),
+    ("corpus page", "get", "corpus-detail", lambda w: {"pk": w.project.pk, "corpus_pk": w.corpus.pk}, None, "M200 R200 A200 O404 S404 N302"),
+    ("other project's corpus page", "get", "corpus-detail", lambda w: {"pk": w.project.pk, "corpus_pk": w.other_corpus.pk}, None, "M404 R404 A404 O404 S404 N302"),
+    ("document page", "get", "document-detail", lambda w: {"pk": w.project.pk, "document_pk": w.document.pk}, None, "M200 R200 A200 O404 S404 N302"),
+    ("other project's document page", "get", "document-detail", lambda w: {"pk": w.project.pk, "document_pk": w.other_document.pk}, None, "M404 R404 A404 O404 S404 N302"),
     ("api token page", "get", "api-token", lambda w: {}, None, "M200 R200 A200 O200 S200 N302"),
     ("api docs", "get", "api-docs", lambda w: {}, None, "M200 R200 A200 O200 S200 N302"),
     ("health", "get", "healthz", lambda w: {}, None, "M200 R200 A200 O200 S200 N200"),
@@ -83,6 +92,17 @@ API = [
     ("cancel other project's job", "post", "api-job-cancel", lambda w: {"pk": w.other_job.pk}, None, "M404 R404 A404 O404 S200 N401"),
     ("retry job", "post", "api-job-retry", lambda w: {"pk": w.failed_job.pk}, None, "M201 R404 A404 O404 S201 N401"),
     ("job kinds", "get", "api-job-kinds", lambda w: {}, None, "M200 R200 A200 O200 S200 N401"),
+    ("corpora", "get", "api-corpus-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N401"),
+    ("other project's corpora", "get", "api-corpus-list", lambda w: {"project_pk": w.other.pk}, None, "M404 R404 A404 O404 S404 N401"),
+    ("corpus", "get", "api-corpus-detail", lambda w: {"project_pk": w.project.pk, "pk": w.corpus.pk}, None, "M200 R200 A200 O404 S404 N401"),
+    ("other project's corpus via this project", "get", "api-corpus-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_corpus.pk}, None, "M404 R404 A404 O404 S404 N401"),
+    ("import", "post", "api-corpus-list", lambda w: {"project_pk": w.project.pk}, {"upload": 0, "name": "x", "format": "csv"}, "M404 R403 A403 O404 S404 N401"),
+    ("delete corpus", "delete", "api-corpus-detail", lambda w: {"project_pk": w.project.pk, "pk": w.corpus.pk}, None, "M204 R403 A403 O404 S404 N401"),
+    ("upload preview", "get", "api-upload-preview", lambda w: {"project_pk": w.project.pk, "pk": w.upload.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("other project's upload via this project", "get", "api-upload-preview", lambda w: {"project_pk": w.project.pk, "pk": w.other_upload.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("documents", "get", "api-documents", lambda w: {"project_pk": w.project.pk, "corpus_pk": w.corpus.pk}, None, "M200 R200 A200 O404 S404 N401"),
+    ("document", "get", "api-document-detail", lambda w: {"project_pk": w.project.pk, "pk": w.document.pk}, None, "M200 R200 A200 O404 S404 N401"),
+    ("other project's document via this project", "get", "api-document-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_document.pk}, None, "M404 R404 A404 O404 S404 N401"),
     ("status", "get", "api-status", lambda w: {}, None, "M403 R403 A403 O403 S200 N401"),
     ("queue checks", "get", "api-queue-check-list", lambda w: {}, None, "M403 R403 A403 O403 S200 N401"),
     ("send queue check", "post", "api-queue-check-list", lambda w: {}, {"queue": "gpu"}, "M403 R403 A403 O403 S201 N401"),
@@ -90,6 +110,10 @@ API = [
     ("audit events", "get", "api-audit-events", lambda w: {}, None, "M403 R403 A403 O403 S200 N401"),
     ("schema", "get", "api-schema", lambda w: {}, None, "M200 R200 A200 O200 S200 N401"),
 ]
+
+
+def manager_user(project):
+    return Membership.objects.filter(project=project, role=Role.MANAGER).first().user
 
 
 class World:
@@ -106,11 +130,18 @@ class World:
         self.job = Job.objects.create(kind="selftest", queue="cpu", project=project)
         self.failed_job = Job.objects.create(kind="selftest", queue="cpu", project=project, status=Job.Status.FAILED)
         self.other_job = Job.objects.create(kind="selftest", queue="cpu", project=other_project)
+        self.corpus = Corpus.objects.create(project=project, name="Ward notes", status=Corpus.Status.READY)
+        self.other_corpus = Corpus.objects.create(project=other_project, name="Their notes", status=Corpus.Status.READY)
+        self.document = Document.objects.create(corpus=self.corpus, external_id="d1", text="note", content_hash="0", length=4)
+        self.other_document = Document.objects.create(corpus=self.other_corpus, external_id="d1", text="theirs", content_hash="0", length=6)
+        self.upload = imports.store_upload(manager_user(project), project, "notes.csv", [b"id,text\na,b\n"])
+        self.other_upload = imports.store_upload(None, other_project, "theirs.csv", [b"id,text\na,b\n"])
 
 
 @pytest.fixture
-def world(project, other_project, manager, reviewer, annotator, outsider, admin_user, monkeypatch):
+def world(project, other_project, manager, reviewer, annotator, outsider, admin_user, monkeypatch, settings, tmp_path):
     monkeypatch.setattr("studio.dispatch.send", lambda *args: None)
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path
     monkeypatch.setattr(
         "studio.services.system_status.workers_status", lambda timeout=1.5: {"workers": [], "error": ""}
     )

@@ -51,7 +51,7 @@ def store_upload(user, project, name, chunks):
                 if size > settings.STUDIO_MAX_UPLOAD_BYTES:
                     raise UploadTooLarge(
                         f"{name} is larger than the limit of {settings.STUDIO_MAX_UPLOAD_BYTES:,} bytes; "
-                        "an admin can import it from a path on the server instead."
+                        "split it, or ask an admin to raise STUDIO_MAX_UPLOAD_BYTES."
                     )
                 digest.update(chunk)
                 out.write(chunk)
