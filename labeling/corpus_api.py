@@ -1,7 +1,6 @@
 """Uploads, corpora and documents through the API. Imports run as jobs; poll /api/jobs/{id}/."""
 
 from django.conf import settings
-from django.core.files.uploadhandler import StopUpload
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
@@ -51,12 +50,8 @@ class UploadView(APIView):
     @extend_schema(request=UploadCreateSerializer, responses={201: UploadSerializer})
     def post(self, request, project_pk):
         project = get_project(request.user, project_pk, Role.MANAGER)
-        handler = upload_handlers.install(request._request)
-        try:
-            incoming = request.data.get("file")
-        except (upload_handlers.UploadTooLargeError, StopUpload):
-            incoming = None
-        if handler.too_large:
+        incoming = request.data.get("file")
+        if upload_handlers.too_large(request._request):
             raise UploadTooLarge(
                 f"The file is larger than the upload limit of {settings.STUDIO_MAX_UPLOAD_BYTES:,} bytes; "
                 "split it, or ask an admin to raise STUDIO_MAX_UPLOAD_BYTES."

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadhandler import StopUpload
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseStopPolling
@@ -27,12 +26,8 @@ def corpus_upload(request, pk):
     error = ""
     status = 200
     if request.method == "POST":
-        handler = upload_handlers.install(request)
-        try:
-            incoming = request.FILES.get("file")
-        except (upload_handlers.UploadTooLargeError, StopUpload):
-            incoming = None
-        if handler.too_large:
+        incoming = request.FILES.get("file")
+        if upload_handlers.too_large(request):
             error, status = f"The file is larger than the upload limit of {settings.STUDIO_MAX_UPLOAD_BYTES:,} bytes.", 413
         elif incoming is None:
             error, status = "Choose a file to upload.", 400

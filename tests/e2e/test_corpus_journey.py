@@ -1,0 +1,54 @@
+"""A manager uploads a CSV in the browser, maps its columns, watches the import finish and opens a note."""
+
+import pytest
+from playwright.sync_api import expect
+
+from labeling.models import Project
+from labeling.services import demo
+from studio.celery import app
+from tests.e2e.conftest import log_in
+from tests.worker import WorkerProcess
+
+pytestmark = pytest.mark.worker
+
+CSV = 'note_id,note_text,ward\n' + "".join(
+    f'N{i:04d},"Day {i}: patient stable.\nPlan: continue <b>current</b> treatment.",ward-{i % 3}\n' for i in range(3000)
+)
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path, settings):
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+    app.control.purge()
+    process = WorkerProcess(artifacts_dir=tmp_path).start()
+    yield process
+    process.stop()
+
+
+def test_the_manager_uploads_maps_imports_and_reads_a_note(page, worker, tmp_path):
+    _project, passwords = demo.load_demo(note_count=5)
+    project = Project.objects.get(name=demo.DEMO_PROJECT_NAME)
+    notes = tmp_path / "ward notes.csv"
+    notes.write_text(CSV)
+    log_in(page, "demo-manager", passwords["demo-manager"])
+    page.goto(f"/projects/{project.pk}/")
+    page.get_by_role("link", name="Upload a corpus").click()
+    page.set_input_files("#upload-file", str(notes))
+    expect(page.locator("#upload-status")).to_contain_text("ward notes.csv")
+    page.get_by_role("button", name="Upload").click()
+
+
+    expect(page.locator("#preview")).to_contain_text("N0000")
+    expect(page.get_by_label("Text column")).to_have_value("note_text")
+    expect(page.get_by_label("Id column")).to_have_value("note_id")
+    page.get_by_label("Corpus name").fill("Ward notes")
+    page.get_by_label("ward", exact=True).check()
+    page.get_by_role("button", name="Import").click()
+
+    expect(page.get_by_role("heading", name="Ward notes")).to_be_visible()
+    expect(page.locator("#corpus-status")).to_contain_text("Ready", timeout=30_000)
+    expect(page.get_by_text("3000 documents")).to_be_visible()
+    page.get_by_role("link", name="N0001").click()
+    expect(page.locator("#note-text")).to_contain_text("Plan: continue <b>current</b> treatment.")
+    assert page.locator("#note-text b").count() == 0
+    assert page.problems == []
