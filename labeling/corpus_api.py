@@ -23,7 +23,7 @@ from .serializers import (
     UploadCreateSerializer,
     UploadSerializer,
 )
-from .services import imports
+from .services import imports, search
 
 PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
 
@@ -120,6 +120,7 @@ class CorpusViewSet(viewsets.GenericViewSet):
     OpenApiParameter("after", int, description="Documents with an id after this one (keyset pagination)."),
     OpenApiParameter("limit", int, description="At most this many (default 50, at most 500)."),
     OpenApiParameter("split", str, description="Only documents of this split."),
+    OpenApiParameter("q", str, description="Only documents whose text has all these words (full-text search)."),
 ])
 class DocumentList(APIView):
     """A corpus's documents in id order, a page at a time: pass `next_after` back as `after`. Members."""
@@ -133,7 +134,7 @@ class DocumentList(APIView):
             limit = min(max(int(params.get("limit", 50)), 1), 500)
         except ValueError:
             raise ValidationError({"detail": "after and limit must be whole numbers."}) from None
-        documents = corpus.documents.filter(id__gt=after).order_by("id")
+        documents = search.matching(corpus.documents.filter(id__gt=after), params.get("q", "")[:200]).order_by("id")
         if params.get("split") is not None:
             documents = documents.filter(split=params["split"])
         page = list(documents[: limit + 1])

@@ -79,3 +79,23 @@ def test_documents_page_by_keyset(client, manager, project):
     assert second.context["documents"][0].external_id == "d050"
     last = client.get(url, {"after": client.get(url, {"after": second.context["next_after"]}).context["documents"][-1].pk - 20})
     assert last.context["next_after"] is None
+
+
+def test_full_text_search_finds_documents_with_all_the_words(client, manager, project):
+    corpus = Corpus.objects.create(project=project, name="Notes", status=Corpus.Status.READY, document_count=3)
+    for external_id, text in [("a", "Atrial fibrillation, started apixaban."), ("b", "Fibrillation resolved; no apixaban."),
+                              ("c", "Knee effusion after a fall.")]:
+        Document.objects.create(corpus=corpus, external_id=external_id, text=text, content_hash="0", length=len(text))
+    client.force_login(manager)
+    url = reverse("corpus-detail", kwargs={"pk": project.pk, "corpus_pk": corpus.pk})
+    found = [document.external_id for document in client.get(url, {"q": "apixaban fibrillation"}).context["documents"]]
+    assert found == ["a", "b"]
+    assert [d.external_id for d in client.get(url, {"q": "knee"}).context["documents"]] == ["c"]
+    assert "No document has all of these words." in client.get(url, {"q": "pneumonia"}).content.decode()
+    assert client.get(url, {"q": '"unbalanced AND ('}).status_code == 200  # no query syntax reaches the engine
+    api = client.get(reverse("api-documents", kwargs={"project_pk": project.pk, "corpus_pk": corpus.pk}), {"q": "effusion"}).json()
+    assert [d["external_id"] for d in api["results"]] == ["c"]
+    Document.objects.filter(external_id="c").update(text="Shoulder pain.")
+    Document.objects.filter(external_id="a").delete()
+    assert [d.external_id for d in client.get(url, {"q": "knee"}).context["documents"]] == []
+    assert [d.external_id for d in client.get(url, {"q": "apixaban"}).context["documents"]] == ["b"]

@@ -14,7 +14,7 @@ from ..access import get_corpus, get_document, get_project, get_upload
 from ..importing.formats import FORMATS, PLAIN_TEXT_FORMATS
 from ..importing.sources import ImportFileError
 from ..models import Corpus, Role
-from ..services import imports
+from ..services import imports, search
 
 DOCUMENTS_PER_PAGE = 50
 
@@ -101,9 +101,11 @@ def corpus_detail(request, pk, corpus_pk):
         after = max(int(request.GET.get("after", 0)), 0)
     except ValueError:
         after = 0
-    page = list(corpus.documents.filter(id__gt=after).order_by("id")[: DOCUMENTS_PER_PAGE + 1])
+    query = request.GET.get("q", "").strip()[:200]
+    documents = search.matching(corpus.documents.filter(id__gt=after), query).order_by("id")
+    page = list(documents[: DOCUMENTS_PER_PAGE + 1])
     context = {
-        "project": corpus.project, "corpus": corpus, "job": job,
+        "project": corpus.project, "corpus": corpus, "job": job, "query": query,
         "documents": page[:DOCUMENTS_PER_PAGE],
         "next_after": page[DOCUMENTS_PER_PAGE - 1].pk if len(page) > DOCUMENTS_PER_PAGE else None,
         "is_manager": request.user.is_superuser or corpus.project.has_role(Role.MANAGER),

@@ -1,4 +1,4 @@
-"""A manager uploads a CSV in the browser, maps its columns, watches the import finish and opens a note."""
+"""A manager uploads a CSV in the browser, maps its columns, watches the import finish and finds a note by search."""
 
 import pytest
 from playwright.sync_api import expect
@@ -25,7 +25,7 @@ def worker(transactional_db, tmp_path, settings):
     process.stop()
 
 
-def test_the_manager_uploads_maps_imports_and_reads_a_note(page, worker, tmp_path):
+def test_the_manager_uploads_maps_imports_and_finds_a_note(page, worker, tmp_path):
     _project, passwords = demo.load_demo(note_count=5)
     project = Project.objects.get(name=demo.DEMO_PROJECT_NAME)
     notes = tmp_path / "ward notes.csv"
@@ -48,7 +48,11 @@ def test_the_manager_uploads_maps_imports_and_reads_a_note(page, worker, tmp_pat
     expect(page.get_by_role("heading", name="Ward notes")).to_be_visible()
     expect(page.locator("#corpus-status")).to_contain_text("Ready", timeout=30_000)
     expect(page.get_by_text("3000 documents")).to_be_visible()
-    page.get_by_role("link", name="N0001").click()
+    page.get_by_label("Search").fill("1234 stable")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("table.documents tbody tr")).to_have_count(1)
+    expect(page.get_by_role("link", name="N1234")).to_be_visible()
+    page.get_by_role("link", name="N1234").click()
     expect(page.locator("#note-text")).to_contain_text("Plan: continue <b>current</b> treatment.")
     assert page.locator("#note-text b").count() == 0
     assert page.problems == []

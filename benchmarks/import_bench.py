@@ -1,0 +1,136 @@
+"""Corpus import speed and memory through the real job path: upload → import job → a worker.
+
+Generates synthetic notes (about 1 KB each by default) as JSONL and CSV, imports each through
+a real Celery worker process into the configured database (PostgreSQL in production:
+DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://...), and prints documents/s and the
+worker's peak RSS. Targets on a 2-core machine: 100,000 documents in ≤ 20 s, peak RSS ≤ 400 MB.
+
+    .venv/bin/python benchmarks/import_bench.py [--documents 100000] [--chars 1000] [--formats jsonl,csv]
+
+Uses the configured database (run `manage.py migrate` first); it creates a project
+"import benchmark" and deletes it afterwards.
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from labeling.models import Project  # noqa: E402
+from labeling.services import imports  # noqa: E402
+from studio.celery import app  # noqa: E402
+from studio.models import Job  # noqa: E402
+
+WORDS = ("patient presents with chest pain dyspnoea fever cough abdominal tenderness plan review "
+         "follow-up ECG troponin x-ray stable discharged admitted medication dose daily twice").split()
+
+
+def note(rng, chars):
+    words, size = [], 0
+    while size < chars:
+        word = rng.choice(WORDS)
+        words.append(word)
+        size += len(word) + 1
+    return " ".join(words)[:chars]
+
+
+def write_files(folder, count, chars):
+    rng = random.Random(7)
+    jsonl, csv_path = folder / "notes.jsonl", folder / "notes.csv"
+    with open(jsonl, "w") as out_jsonl, open(csv_path, "w", newline="") as out_csv:
+        writer = csv.writer(out_csv)
+        writer.writerow(["id", "text", "ward"])
+        for index in range(count):
+            text, ward = note(rng, chars), f"ward-{index % 7}"
+            out_jsonl.write(json.dumps({"id": f"n{index}", "text": text, "ward": ward}) + "\n")
+            writer.writerow([f"n{index}", text, ward])
+    return {"jsonl": jsonl, "csv": csv_path}
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_worker():
+    # The solo pool runs the job in the worker's own process, so that its peak RSS is the job's.
+    name = f"bench-{uuid.uuid4().hex[:6]}@%h"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "studio", "worker", "-Q", "cpu", "-P", "solo", "-n", name,
+         "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if app.control.inspect(timeout=1).ping():
+            return process
+    process.terminate()
+    raise SystemExit("no worker answered within 90 s")
+
+
+def import_once(user, project, path, kind, worker):
+    with open(path, "rb") as source:
+        upload = imports.store_upload(user, project, path.name, iter(lambda: source.read(1 << 20), b""))
+    baseline = peak_rss_mb(worker.pid)
+    started = time.monotonic()
+    corpus, job = imports.start_import(user, upload, name=path.name, format=kind, text_field="text",
+                                       id_field="id", meta_fields=["ward"])
+    while True:
+        job.refresh_from_db()
+        if job.is_finished:
+            break
+        time.sleep(0.1)
+    seconds = time.monotonic() - started
+    if job.status != Job.Status.SUCCEEDED:
+        raise SystemExit(f"import failed: {job.error}")
+    corpus.refresh_from_db()
+    return corpus.document_count, seconds, baseline, peak_rss_mb(worker.pid), path.stat().st_size
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--chars", type=int, default=1000)
+    parser.add_argument("--formats", default="jsonl,csv")
+    args = parser.parse_args()
+    user, _ = get_user_model().objects.get_or_create(username="import-benchmark")
+    project = Project.objects.create(name="import benchmark", created_by=user)
+    app.control.purge()
+    worker = start_worker()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            files = write_files(Path(folder), args.documents, args.chars)
+            print(f"database: {connection.vendor}; {args.documents:,} documents of {args.chars} characters")
+            for kind in args.formats.split(","):
+                count, seconds, before, peak, size = import_once(user, project, files[kind], kind, worker)
+                print(f"{kind:>5}: {count:,} documents, {size / 1e6:.0f} MB in {seconds:.1f} s = "
+                      f"{count / seconds:,.0f} documents/s; worker peak RSS {peak:.0f} MB (idle {before:.0f} MB)")
+    finally:
+        worker.terminate()
+        worker.wait(30)
+        project.delete()
+
+
+if __name__ == "__main__":
+    main()
