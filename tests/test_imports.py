@@ -246,3 +246,13 @@ def test_an_import_started_again_starts_from_a_clean_corpus(do_import, manager):
     Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, claim="", starts=0)
     execution.execute(job.pk, "w@host", {})
     assert corpus.documents.count() == 2
+
+
+def test_metadata_that_json_cannot_hold_becomes_null(do_import, tmp_path):
+    import pyarrow
+    import pyarrow.parquet as parquet
+
+    path = tmp_path / "notes.parquet"
+    parquet.write_table(pyarrow.table({"id": ["p1"], "text": ["one"], "score": [float("nan")]}), path)
+    corpus, _, _ = do_import("notes.parquet", path.read_bytes(), meta_fields=["score"])
+    assert corpus.documents.get().meta == {"score": None}
