@@ -89,7 +89,7 @@ def start_worker():
     raise SystemExit("no worker answered within 90 s")
 
 
-def import_once(user, project, path, kind, worker):
+def import_once(user, project, path, kind, worker, browse=False):
     with open(path, "rb") as source:
         upload = imports.store_upload(user, project, path.name, iter(lambda: source.read(1 << 20), b""))
     baseline = peak_rss_mb(worker.pid)
@@ -105,7 +105,30 @@ def import_once(user, project, path, kind, worker):
     if job.status != Job.Status.SUCCEEDED:
         raise SystemExit(f"import failed: {job.error}")
     corpus.refresh_from_db()
+    if browse:
+        for label, (p50, p95) in browse_latency(user, corpus).items():
+            print(f"       browser {label} at {corpus.document_count:,} documents: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
     return corpus.document_count, seconds, baseline, peak_rss_mb(worker.pid), path.stat().st_size
+
+
+def browse_latency(user, corpus, repeats=30):
+    """p50/p95 of the corpus page (first page of documents) and of a search, through the real views."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    url = f"/projects/{corpus.project_id}/corpora/{corpus.pk}/"
+    results = {}
+    for label, params in (("first page", {}), ("search", {"q": "troponin stable"}), ("deep page", {"after": corpus.document_count // 2})):
+        timings = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            response = client.get(url, params)
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.status_code
+        timings.sort()
+        results[label] = (timings[len(timings) // 2] * 1000, timings[int(0.95 * (len(timings) - 1))] * 1000)
+    return results
 
 
 def main():
@@ -113,9 +136,11 @@ def main():
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--chars", type=int, default=1000)
     parser.add_argument("--formats", default="jsonl,csv")
+    parser.add_argument("--browse", action="store_true", help="also time the document browser on the imported corpus")
     args = parser.parse_args()
     user, _ = get_user_model().objects.get_or_create(username="import-benchmark")
     project = Project.objects.create(name="import benchmark", created_by=user)
+    project.memberships.create(user=user, role="manager")
     app.control.purge()
     worker = start_worker()
     try:
@@ -123,7 +148,7 @@ def main():
             files = write_files(Path(folder), args.documents, args.chars)
             print(f"database: {connection.vendor}; {args.documents:,} documents of {args.chars} characters")
             for kind in args.formats.split(","):
-                count, seconds, before, peak, size = import_once(user, project, files[kind], kind, worker)
+                count, seconds, before, peak, size = import_once(user, project, files[kind], kind, worker, args.browse)
                 print(f"{kind:>5}: {count:,} documents, {size / 1e6:.0f} MB in {seconds:.1f} s = "
                       f"{count / seconds:,.0f} documents/s; worker peak RSS {peak:.0f} MB (idle {before:.0f} MB)")
     finally:
