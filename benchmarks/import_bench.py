@@ -16,11 +16,9 @@ import csv
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +34,7 @@ from django.db import connection  # noqa: E402
 
 from labeling.models import Project  # noqa: E402
 from labeling.services import imports  # noqa: E402
+from _worker import start_worker  # noqa: E402
 from studio.celery import app  # noqa: E402
 from studio.models import Job  # noqa: E402
 
@@ -71,22 +70,6 @@ def peak_rss_mb(pid):
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def start_worker():
-    # The solo pool runs the job in the worker's own process, so that its peak RSS is the job's.
-    name = f"bench-{uuid.uuid4().hex[:6]}@%h"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "studio", "worker", "-Q", "cpu", "-P", "solo", "-n", name,
-         "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if app.control.inspect(timeout=1).ping():
-            return process
-    process.terminate()
-    raise SystemExit("no worker answered within 90 s")
 
 
 def import_once(user, project, path, kind, worker, browse=False):
@@ -142,7 +125,7 @@ def main():
     project = Project.objects.create(name="import benchmark", created_by=user)
     project.memberships.create(user=user, role="manager")
     app.control.purge()
-    worker = start_worker()
+    worker = start_worker(app, "-P", "solo")  # the job runs in the worker process: its peak RSS is the job's
     try:
         with tempfile.TemporaryDirectory() as folder:
             files = write_files(Path(folder), args.documents, args.chars)

@@ -10,10 +10,8 @@ broker and SQLite). Uses the configured database; run `manage.py migrate` first.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,24 +25,10 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from _worker import start_worker  # noqa: E402
 from studio.celery import app  # noqa: E402
 from studio.models import QueueCheck  # noqa: E402
 from studio.services import queue_checks  # noqa: E402
-
-
-def start_worker():
-    name = f"bench-{uuid.uuid4().hex[:6]}@%h"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "studio", "worker", "-Q", "cpu", "-c", "1", "-n", name,
-         "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if app.control.inspect(timeout=1).ping():
-            return process
-    process.terminate()
-    raise SystemExit("no worker answered within 90 s")
 
 
 def wait_done(ids, timeout=300):
@@ -63,7 +47,7 @@ def main():
     args = parser.parse_args()
     user = get_user_model().objects.filter(is_staff=True).first()
     app.control.purge()
-    worker = start_worker()
+    worker = start_worker(app, "-c", "1")
     try:
         latencies = []
         for _ in range(args.checks):

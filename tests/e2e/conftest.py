@@ -60,3 +60,16 @@ def log_in(page, username, password):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/projects/")
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path, settings):
+    """A real Celery worker on the live server's database, with artifacts in this test's folder."""
+    from studio.celery import app
+    from tests.worker import WorkerProcess
+
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+    app.control.purge()
+    process = WorkerProcess(artifacts_dir=tmp_path).start()
+    yield process
+    process.stop()

@@ -5,24 +5,13 @@ from playwright.sync_api import expect
 
 from labeling.models import Project
 from labeling.services import demo
-from studio.celery import app
 from tests.e2e.conftest import log_in
-from tests.worker import WorkerProcess
 
 pytestmark = pytest.mark.worker
 
 CSV = 'note_id,note_text,ward\n' + "".join(
     f'N{i:04d},"Day {i}: patient stable.\nPlan: continue <b>current</b> treatment.",ward-{i % 3}\n' for i in range(3000)
 )
-
-
-@pytest.fixture
-def worker(transactional_db, tmp_path, settings):
-    settings.STUDIO_ARTIFACTS_DIR = tmp_path
-    app.control.purge()
-    process = WorkerProcess(artifacts_dir=tmp_path).start()
-    yield process
-    process.stop()
 
 
 def test_the_manager_uploads_maps_imports_and_finds_a_note(page, worker, tmp_path):

@@ -7,10 +7,8 @@ from playwright.sync_api import expect
 
 from labeling.models import Project
 from labeling.services import demo
-from studio.celery import app
 from studio.models import Job
 from tests.e2e.conftest import log_in
-from tests.worker import WorkerProcess
 
 pytestmark = pytest.mark.worker
 
@@ -23,15 +21,6 @@ def wait_for_progress(page, bar, above, timeout_ms=20_000):
             return value
         page.wait_for_timeout(250)
     raise AssertionError(f"progress stayed at {value}, not above {above}")
-
-
-@pytest.fixture
-def worker(transactional_db, tmp_path, settings):
-    settings.STUDIO_ARTIFACTS_DIR = tmp_path
-    app.control.purge()
-    process = WorkerProcess(artifacts_dir=tmp_path).start()
-    yield process
-    process.stop()
 
 
 def test_the_manager_watches_a_job_cancels_it_and_retries_it(page, worker):

@@ -1,0 +1,25 @@
+"""A Celery worker process for benchmarks, started and awaited the same way by each script."""
+
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_worker(app, *extra, queues="cpu"):
+    """Start `celery worker` on `queues` and wait until it answers a ping (90 s at most)."""
+    name = f"bench-{uuid.uuid4().hex[:6]}@%h"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "studio", "worker", "-Q", queues, "-n", name,
+         "--loglevel", "WARNING", "--without-gossip", "--without-mingle", *extra],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if app.control.inspect(timeout=1).ping():
+            return process
+    process.terminate()
+    raise SystemExit("no worker answered within 90 s")
