@@ -6,7 +6,7 @@ else, so CI runs this suite against PostgreSQL and Redis.
 
 from .base import *  # noqa: F403
 from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, filesystem_broker_options
-from .env import env_path, env_str
+from .env import env_int, env_path, env_str
 
 SECRET_KEY = env_str("SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
 DEBUG = False
@@ -24,3 +24,9 @@ TEST_VAR_DIR = VAR_DIR / "test"
 STUDIO_ARTIFACTS_DIR = env_path("STUDIO_ARTIFACTS_DIR", TEST_VAR_DIR / "artifacts")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(TEST_VAR_DIR / "broker")
+
+# Jobs run in-process by tests sit inside the test's transaction, which the reporter's
+# writer thread (its own connection) cannot see: keep it idle there. Real worker processes
+# started by tests get short intervals through their environment.
+STUDIO_REPORTER_INTERVAL_SECONDS = env_int("STUDIO_REPORTER_INTERVAL_MS", 600_000, minimum=10) / 1000
+STUDIO_JOB_HEARTBEAT_SECONDS = env_int("STUDIO_JOB_HEARTBEAT_SECONDS", 600, minimum=1)
