@@ -7,7 +7,7 @@ the user sees the object but their role does not allow the action.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Corpus, Document, Membership, Project, Role, Upload
+from .models import Document, Project, Role
 
 
 def get_project(user, pk, minimum=Role.ANNOTATOR):
@@ -20,12 +20,17 @@ def get_project(user, pk, minimum=Role.ANNOTATOR):
     return project
 
 
+def _one(queryset, pk, what):
+    """The object with this pk in an already scoped queryset, or a 404 naming what was asked for."""
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"No such {what}.") from None
+
+
 def get_membership(user, project_pk, pk, minimum=Role.MANAGER):
     project = get_project(user, project_pk, minimum)
-    try:
-        return project.memberships.select_related("user", "project").get(pk=pk)
-    except (Membership.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such member.") from None
+    return _one(project.memberships.select_related("user", "project"), pk, "member")
 
 
 def can_create_projects(user):
@@ -34,29 +39,20 @@ def can_create_projects(user):
 
 def get_upload(user, project_pk, pk):
     project = get_project(user, project_pk, Role.MANAGER)
-    try:
-        upload = project.uploads.get(pk=pk)
-    except (Upload.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such upload.") from None
+    upload = _one(project.uploads.all(), pk, "upload")
     upload.project = project  # keeps the user's role on it
     return upload
 
 
 def get_corpus(user, project_pk, pk, minimum=Role.ANNOTATOR):
     project = get_project(user, project_pk, minimum)
-    try:
-        corpus = project.corpora.get(pk=pk)
-    except (Corpus.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such corpus.") from None
+    corpus = _one(project.corpora.all(), pk, "corpus")
     corpus.project = project  # keeps the user's role on it
     return corpus
 
 
 def get_document(user, project_pk, pk):
     project = get_project(user, project_pk)
-    try:
-        document = Document.objects.select_related("corpus").get(pk=pk, corpus__project=project)
-    except (Document.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such document.") from None
+    document = _one(Document.objects.select_related("corpus").filter(corpus__project=project), pk, "document")
     document.corpus.project = project  # keeps the user's role on it
     return document

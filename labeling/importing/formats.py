@@ -5,11 +5,12 @@ import csv
 import json
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from django.conf import settings
 
-from .sources import SAMPLE_BYTES, ImportFileError, detect_encoding, text_stream
+from .sources import SAMPLE_BYTES, CountingReader, ImportFileError, detect_encoding, text_stream
 
 FORMATS = {
     "csv": "CSV or TSV (a header row, any delimiter)",
@@ -58,8 +59,6 @@ class Source:
     """An uploaded file opened for reading; `position` is the bytes read so far (for progress)."""
 
     def __init__(self, path, name):
-        from .sources import CountingReader
-
         self.path = path
         self.name = name
         self.size = path.stat().st_size
@@ -71,8 +70,9 @@ class Source:
     def position(self):
         return self.counter.position
 
-    @property
+    @cached_property
     def encoding(self):
+        # Detected once: the preview, the CSV sniffer and the text stream all ask.
         return detect_encoding(self.sample, self.name)
 
     def text(self):
