@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from studio.celery import app
 from studio.jobs import service as jobs_service
-from studio.models import Job
 from tests.worker import WorkerProcess, wait_for
 from training.services import selftest
 

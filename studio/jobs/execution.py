@@ -103,30 +103,29 @@ def execute(job_id, worker, device):
     job_logger.setLevel(logging.INFO)
     handler = _ToReporter(reporter)
     job_logger.addHandler(handler)
-    now = timezone.now
     try:
         metrics = run(job, reporter) or {}
     except JobCancelled:
-        outcome = {"status": Job.Status.CANCELLED, "message": "Cancelled", "finished_at": now()}
+        outcome = {"status": Job.Status.CANCELLED, "message": "Cancelled"}
     except JobLost:
         logger.warning("Job %s was taken over by another run; this run stops without writing", job_id)
         return None
     except Exception as error:
         outcome = {
-            "status": Job.Status.FAILED, "message": "Failed", "finished_at": now(),
+            "status": Job.Status.FAILED, "message": "Failed",
             "error": redact(f"{type(error).__name__}: {error}")[:5000],
             "traceback": redact(traceback.format_exc())[-20000:],
         }
         reporter.log(outcome["error"], logging.ERROR)
     else:
         outcome = {
-            "status": Job.Status.SUCCEEDED, "message": "Finished", "finished_at": now(),
+            "status": Job.Status.SUCCEEDED, "message": "Finished",
             "progress": 1.0, "eta_seconds": None, "metrics": _json_safe(metrics),
         }
     finally:
         job_logger.removeHandler(handler)
     try:
-        reporter.close(**outcome, claim="")
+        reporter.close(**outcome, finished_at=timezone.now(), claim="")
     except JobLost:
         logger.warning("Job %s was taken over before its outcome was recorded", job_id)
     return outcome["status"]
