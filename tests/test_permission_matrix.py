@@ -55,6 +55,7 @@ HTML = [
     ("cancel other project's job", "post", "job-cancel", lambda w: {"pk": w.other_job.pk}, {}, "M404 R404 A404 O404 S302 N302"),
     ("retry job", "post", "job-retry", lambda w: {"pk": w.failed_job.pk}, {}, "M302 R404 A404 O404 S302 N302"),
     ("upload form", "get", "corpus-upload", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("upload without a file", "post", "corpus-upload", lambda w: {"pk": w.project.pk}, {}, "M400 R403 A403 O404 S404 N302"),
     ("column mapping", "get", "upload-map", lambda w: {"pk": w.project.pk, "upload_pk": w.upload.pk}, None, "M200 R403 A403 O404 S404 N302"),
     ("other project's upload mapping", "get", "upload-map", lambda w: {"pk": w.project.pk, "upload_pk": w.other_upload.pk}, None, "M404 R403 A403 O404 S404 N302"),
     ("start import", "post", "upload-map", lambda w: {"pk": w.project.pk, "upload_pk": w.upload.pk}, {"format": "csv", "name": "N", "text_field": "text", "id_field": "id", "max_errors": "5"}, "M302 R403 A403 O404 S404 N302"),
@@ -185,3 +186,12 @@ def test_member_role_changes_are_not_made_by_denied_actors(client, world):
     client.post(reverse("member-role", kwargs={"pk": world.project.pk, "member_pk": world.annotator_membership.pk}), {"role": "manager"})
     world.annotator_membership.refresh_from_db()
     assert world.annotator_membership.role == Role.ANNOTATOR
+
+
+@pytest.mark.parametrize("actor,status", list(codes("M201 R403 A403 O404 S404 N401").items()))
+def test_api_uploads_answer_each_actor(client, world, actor, status):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = _request(client, world, "post", "api-uploads", lambda w: {"project_pk": w.project.pk}, actor,
+                        data={"file": SimpleUploadedFile("notes.csv", b"id,text\na,b\n")})
+    assert response.status_code == status, response.content[:300]
