@@ -5,7 +5,9 @@ a real Celery worker process into the configured database (PostgreSQL in product
 DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://...), and prints documents/s and the
 worker's peak RSS. Targets on a 2-core machine: 100,000 documents in ≤ 20 s, peak RSS ≤ 400 MB.
 
-    .venv/bin/python benchmarks/import_bench.py [--documents 100000] [--chars 1000] [--formats jsonl,csv]
+    .venv/bin/python benchmarks/import_bench.py [--documents 100000] [--chars 1000] [--formats jsonl,csv] [--browse]
+
+The shape Label Studio was measured with: --chars 200 --formats json.
 
 Uses the configured database (run `manage.py migrate` first); it creates a project
 "import benchmark" and deletes it afterwards.
@@ -33,7 +35,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from labeling.models import Project  # noqa: E402
-from labeling.services import imports  # noqa: E402
+from labeling.services import imports, uploads  # noqa: E402
 from _worker import start_worker  # noqa: E402
 from studio.celery import app  # noqa: E402
 from studio.models import Job  # noqa: E402
@@ -51,17 +53,32 @@ def note(rng, chars):
     return " ".join(words)[:chars]
 
 
-def write_files(folder, count, chars):
+def write_files(folder, count, chars, kinds):
+    """The same notes in each format asked for; JSON is one array, the shape other tools import."""
     rng = random.Random(7)
-    jsonl, csv_path = folder / "notes.jsonl", folder / "notes.csv"
-    with open(jsonl, "w") as out_jsonl, open(csv_path, "w", newline="") as out_csv:
-        writer = csv.writer(out_csv)
-        writer.writerow(["id", "text", "ward"])
+    paths = {kind: folder / f"notes.{kind}" for kind in kinds}
+    outs = {kind: open(path, "w", newline="") for kind, path in paths.items()}
+    try:
+        writer = csv.writer(outs["csv"]) if "csv" in outs else None
+        if writer:
+            writer.writerow(["id", "text", "ward"])
+        if "json" in outs:
+            outs["json"].write("[\n")
         for index in range(count):
             text, ward = note(rng, chars), f"ward-{index % 7}"
-            out_jsonl.write(json.dumps({"id": f"n{index}", "text": text, "ward": ward}) + "\n")
-            writer.writerow([f"n{index}", text, ward])
-    return {"jsonl": jsonl, "csv": csv_path}
+            record = json.dumps({"id": f"n{index}", "text": text, "ward": ward})
+            if "jsonl" in outs:
+                outs["jsonl"].write(record + "\n")
+            if "json" in outs:
+                outs["json"].write(("," if index else "") + record + "\n")
+            if writer:
+                writer.writerow([f"n{index}", text, ward])
+        if "json" in outs:
+            outs["json"].write("]\n")
+    finally:
+        for out in outs.values():
+            out.close()
+    return paths
 
 
 def peak_rss_mb(pid):
@@ -74,7 +91,7 @@ def peak_rss_mb(pid):
 
 def import_once(user, project, path, kind, worker, browse=False):
     with open(path, "rb") as source:
-        upload = imports.store_upload(user, project, path.name, iter(lambda: source.read(1 << 20), b""))
+        upload = uploads.store_upload(user, project, path.name, iter(lambda: source.read(1 << 20), b""))
     baseline = peak_rss_mb(worker.pid)
     started = time.monotonic()
     corpus, job = imports.start_import(user, upload, name=path.name, format=kind, text_field="text",
@@ -102,7 +119,10 @@ def browse_latency(user, corpus, repeats=30):
     client.force_login(user)
     url = f"/projects/{corpus.project_id}/corpora/{corpus.pk}/"
     results = {}
-    for label, params in (("first page", {}), ("search", {"q": "troponin stable"}), ("deep page", {"after": corpus.document_count // 2})):
+    first_id = corpus.documents.order_by("corpus_id", "id").values_list("id", flat=True).first()
+    cases = (("first page", {}), ("search", {"q": "troponin stable"}), ("search, no match", {"q": "pneumothorax"}),
+             ("deep page", {"after": first_id + corpus.document_count // 2}), ("repeats only", {"duplicates": "yes"}))
+    for label, params in cases:
         timings = []
         for _ in range(repeats):
             started = time.perf_counter()
@@ -118,7 +138,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--chars", type=int, default=1000)
-    parser.add_argument("--formats", default="jsonl,csv")
+    parser.add_argument("--formats", default="jsonl,csv", help="any of jsonl, csv, json")
     parser.add_argument("--browse", action="store_true", help="also time the document browser on the imported corpus")
     args = parser.parse_args()
     user, _ = get_user_model().objects.get_or_create(username="import-benchmark")
@@ -128,7 +148,7 @@ def main():
     worker = start_worker(app, "-P", "solo")  # the job runs in the worker process: its peak RSS is the job's
     try:
         with tempfile.TemporaryDirectory() as folder:
-            files = write_files(Path(folder), args.documents, args.chars)
+            files = write_files(Path(folder), args.documents, args.chars, args.formats.split(","))
             print(f"database: {connection.vendor}; {args.documents:,} documents of {args.chars} characters")
             for kind in args.formats.split(","):
                 count, seconds, before, peak, size = import_once(user, project, files[kind], kind, worker, args.browse)

@@ -3,12 +3,11 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from studio import audit
 from studio.serializers import JobSerializer
 
 from . import upload_handlers
@@ -20,10 +19,11 @@ from .serializers import (
     DocumentSerializer,
     ImportStartSerializer,
     PreviewSerializer,
+    ServerFileSerializer,
     UploadCreateSerializer,
     UploadSerializer,
 )
-from .services import imports, search
+from .services import browse, corpora, imports, uploads
 
 PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
 
@@ -59,11 +59,31 @@ class UploadView(APIView):
         if incoming is None:
             raise ValidationError({"file": ["Attach the file to import as the multipart field 'file'."]})
         try:
-            upload = imports.store_upload(request.user, project, incoming.name, incoming.chunks())
-        except imports.UploadTooLarge as error:
+            upload = uploads.store_upload(request.user, project, incoming.name, incoming.chunks())
+        except uploads.UploadTooLarge as error:
             raise UploadTooLarge(str(error)) from error
         except ImportFileError as error:
             raise ValidationError({"file": [str(error)]}) from error
+        return Response({**UploadSerializer(upload).data, "preview": _preview(upload)}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[PROJECT_PK])
+class ServerFileView(APIView):
+    """Import a file already on the server, read in place (for files too big for a browser). Admins.
+
+    The path must lie in one of the server import folders (STUDIO_SERVER_IMPORT_DIRS); answers like an upload."""
+
+    @extend_schema(request=ServerFileSerializer, responses={201: UploadSerializer})
+    def post(self, request, project_pk):
+        project = get_project(request.user, project_pk, Role.MANAGER)
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only admins may import files from the server.")
+        serializer = ServerFileSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            upload = uploads.register_server_file(request.user, project, serializer.validated_data["path"])
+        except ImportFileError as error:
+            raise ValidationError({"path": [str(error)]}) from error
         return Response({**UploadSerializer(upload).data, "preview": _preview(upload)}, status=status.HTTP_201_CREATED)
 
 
@@ -109,9 +129,7 @@ class CorpusViewSet(viewsets.GenericViewSet):
         corpus = get_corpus(request.user, project_pk, pk, Role.MANAGER)
         if corpus.derived.exists():
             raise ValidationError({"detail": "Corpora were derived from this one (cleaned versions); delete them first."})
-        audit.record(request.user, "corpus.delete", corpus, project_id=corpus.project_id,
-                     name=corpus.name, documents=corpus.document_count)
-        corpus.delete()
+        corpora.delete_corpus(request.user, corpus)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -119,8 +137,12 @@ class CorpusViewSet(viewsets.GenericViewSet):
     PROJECT_PK,
     OpenApiParameter("after", int, description="Documents with an id after this one (keyset pagination)."),
     OpenApiParameter("limit", int, description="At most this many (default 50, at most 500)."),
-    OpenApiParameter("split", str, description="Only documents of this split."),
     OpenApiParameter("q", str, description="Only documents whose text has all these words (full-text search)."),
+    OpenApiParameter("split", str, description="Only documents of this split ('' for unassigned)."),
+    OpenApiParameter("duplicates", str, description="yes: only notes repeating an earlier one; no: none of those."),
+    OpenApiParameter("labeled", str, description="yes or no: documents with or without annotations. Reviewers."),
+    OpenApiParameter("label", int, description="Only documents some annotation gave this label id. Reviewers."),
+    OpenApiParameter("annotator", str, description="A user id, or 'imported' for labels from the file. Reviewers."),
 ])
 class DocumentList(APIView):
     """A corpus's documents in id order, a page at a time: pass `next_after` back as `after`. Members."""
@@ -130,20 +152,14 @@ class DocumentList(APIView):
         corpus = get_corpus(request.user, project_pk, corpus_pk)
         params = request.query_params
         try:
-            after = int(params.get("after", 0))
-            limit = min(max(int(params.get("limit", 50)), 1), 500)
-        except ValueError:
-            raise ValidationError({"detail": "after and limit must be whole numbers."}) from None
-        documents = search.matching(corpus.documents.filter(id__gt=after), params.get("q", "")[:200]).order_by("id")
-        if params.get("split") is not None:
-            documents = documents.filter(split=params["split"])
-        page = list(documents[: limit + 1])
-        more = len(page) > limit
-        page = page[:limit]
-        return Response({
-            "results": DocumentSerializer(page, many=True).data,
-            "next_after": page[-1].pk if more else None,
-        })
+            document_filter = browse.DocumentFilter.from_params(
+                params, browse.may_filter_labels(request.user, corpus.project))
+            after = browse.whole_number(params, "after") or 0
+            limit = min(max(browse.whole_number(params, "limit") or 50, 1), 500)
+        except browse.FilterError as error:
+            raise ValidationError({"detail": str(error)}) from None
+        page, next_after = browse.page(corpus, document_filter, after, limit)
+        return Response({"results": DocumentSerializer(page, many=True).data, "next_after": next_after})
 
 
 @extend_schema(parameters=[PROJECT_PK])

@@ -113,8 +113,11 @@ class Upload(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     original_name = models.CharField(max_length=255)
     stored_name = models.CharField(max_length=64, unique=True, help_text="File name under the uploads folder.")
+    server_path = models.CharField(
+        max_length=1000, blank=True, help_text="For a file an admin imports from the server: its path, read in place."
+    )
     size = models.BigIntegerField()
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="Empty until the import has read a server file.")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -125,6 +128,8 @@ class Upload(models.Model):
 
     @property
     def path(self):
+        if self.server_path:
+            return Path(self.server_path)
         return Path(settings.STUDIO_ARTIFACTS_DIR) / "uploads" / self.stored_name
 
 
@@ -150,6 +155,11 @@ class Corpus(models.Model):
     mapping = models.JSONField(default=dict, blank=True, help_text="Format and fields the import used.")
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="The first 100 row errors: [line, reason].")
+    # Every document id of the corpus lies in this range (set by the import). The browser bounds
+    # its queries with it: PostgreSQL's planner otherwise takes a corpus's rows to be spread evenly
+    # through the table and walks the primary key through every corpus imported before this one.
+    id_floor = models.BigIntegerField(null=True, blank=True, editable=False)
+    id_ceiling = models.BigIntegerField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -168,13 +178,18 @@ class Document(models.Model):
         VALIDATION = "validation", "Validation"
         TEST = "test", "Test"
 
-    corpus = models.ForeignKey(Corpus, on_delete=models.CASCADE, related_name="documents")
+    # Indexed by (corpus, id) below; a second index on corpus alone would only slow imports.
+    corpus = models.ForeignKey(Corpus, on_delete=models.CASCADE, related_name="documents", db_index=False)
     external_id = models.CharField(max_length=255)
     text = models.TextField()
     meta = models.JSONField(default=dict, blank=True)
-    content_hash = models.CharField(max_length=64, db_index=True)
+    content_hash = models.CharField(max_length=64)
     length = models.PositiveIntegerField()
     split = models.CharField(max_length=10, choices=Split.choices, blank=True, default=Split.NONE)
+    duplicate_of = models.ForeignKey(  # indexed where set, below: most documents repeat nothing
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        help_text="The first document of the corpus with the same text, when this one repeats it.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -183,7 +198,42 @@ class Document(models.Model):
             # The browser pages by id within a corpus (keyset), optionally within a split.
             models.Index(fields=["corpus", "id"], name="document_corpus_id"),
             models.Index(fields=["corpus", "split", "id"], name="document_corpus_split_id"),
+            models.Index(fields=["corpus", "content_hash"], name="document_corpus_hash"),
+            # Repeats are rare: the "only repeated notes" filter reads this small index, not the corpus.
+            models.Index(fields=["corpus", "id"], condition=models.Q(duplicate_of__isnull=False),
+                         name="document_corpus_repeats"),
+            models.Index(fields=["duplicate_of"], condition=models.Q(duplicate_of__isnull=False),
+                         name="document_duplicate_of"),
         ]
 
     def __str__(self):
         return self.external_id
+
+
+class Annotation(models.Model):
+    """One annotator's labels for one document; labels that came with an imported file have no annotator."""
+
+    class Source(models.TextChoices):
+        ANNOTATOR = "annotator", "Annotator"
+        IMPORTED = "imported", "Imported"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="annotations")
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="annotations"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ANNOTATOR)
+    labels = models.ManyToManyField(Label, related_name="annotations", blank=True)
+    comment = models.TextField(blank=True, max_length=2000)
+    version = models.PositiveIntegerField(default=1, help_text="Raised by every change; a stale change is refused.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "annotator"], name="unique_annotation_per_annotator"),
+        ]
+        indexes = [models.Index(fields=["annotator", "document"], name="annotation_annotator_document")]
+
+    def __str__(self):
+        return f"{self.document} by {self.annotator or 'import'}"

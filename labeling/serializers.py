@@ -45,12 +45,16 @@ class MembershipRoleSerializer(serializers.Serializer):
 class UploadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Upload
-        fields = ["id", "original_name", "size", "sha256", "uploaded_at"]
+        fields = ["id", "original_name", "server_path", "size", "sha256", "uploaded_at"]
         read_only_fields = fields
 
 
 class UploadCreateSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV, TSV, JSONL, JSON, TXT, ZIP of .txt files or Parquet.")
+
+
+class ServerFileSerializer(serializers.Serializer):
+    path = serializers.CharField(max_length=1000, help_text="A file in one of the server import folders.")
 
 
 class PreviewSerializer(serializers.Serializer):
@@ -59,7 +63,7 @@ class PreviewSerializer(serializers.Serializer):
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.DictField())
     errors = serializers.ListField(child=serializers.ListField())
-    suggested = serializers.DictField(help_text="A text and an id field guessed from the column names.")
+    suggested = serializers.DictField(help_text="Text, id and label fields guessed from the column names.")
 
 
 class CorpusSerializer(serializers.ModelSerializer):
@@ -79,11 +83,16 @@ class ImportStartSerializer(serializers.Serializer):
     text_field = serializers.CharField(max_length=200, required=False, default="text")
     id_field = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     meta_fields = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list)
+    label_fields = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list,
+        help_text="Fields whose labels come in as imported annotations: a name, a list, or names joined by label_delimiter.",
+    )
+    label_delimiter = serializers.CharField(max_length=5, required=False, allow_blank=True, default="", trim_whitespace=False)
     max_errors = serializers.IntegerField(min_value=0, required=False, default=100)
 
 
 class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
-        fields = ["id", "corpus", "external_id", "text", "meta", "content_hash", "length", "split"]
+        fields = ["id", "corpus", "external_id", "text", "meta", "content_hash", "length", "split", "duplicate_of"]
         read_only_fields = fields

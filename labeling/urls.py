@@ -12,6 +12,7 @@ urlpatterns = [
     path("projects/<int:pk>/members/<int:member_pk>/remove/", members.member_remove, name="member-remove"),
     path("projects/<int:pk>/jobs/", jobs.project_jobs, name="project-jobs"),
     path("projects/<int:pk>/corpora/upload/", corpora.corpus_upload, name="corpus-upload"),
+    path("projects/<int:pk>/corpora/server-file/", corpora.corpus_server_file, name="corpus-server-file"),
     path("projects/<int:pk>/uploads/<int:upload_pk>/map/", corpora.upload_map, name="upload-map"),
     path("projects/<int:pk>/corpora/<int:corpus_pk>/", corpora.corpus_detail, name="corpus-detail"),
     path("projects/<int:pk>/documents/<int:document_pk>/", corpora.document_detail, name="document-detail"),

@@ -7,7 +7,14 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 from rest_framework.routers import DefaultRouter
 
 from labeling.api import MembershipViewSet, ProjectViewSet
-from labeling.corpus_api import CorpusViewSet, DocumentDetail, DocumentList, UploadPreviewView, UploadView
+from labeling.corpus_api import (
+    CorpusViewSet,
+    DocumentDetail,
+    DocumentList,
+    ServerFileView,
+    UploadPreviewView,
+    UploadView,
+)
 
 from .api import AuditEventList, JobKindList, JobViewSet, QueueCheckViewSet, SystemStatusView
 from .views import admin_pages, auth, health, jobs
@@ -24,6 +31,7 @@ api_patterns = [
     path("audit-events/", AuditEventList.as_view(), name="api-audit-events"),
     path("job-kinds/", JobKindList.as_view(), name="api-job-kinds"),
     path("projects/<int:project_pk>/uploads/", UploadView.as_view(), name="api-uploads"),
+    path("projects/<int:project_pk>/uploads/server-file/", ServerFileView.as_view(), name="api-upload-server-file"),
     path("projects/<int:project_pk>/uploads/<int:pk>/preview/", UploadPreviewView.as_view(), name="api-upload-preview"),
     path("projects/<int:project_pk>/corpora/<int:corpus_pk>/documents/", DocumentList.as_view(), name="api-documents"),
     path("projects/<int:project_pk>/documents/<int:pk>/", DocumentDetail.as_view(), name="api-document-detail"),

@@ -2,7 +2,15 @@ import pytest
 from django.core.cache import cache
 
 from labeling.models import Role
-from tests.factories import MembershipFactory, ProjectFactory, UserFactory, make_admin, make_project_creator
+from studio import dispatch
+from tests.factories import (
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    make_admin,
+    make_project_creator,
+)
+from tests.importing import run
 
 
 @pytest.fixture(autouse=True)
@@ -64,3 +72,21 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def artifacts(settings, tmp_path):
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    messages = []
+    monkeypatch.setattr(dispatch, "send", lambda name, args, queue: messages.append((name, args, queue)))
+    return messages
+
+
+@pytest.fixture
+def do_import(manager, project, sent, artifacts, django_capture_on_commit_callbacks):
+    return lambda name, data, **mapping: run(manager, project, name, data, django_capture_on_commit_callbacks, **mapping)

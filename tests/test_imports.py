@@ -9,47 +9,15 @@ import pytest
 
 from labeling.importing.sources import ImportFileError
 from labeling.models import Corpus, Document
-from labeling.services import imports
-from studio import dispatch
+from labeling.services import imports, uploads
 from studio.jobs import execution
 from studio.models import Job
+from tests.importing import run, upload
 
 
 @pytest.fixture(autouse=True)
-def artifacts(settings, tmp_path):
-    settings.STUDIO_ARTIFACTS_DIR = tmp_path
-    return tmp_path
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    messages = []
-    monkeypatch.setattr(dispatch, "send", lambda name, args, queue: messages.append((name, args, queue)))
-    return messages
-
-
-def upload(manager, project, name, data):
-    return imports.store_upload(manager, project, name, [data[i:i + 7000] for i in range(0, len(data), 7000)])
-
-
-def run(manager, project, name, data, django_capture_on_commit_callbacks, **mapping):
-    stored = upload(manager, project, name, data)
-    try:
-        found = imports.preview(stored)
-    except ImportFileError:  # the mapping form would show this; the import must refuse the file too
-        found = {"format": imports.guess_format(name, data[:100]), "columns": ["text"]}
-    mapping = {"format": found["format"], **imports.suggested_mapping(found["columns"]), **mapping}
-    with django_capture_on_commit_callbacks(execute=True):
-        corpus, job = imports.start_import(manager, stored, name=name, **mapping)
-    status = execution.execute(job.pk, "w@host", {})
-    corpus.refresh_from_db()
-    job.refresh_from_db()
-    return corpus, job, status
-
-
-@pytest.fixture
-def do_import(manager, project, sent, django_capture_on_commit_callbacks):
-    return lambda name, data, **mapping: run(manager, project, name, data, django_capture_on_commit_callbacks, **mapping)
+def _artifacts(artifacts):
+    return artifacts
 
 
 def texts(corpus):
@@ -64,7 +32,7 @@ def test_csv_with_quoted_multiline_fields(do_import):
     assert status == Job.Status.SUCCEEDED and corpus.status == Corpus.Status.READY
     assert texts(corpus) == [("n1", "Chest pain, on exertion."), ("n2", "Line one\nline two")]
     assert corpus.documents.get(external_id="n1").meta == {"ward": "cardio"}
-    assert corpus.document_count == 2 and job.metrics == {"documents": 2, "skipped_rows": 0}
+    assert corpus.document_count == 2 and job.metrics == {"documents": 2, "skipped_rows": 0, "duplicates": 0}
 
 
 @pytest.mark.parametrize("delimiter,name", [("\t", "notes.tsv"), (";", "notes.csv"), ("|", "notes.txt.csv")])
@@ -221,7 +189,7 @@ def test_a_cancelled_import_leaves_no_documents(manager, project, sent, monkeypa
 
 def test_an_upload_over_the_limit_is_refused_and_nothing_stays_on_disk(manager, project, settings, artifacts):
     settings.STUDIO_MAX_UPLOAD_BYTES = 10_000
-    with pytest.raises(imports.UploadTooLarge, match="larger than the limit of 10,000 bytes"):
+    with pytest.raises(uploads.UploadTooLarge, match="larger than the limit of 10,000 bytes"):
         upload(manager, project, "big.csv", b"x" * 20_000)
     assert list((artifacts / "uploads").iterdir()) == []
 
@@ -238,7 +206,8 @@ def test_preview_shows_columns_and_first_rows(manager, project):
     found = imports.preview(stored)
     assert found["format"] == "csv" and found["encoding"] == "utf-8"
     assert found["columns"] == ["id", "note", "ward"] and len(found["rows"]) == 2
-    assert imports.suggested_mapping(found["columns"]) == {"text_field": "note", "id_field": "id"}
+    assert imports.suggested_mapping(found["columns"]) == {"text_field": "note", "id_field": "id", "label_fields": []}
+    assert imports.suggested_mapping(["ID", "Text", "Category"])["label_fields"] == ["Category"]
 
 
 def test_an_import_started_again_starts_from_a_clean_corpus(do_import, manager):

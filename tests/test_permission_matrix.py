@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from labeling.models import Corpus, Document, Membership, Role
-from labeling.services import imports
+from labeling.services import uploads
 from studio.models import Job, QueueCheck
 from tests.factories import MembershipFactory, UserFactory
 
@@ -59,6 +59,7 @@ HTML = [
     ("column mapping", "get", "upload-map", lambda w: {"pk": w.project.pk, "upload_pk": w.upload.pk}, None, "M200 R403 A403 O404 S404 N302"),
     ("other project's upload mapping", "get", "upload-map", lambda w: {"pk": w.project.pk, "upload_pk": w.other_upload.pk}, None, "M404 R403 A403 O404 S404 N302"),
     ("start import", "post", "upload-map", lambda w: {"pk": w.project.pk, "upload_pk": w.upload.pk}, {"format": "csv", "name": "N", "text_field": "text", "id_field": "id", "max_errors": "5"}, "M302 R403 A403 O404 S404 N302"),
+    ("import a server file", "post", "corpus-server-file", lambda w: {"pk": w.project.pk}, {"path": "notes.csv"}, "M403 R403 A403 O404 S404 N302"),
     ("corpus page", "get", "corpus-detail", lambda w: {"pk": w.project.pk, "corpus_pk": w.corpus.pk}, None, "M200 R200 A200 O404 S404 N302"),
     ("other project's corpus page", "get", "corpus-detail", lambda w: {"pk": w.project.pk, "corpus_pk": w.other_corpus.pk}, None, "M404 R404 A404 O404 S404 N302"),
     ("document page", "get", "document-detail", lambda w: {"pk": w.project.pk, "document_pk": w.document.pk}, None, "M200 R200 A200 O404 S404 N302"),
@@ -99,6 +100,7 @@ API = [
     ("other project's corpus via this project", "get", "api-corpus-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_corpus.pk}, None, "M404 R404 A404 O404 S404 N401"),
     ("import", "post", "api-corpus-list", lambda w: {"project_pk": w.project.pk}, {"upload": 0, "name": "x", "format": "csv"}, "M404 R403 A403 O404 S404 N401"),
     ("delete corpus", "delete", "api-corpus-detail", lambda w: {"project_pk": w.project.pk, "pk": w.corpus.pk}, None, "M204 R403 A403 O404 S404 N401"),
+    ("import a server file", "post", "api-upload-server-file", lambda w: {"project_pk": w.project.pk}, {"path": "notes.csv"}, "M403 R403 A403 O404 S404 N401"),
     ("upload preview", "get", "api-upload-preview", lambda w: {"project_pk": w.project.pk, "pk": w.upload.pk}, None, "M200 R403 A403 O404 S404 N401"),
     ("other project's upload via this project", "get", "api-upload-preview", lambda w: {"project_pk": w.project.pk, "pk": w.other_upload.pk}, None, "M404 R403 A403 O404 S404 N401"),
     ("documents", "get", "api-documents", lambda w: {"project_pk": w.project.pk, "corpus_pk": w.corpus.pk}, None, "M200 R200 A200 O404 S404 N401"),
@@ -135,8 +137,8 @@ class World:
         self.other_corpus = Corpus.objects.create(project=other_project, name="Their notes", status=Corpus.Status.READY)
         self.document = Document.objects.create(corpus=self.corpus, external_id="d1", text="note", content_hash="0", length=4)
         self.other_document = Document.objects.create(corpus=self.other_corpus, external_id="d1", text="theirs", content_hash="0", length=6)
-        self.upload = imports.store_upload(manager_user(project), project, "notes.csv", [b"id,text\na,b\n"])
-        self.other_upload = imports.store_upload(None, other_project, "theirs.csv", [b"id,text\na,b\n"])
+        self.upload = uploads.store_upload(manager_user(project), project, "notes.csv", [b"id,text\na,b\n"])
+        self.other_upload = uploads.store_upload(None, other_project, "theirs.csv", [b"id,text\na,b\n"])
 
 
 @pytest.fixture
@@ -195,3 +197,20 @@ def test_api_uploads_answer_each_actor(client, world, actor, status):
     response = _request(client, world, "post", "api-uploads", lambda w: {"project_pk": w.project.pk}, actor,
                         data={"file": SimpleUploadedFile("notes.csv", b"id,text\na,b\n")})
     assert response.status_code == status, response.content[:300]
+
+
+@pytest.mark.parametrize("url_name,kwargs", [
+    ("corpus-detail", lambda w: {"pk": w.project.pk, "corpus_pk": w.corpus.pk}),
+    ("api-documents", lambda w: {"project_pk": w.project.pk, "corpus_pk": w.corpus.pk}),
+])
+@pytest.mark.parametrize("actor,status", list(codes("M200 R200 A400 O404 S404 N302").items()))
+@pytest.mark.parametrize("label_filter", [{"labeled": "yes"}, {"label": "1"}, {"annotator": "imported"}])
+def test_filtering_documents_by_what_annotators_said_needs_the_reviewer_role(
+        client, world, url_name, kwargs, actor, status, label_filter):
+    if world.users[actor] is not None:
+        client.force_login(world.users[actor])
+    response = client.get(reverse(url_name, kwargs=kwargs(world)), label_filter)
+    expected = 401 if actor == "N" and url_name.startswith("api-") else status
+    assert response.status_code == expected, response.content[:300]
+    if expected == 400:
+        assert "reviewer role" in response.content.decode()

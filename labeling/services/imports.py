@@ -1,13 +1,12 @@
-"""Uploads and corpus imports: store the file safely, preview it, stream it into documents."""
+"""Corpus imports: preview an upload, map its fields, and stream it into documents."""
 
 import hashlib
 import json
 import math
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 
 from studio import audit
 from studio.jobs import service as jobs_service
@@ -23,52 +22,14 @@ from ..importing.formats import (
     read,
 )
 from ..importing.sources import ImportFileError
-from ..models import Corpus, Document, Upload
+from ..models import Corpus, Document
+from . import corpora
+from .document_writer import BatchWriter
+from .imported_labels import LabelResolver, label_names
 
 BATCH_SIZE = 2000
 MAX_REPORTED_ERRORS = 100
 PREVIEW_ROWS = 10
-
-
-class UploadTooLarge(ValueError):
-    pass
-
-
-def uploads_folder():
-    folder = Path(settings.STUDIO_ARTIFACTS_DIR) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def store_upload(user, project, name, chunks):
-    """Write the uploaded chunks to disk, hashing as they come; refuse past the size limit."""
-    stored_name = f"{uuid.uuid4().hex}.upload"  # never the user's name or extension
-    path = uploads_folder() / stored_name
-    digest = hashlib.sha256()
-    size = 0
-    try:
-        with open(path, "xb") as out:
-            for chunk in chunks:
-                size += len(chunk)
-                if size > settings.STUDIO_MAX_UPLOAD_BYTES:
-                    raise UploadTooLarge(
-                        f"{name} is larger than the limit of {settings.STUDIO_MAX_UPLOAD_BYTES:,} bytes; "
-                        "split it, or ask an admin to raise STUDIO_MAX_UPLOAD_BYTES."
-                    )
-                digest.update(chunk)
-                out.write(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    if size == 0:
-        path.unlink(missing_ok=True)
-        raise ImportFileError(f"{name} is empty.")
-    upload = Upload.objects.create(
-        project=project, uploaded_by=user, original_name=Path(name).name[:255], stored_name=stored_name,
-        size=size, sha256=digest.hexdigest(),
-    )
-    audit.record(user, "upload.create", upload, project_id=project.pk, name=upload.original_name, size=size)
-    return upload
 
 
 def preview(upload, kind=None):
@@ -94,19 +55,25 @@ def suggested_mapping(columns):
                  if name in lowered), columns[0] if columns else TEXT_FIELD)
     identifier = next((lowered[name] for name in ("id", "external_id", "note_id", "doc_id", "document_id")
                        if name in lowered), "")
-    return {"text_field": text, "id_field": identifier}
+    labels = [lowered[name] for name in ("label", "labels", "category", "categories", "class", "specialty")
+              if name in lowered and lowered[name] != text]
+    return {"text_field": text, "id_field": identifier, "label_fields": labels}
 
 
 @transaction.atomic
-def start_import(user, upload, *, name, format, text_field, id_field="", meta_fields=(), max_errors=100):
+def start_import(user, upload, *, name, format, text_field, id_field="", meta_fields=(), label_fields=(),
+                 label_delimiter="", max_errors=100):
+    """A corpus for the upload and the `import` job that fills it. Label fields become imported annotations:
+    each holds a label name, names joined by `label_delimiter`, or a list of names."""
     if format not in FORMATS:
         raise ImportFileError(f"Unknown format {format!r}.")
     if format in PLAIN_TEXT_FORMATS:
-        text_field, id_field, meta_fields = TEXT_FIELD, "id", ()
+        text_field, id_field, meta_fields, label_fields = TEXT_FIELD, "id", (), ()
     corpus = Corpus.objects.create(
         project=upload.project, name=name, created_by=user, upload=upload, source_name=upload.original_name,
         source_sha256=upload.sha256, status=Corpus.Status.IMPORTING,
-        mapping={"format": format, "text_field": text_field, "id_field": id_field, "meta_fields": list(meta_fields)},
+        mapping={"format": format, "text_field": text_field, "id_field": id_field, "meta_fields": list(meta_fields),
+                 "label_fields": list(label_fields), "label_delimiter": label_delimiter},
     )
     job = jobs_service.start_job(
         user, "import", {"corpus_id": corpus.pk, "max_errors": max_errors},
@@ -132,28 +99,6 @@ class _Errors:
         return self.count > self.limit
 
 
-_COLUMNS = ("corpus_id", "external_id", "text", "meta", "content_hash", "length", "split")
-
-
-def _insert_documents(rows):
-    """Write document rows (tuples in _COLUMNS order) in one statement per batch.
-
-    PostgreSQL takes them with COPY; other databases with one executemany. Model instances
-    and the ORM's per-value preparation cost more than parsing the file did.
-    """
-    if not rows:
-        return
-    table = Document._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(_COLUMNS)}) VALUES ({placeholders})", rows)
-
-
 def _json(meta):
     """Metadata as JSON text; NaN and infinities (Parquet floats, say) become null, which JSON has."""
     try:
@@ -163,8 +108,9 @@ def _json(meta):
                            for key, value in meta.items()}, default=str)
 
 
-def _document(corpus, row, mapping, seen_ids):
-    """A document row (a tuple in _COLUMNS order) for a file row, or the reason it cannot be one."""
+def _document(corpus, row, mapping, seen_ids, labels):
+    """A document row (a tuple in document_writer.COLUMNS order) and its label ids for a file row,
+    or the reason it cannot be one."""
     fields = row.fields
     text = fields.get(mapping["text_field"])
     if text is None:
@@ -179,31 +125,88 @@ def _document(corpus, row, mapping, seen_ids):
     external_id = str(external_id) if external_id not in (None, "") else f"row-{row.number}"
     if len(external_id) > 255:
         return "the id is longer than 255 characters"
+    label_ids = []
+    if labels is not None:
+        names = label_names(fields, mapping["label_fields"], mapping.get("label_delimiter", ""))
+        label_ids = labels.resolve(names) if isinstance(names, list) else names
+        if isinstance(label_ids, str):
+            return label_ids
     key = hashlib.blake2b(external_id.encode(), digest_size=8).digest()
     if key in seen_ids:
         return f"the id {external_id!r} appears twice"
     seen_ids.add(key)
     meta = {field: fields.get(field) for field in mapping["meta_fields"] if field in fields}
-    return (corpus.pk, external_id, text, _json(meta), hashlib.sha256(text.encode()).hexdigest(), len(text), "")
+    document = (corpus.pk, external_id, text, _json(meta), hashlib.sha256(text.encode()).hexdigest(), len(text), "")
+    return document, label_ids
+
+
+def _mark_duplicates(corpus):
+    """Point each document whose text repeats an earlier one of the corpus at that first one."""
+    with connection.cursor() as cursor:
+        # One pass over the corpus in (content_hash, id) order, then a primary-key update per
+        # repeat: no plan here depends on the table's statistics being up to date.
+        cursor.execute(
+            """UPDATE labeling_document SET duplicate_of_id = firsts.first_id
+               FROM (SELECT id, FIRST_VALUE(id) OVER (PARTITION BY content_hash ORDER BY id) AS first_id
+                     FROM labeling_document WHERE corpus_id = %s) AS firsts
+               WHERE labeling_document.id = firsts.id AND firsts.id <> firsts.first_id""",
+            [corpus.pk],
+        )
+        return cursor.rowcount
+
+
+def _refresh_statistics():
+    """Let PostgreSQL's planner see the new documents now rather than when autovacuum gets to them:
+    with them it walks the id index for common search words instead of ranking every match."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE labeling_document")
+
+
+def _hash_server_file(upload, reporter):
+    """A file imported from the server is hashed by the job, not by the request that named it."""
+    digest = hashlib.sha256()
+    done = 0
+    with open(upload.path, "rb") as source:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+            done += len(chunk)
+            if done % (256 << 20) < (1 << 20):
+                reporter.progress(0, f"Checking {upload.original_name}: {done / max(upload.size, 1):.0%}")
+                reporter.check_cancel()
+    upload.sha256 = digest.hexdigest()
+    upload.save(update_fields=["sha256"])
+    return upload.sha256
 
 
 def run_import(job, reporter):
     """The `import` job: stream the upload into documents, all good rows or nothing."""
-    corpus = Corpus.objects.select_related("upload").get(pk=job.params["corpus_id"])
+    corpus = Corpus.objects.select_related("upload", "project").get(pk=job.params["corpus_id"])
     mapping = corpus.mapping
     # A re-delivered or retried import starts over from a clean corpus.
-    corpus.documents.all().delete()
+    corpora.delete_documents(corpus)
     Corpus.objects.filter(pk=corpus.pk).update(status=Corpus.Status.IMPORTING)
     errors = _Errors(job.params["max_errors"])
+    id_floor = (Document.objects.aggregate(last=Max("id"))["last"] or 0) + 1  # ids only grow
+    labels = None
     imported = 0
     try:
-        with Source(corpus.upload.path, corpus.upload.original_name) as source:
-            batch, seen_ids = [], set()
+        if not corpus.upload.sha256:
+            corpus.source_sha256 = _hash_server_file(corpus.upload, reporter)
+            Corpus.objects.filter(pk=corpus.pk).update(source_sha256=corpus.source_sha256)
+        if mapping.get("label_fields"):
+            labels = LabelResolver(corpus.project, multi=bool(mapping.get("label_delimiter"))
+                                   or len(mapping["label_fields"]) > 1)
+        with Source(corpus.upload.path, corpus.upload.original_name) as source, BatchWriter() as writer:
+            batch, batch_labels, seen_ids = [], {}, set()
             reporter.progress(0, f"Reading {source.name}")
             for item in read(source, mapping["format"]):
-                result = _document(corpus, item, mapping, seen_ids) if isinstance(item, Row) else item.reason
+                result = _document(corpus, item, mapping, seen_ids, labels) if isinstance(item, Row) else item.reason
                 if isinstance(result, tuple):
-                    batch.append(result)
+                    document, label_ids = result
+                    batch.append(document)
+                    if label_ids:
+                        batch_labels[document[1]] = label_ids
                 else:
                     errors.add(item.number, result)
                     if errors.too_many:
@@ -212,22 +215,31 @@ def run_import(job, reporter):
                             "nothing was imported. Fix the rows listed and upload the file again."
                         )
                 if len(batch) >= BATCH_SIZE:
-                    _insert_documents(batch)
+                    writer.write(corpus.pk, batch, batch_labels)
                     imported += len(batch)
-                    batch = []
+                    batch, batch_labels = [], {}
                     reporter.progress(source.position / max(source.size, 1), f"{imported:,} documents")
                     reporter.check_cancel()
-            _insert_documents(batch)
+            writer.write(corpus.pk, batch, batch_labels)
             imported += len(batch)
+        reporter.progress(1, f"{imported:,} documents; looking for repeated notes")
+        _refresh_statistics()
+        duplicates = _mark_duplicates(corpus)
     except BaseException:
-        corpus.documents.all().delete()
+        corpora.delete_documents(corpus)
+        if labels is not None:
+            labels.remove_added()
         Corpus.objects.filter(pk=corpus.pk).update(
             status=Corpus.Status.FAILED, document_count=0, error_count=errors.count, errors=errors.first
         )
         raise
     Corpus.objects.filter(pk=corpus.pk).update(
-        status=Corpus.Status.READY, document_count=imported, error_count=errors.count, errors=errors.first
+        status=Corpus.Status.READY, document_count=imported, error_count=errors.count, errors=errors.first,
+        id_floor=id_floor, id_ceiling=Document.objects.aggregate(last=Max("id"))["last"] or 0,
     )
     if errors.count:
         reporter.logger.warning("%s rows were skipped; the first are listed on the corpus page", errors.count)
-    return {"documents": imported, "skipped_rows": errors.count}
+    result = {"documents": imported, "skipped_rows": errors.count, "duplicates": duplicates}
+    if labels is not None:
+        result["labels_added"] = len(labels.added)
+    return result

@@ -1,10 +1,13 @@
 """Uploading a file, mapping its columns, following the import, and browsing documents."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from studio.models import Job
@@ -13,8 +16,8 @@ from .. import upload_handlers
 from ..access import get_corpus, get_document, get_project, get_upload
 from ..importing.formats import FORMATS, PLAIN_TEXT_FORMATS
 from ..importing.sources import ImportFileError
-from ..models import Corpus, Role
-from ..services import imports, search
+from ..models import Corpus, Document, Role
+from ..services import browse, imports, uploads
 
 DOCUMENTS_PER_PAGE = 50
 
@@ -33,13 +36,35 @@ def corpus_upload(request, pk):
             error, status = "Choose a file to upload.", 400
         else:
             try:
-                upload = imports.store_upload(request.user, project, incoming.name, incoming.chunks())
-            except (imports.UploadTooLarge, ImportFileError) as exc:
+                upload = uploads.store_upload(request.user, project, incoming.name, incoming.chunks())
+            except (uploads.UploadTooLarge, ImportFileError) as exc:
                 error, status = str(exc), 400
             else:
                 return redirect("upload-map", pk=project.pk, upload_pk=upload.pk)
-    context = {"project": project, "error": error, "max_bytes": settings.STUDIO_MAX_UPLOAD_BYTES, "formats": FORMATS}
+    return _upload_page(request, project, error, status)
+
+
+def _upload_page(request, project, error="", status=200, server_error=""):
+    context = {"project": project, "error": error, "server_error": server_error,
+               "max_bytes": settings.STUDIO_MAX_UPLOAD_BYTES, "formats": FORMATS}
+    if request.user.is_superuser:
+        context["server_dirs"] = uploads.server_import_dirs()
+        context["server_files"] = uploads.server_files()
     return render(request, "labeling/corpus_upload.html", context, status=status)
+
+
+@login_required
+@require_POST
+def corpus_server_file(request, pk):
+    """An admin names a file on the server to import in place."""
+    project = get_project(request.user, pk, Role.MANAGER)
+    if not request.user.is_superuser:
+        raise PermissionDenied("Only admins may import files from the server.")
+    try:
+        upload = uploads.register_server_file(request.user, project, request.POST.get("path", ""))
+    except ImportFileError as error:
+        return _upload_page(request, project, status=400, server_error=str(error))
+    return redirect("upload-map", pk=project.pk, upload_pk=upload.pk)
 
 
 @login_required
@@ -61,11 +86,15 @@ def upload_map(request, pk, upload_pk):
             "text_field": request.POST.get("text_field", ""),
             "id_field": request.POST.get("id_field", ""),
             "meta_fields": [field for field in request.POST.getlist("meta_fields") if field in found["columns"]],
+            "label_fields": [field for field in request.POST.getlist("label_fields") if field in found["columns"]],
+            "label_delimiter": request.POST.get("label_delimiter", "")[:5],
         }
         if found["format"] not in PLAIN_TEXT_FORMATS and fields["text_field"] not in found["columns"]:
             problem = "Choose the column that holds the note text."
         elif fields["id_field"] and fields["id_field"] not in found["columns"]:
             problem = "Choose an id column from the file, or none."
+        elif fields["text_field"] in fields["label_fields"]:
+            problem = "The text column cannot also be a label column."
         else:
             try:
                 max_errors = int(request.POST.get("max_errors", 100))
@@ -82,6 +111,7 @@ def upload_map(request, pk, upload_pk):
         "plain_text": found is not None and found["format"] in PLAIN_TEXT_FORMATS,
         "suggested": imports.suggested_mapping(found["columns"]) if found else {},
         "name": request.POST.get("name", upload.original_name.rsplit(".", 1)[0]),
+        "label_delimiter": request.POST.get("label_delimiter", ""),
     }
     return render(request, "labeling/upload_map.html", context, status=400 if problem and request.method == "POST" else 200)
 
@@ -97,24 +127,39 @@ def corpus_detail(request, pk, corpus_pk):
             response["HX-Refresh"] = "true"  # the import ended: show the documents
             response.status_code = HttpResponseStopPolling.status_code
         return response
+    may_filter_labels = browse.may_filter_labels(request.user, corpus.project)
     try:
-        after = max(int(request.GET.get("after", 0)), 0)
-    except ValueError:
-        after = 0
-    query = request.GET.get("q", "").strip()[:200]
-    documents = search.matching(corpus.documents.filter(id__gt=after), query).order_by("id")
-    page = list(documents[: DOCUMENTS_PER_PAGE + 1])
+        document_filter = browse.DocumentFilter.from_params(request.GET, may_filter_labels)
+        after = browse.whole_number(request.GET, "after") or 0
+    except browse.FilterError as error:
+        document_filter, after, problem = browse.DocumentFilter(), 0, str(error)
+    else:
+        problem = ""
+    documents, next_after = browse.page(corpus, document_filter, after, DOCUMENTS_PER_PAGE)
+    filter_params = document_filter.as_params()
+    if list(filter_params) == ["q"]:
+        empty_message = "No document has all of these words."
+    else:
+        empty_message = "No document matches these filters." if filter_params else "No documents."
+    schema = getattr(corpus.project, "label_schema", None)
     context = {
-        "project": corpus.project, "corpus": corpus, "job": job, "query": query,
-        "documents": page[:DOCUMENTS_PER_PAGE],
-        "next_after": page[DOCUMENTS_PER_PAGE - 1].pk if len(page) > DOCUMENTS_PER_PAGE else None,
+        "project": corpus.project, "corpus": corpus, "job": job, "filter": document_filter, "problem": problem,
+        "filter_params": urlencode(filter_params), "empty_message": empty_message, "documents": documents, "next_after": next_after,
+        "splits": Document.Split.choices, "may_filter_labels": may_filter_labels,
+        "labels": list(schema.labels.all()) if schema and may_filter_labels else [],
+        "annotators": corpus.project.memberships.select_related("user") if may_filter_labels else [],
         "is_manager": request.user.is_superuser or corpus.project.has_role(Role.MANAGER),
     }
-    return render(request, "labeling/corpus_detail.html", context)
+    return render(request, "labeling/corpus_detail.html", context, status=400 if problem else 200)
 
 
 @login_required
 @require_GET
 def document_detail(request, pk, document_pk):
     document = get_document(request.user, pk, document_pk)
-    return render(request, "labeling/document_detail.html", {"project": document.corpus.project, "document": document})
+    project = document.corpus.project
+    # Annotators never see what other annotators said; reviewers and managers do.
+    annotations = (document.annotations.select_related("annotator").prefetch_related("labels")
+                   if browse.may_filter_labels(request.user, project) else None)
+    return render(request, "labeling/document_detail.html",
+                  {"project": project, "document": document, "annotations": annotations})

@@ -247,6 +247,11 @@ CELERY_WORKER_LOST_WAIT = 2.0  # results are ignored; notice a killed pool proce
 # Corpus imports.
 STUDIO_MAX_UPLOAD_BYTES = env_int("STUDIO_MAX_UPLOAD_BYTES", 2 * 1024**3, minimum=1024)
 STUDIO_MAX_DOCUMENT_CHARS = env_int("STUDIO_MAX_DOCUMENT_CHARS", 1_000_000, minimum=100)
+# Folders on the server whose files admins may import in place (files too big for a browser).
+STUDIO_SERVER_IMPORT_DIRS = [
+    Path(folder).expanduser().resolve()
+    for folder in env_list("STUDIO_SERVER_IMPORT_DIRS", [str(VAR_DIR / "server-imports")])
+]
 STUDIO_ZIP_MAX_ENTRIES = env_int("STUDIO_ZIP_MAX_ENTRIES", 200_000, minimum=1)
 STUDIO_ZIP_MAX_TOTAL_BYTES = env_int("STUDIO_ZIP_MAX_TOTAL_BYTES", 8 * 1024**3, minimum=1024)
 STUDIO_ZIP_MAX_RATIO = env_int("STUDIO_ZIP_MAX_RATIO", 200, minimum=2)

@@ -1,0 +1,72 @@
+"""Labels that arrive with an imported file: read them from a row, and find or add them in the schema."""
+
+from ..importing.sources import ImportFileError
+from ..models import Label, LabelSchema
+
+MAX_NEW_LABELS = 200
+MAX_LABEL_CHARS = Label._meta.get_field("name").max_length
+
+
+def label_names(fields, label_fields, delimiter):
+    """The label names a row carries, in order, without repeats; a reason string when they are unusable.
+
+    A field may hold one name, names joined by `delimiter`, or a JSON list of names.
+    """
+    names = []
+    for field in label_fields:
+        value = fields.get(field)
+        if value is None or value == "":
+            continue
+        if isinstance(value, (list, tuple)):
+            parts = value
+        elif isinstance(value, dict):
+            return f"the label field {field!r} holds an object; use a name or a list of names"
+        else:
+            parts = str(value).split(delimiter) if delimiter else [value]
+        for part in parts:
+            if isinstance(part, (dict, list)):
+                return f"the label field {field!r} holds a nested value; use a name or a list of names"
+            name = str(part).strip()
+            if len(name) > MAX_LABEL_CHARS:
+                return f"the label {name[:20]!r}… is longer than {MAX_LABEL_CHARS} characters"
+            if name and name not in names:
+                names.append(name)
+    return names
+
+
+class LabelResolver:
+    """Label ids for names, adding the labels the schema lacks (and the schema, if the project has none).
+
+    The labels it added are remembered so that a failed import can take them away again.
+    """
+
+    def __init__(self, project, multi):
+        self.schema, _created = LabelSchema.objects.get_or_create(
+            project=project, defaults={"kind": LabelSchema.Kind.MULTI if multi else LabelSchema.Kind.SINGLE}
+        )
+        self.multi = self.schema.kind == LabelSchema.Kind.MULTI
+        self.ids = dict(self.schema.labels.values_list("name", "id"))
+        self.added = []
+
+    def resolve(self, names):
+        """Label ids for `names`, or the reason the row cannot have them."""
+        if len(names) > 1 and not self.multi:
+            return f"{len(names)} labels ({', '.join(names)}), but the project's labels are single-label"
+        ids = []
+        for name in names:
+            if name not in self.ids:
+                if len(self.added) >= MAX_NEW_LABELS:
+                    raise ImportFileError(
+                        f"The label fields hold more than {MAX_NEW_LABELS} labels the project does not have; "
+                        "nothing was imported. Check that the right columns were chosen as labels."
+                    )
+                position = len(self.ids)
+                label = Label.objects.create(schema=self.schema, name=name, position=position)
+                self.ids[name] = label.pk
+                self.added.append(label.pk)
+            ids.append(self.ids[name])
+        return ids
+
+    def remove_added(self):
+        Label.objects.filter(pk__in=self.added).delete()
+        self.added = []

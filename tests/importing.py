@@ -1,0 +1,24 @@
+"""Helpers for tests that import files through the job code path: fixtures live in conftest."""
+
+from labeling.importing.sources import ImportFileError
+from labeling.services import imports, uploads
+from studio.jobs import execution
+
+
+def upload(manager, project, name, data):
+    return uploads.store_upload(manager, project, name, [data[i:i + 7000] for i in range(0, len(data), 7000)])
+
+
+def run(manager, project, name, data, django_capture_on_commit_callbacks, **mapping):
+    stored = upload(manager, project, name, data)
+    try:
+        found = imports.preview(stored)
+    except ImportFileError:  # the mapping form would show this; the import must refuse the file too
+        found = {"format": imports.guess_format(name, data[:100]), "columns": ["text"]}
+    mapping = {"format": found["format"], **imports.suggested_mapping(found["columns"]), **mapping}
+    with django_capture_on_commit_callbacks(execute=True):
+        corpus, job = imports.start_import(manager, stored, name=name, **mapping)
+    status = execution.execute(job.pk, "w@host", {})
+    corpus.refresh_from_db()
+    job.refresh_from_db()
+    return corpus, job, status
