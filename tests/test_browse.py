@@ -118,3 +118,17 @@ def test_deleting_a_corpus_takes_its_annotations_and_repeats_with_it(client, man
     assert list(Document.objects.values_list("external_id", flat=True)) == ["k"]
     assert Annotation.objects.count() == 1 and Annotation.labels.through.objects.count() == 0
     assert Label.objects.count() == 2  # the schema's labels stay
+
+
+@pytest.mark.parametrize("probe_rows", [2, 400])
+def test_search_finds_rare_and_common_words_past_the_probe_window(client, manager, project, monkeypatch, probe_rows):
+    monkeypatch.setattr("labeling.services.search.PROBE_ROWS", probe_rows)
+    corpus = Corpus.objects.create(project=project, name="Many", status=Corpus.Status.READY)
+    for index in range(8):
+        text = "stable patient" + (" pneumothorax" if index in (5, 7) else "") + (" ward" if index % 2 == 0 else "")
+        Document.objects.create(corpus=corpus, external_id=f"d{index}", text=text, content_hash=str(index), length=9)
+    client.force_login(manager)
+    assert found(client, corpus, q="pneumothorax") == ["d5", "d7"]
+    assert found(client, corpus, q="stable", limit=3) == ["d0", "d1", "d2"]
+    assert found(client, corpus, q="pneumothorax", split="train") == []
+    assert found(client, corpus, q="ward", limit=3) == ["d0", "d2", "d4"]

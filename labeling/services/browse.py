@@ -74,7 +74,7 @@ class DocumentFilter:
         return {name: value for name, value in values.items() if value not in (None, "")}
 
     def apply(self, documents):
-        documents = search.matching(documents, self.query)
+        """`documents` narrowed by every filter but the words, which `page` searches for."""
         if self.split is not None:
             documents = documents.filter(split=self.split)
         if self.duplicates is not None:
@@ -100,7 +100,11 @@ def page(corpus, document_filter, after=0, limit=50):
     documents = corpus.documents.filter(id__gt=after)
     if corpus.id_floor is not None:
         documents = documents.filter(id__gte=corpus.id_floor, id__lte=corpus.id_ceiling)
-    found = list(document_filter.apply(documents).order_by("id")[: limit + 1])
+    documents = document_filter.apply(documents)
+    if document_filter.query:
+        found = search.first_matches(documents, document_filter.query, limit + 1)
+    else:
+        found = list(documents.order_by("id")[: limit + 1])
     more = len(found) > limit
     found = found[:limit]
     return found, (found[-1].pk if more else None)
