@@ -156,11 +156,12 @@ def _mark_duplicates(corpus):
 
 
 def _refresh_statistics():
-    """Let PostgreSQL's planner see the new documents now rather than when autovacuum gets to them:
-    with them it walks the id index for common search words instead of ranking every match."""
+    """Let PostgreSQL's planner see the new documents now rather than when autovacuum gets to them,
+    and merge the search index's pending entries, which every search would otherwise read through."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE labeling_document")
+            cursor.execute("SELECT gin_clean_pending_list('document_text_search'::regclass)")
 
 
 def _hash_server_file(upload, reporter):
