@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import OuterRef, Subquery
 
@@ -35,6 +35,14 @@ class ProjectQuerySet(models.QuerySet):
 class Project(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True, max_length=5000)
+    overlap = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="How many annotators label each document.",
+    )
+    reservation_minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="How long a document handed to an annotator stays theirs before others may get it.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -186,6 +194,10 @@ class Document(models.Model):
     content_hash = models.CharField(max_length=64)
     length = models.PositiveIntegerField()
     split = models.CharField(max_length=10, choices=Split.choices, blank=True, default=Split.NONE)
+    # Annotators who hold the document (reserved) or have labeled it; `full` once that reaches the
+    # project's overlap. The task queue reads only documents that are not full, by a partial index.
+    claims = models.PositiveSmallIntegerField(db_default=0)  # database defaults: imports COPY rows without them
+    full = models.BooleanField(db_default=False)
     duplicate_of = models.ForeignKey(  # indexed where set, below: most documents repeat nothing
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
         help_text="The first document of the corpus with the same text, when this one repeats it.",
@@ -204,6 +216,7 @@ class Document(models.Model):
                          name="document_corpus_repeats"),
             models.Index(fields=["duplicate_of"], condition=models.Q(duplicate_of__isnull=False),
                          name="document_duplicate_of"),
+            models.Index(fields=["corpus", "id"], condition=models.Q(full=False), name="document_open_tasks"),
         ]
 
     def __str__(self):
@@ -237,3 +250,33 @@ class Annotation(models.Model):
 
     def __str__(self):
         return f"{self.document} by {self.annotator or 'import'}"
+
+
+class Assignment(models.Model):
+    """A document handed to an annotator: reserved until a deadline, then submitted or skipped.
+
+    There is at most one per annotator and document, so nobody gets a document twice; an expired
+    reservation is deleted, which frees the document for others (and for its annotator).
+    """
+
+    class State(models.TextChoices):
+        RESERVED = "reserved", "Reserved"
+        SUBMITTED = "submitted", "Submitted"
+        SKIPPED = "skipped", "Skipped"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="assignments")
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RESERVED)
+    reserved_until = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "annotator"], name="unique_assignment")]
+        indexes = [
+            models.Index(fields=["project", "state", "reserved_until"], name="assignment_expiry"),
+            models.Index(fields=["project", "annotator", "state", "updated_at"], name="assignment_annotator"),
+        ]
+
+    def __str__(self):
+        return f"{self.document} → {self.annotator} ({self.state})"

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from .importing.formats import FORMATS
-from .models import Corpus, Document, Membership, Project, Role, Upload
+from .models import Annotation, Corpus, Document, Label, Membership, Project, Role, Upload
 from .services.projects import find_user
 
 
@@ -96,3 +96,36 @@ class DocumentSerializer(serializers.ModelSerializer):
         model = Document
         fields = ["id", "corpus", "external_id", "text", "meta", "content_hash", "length", "split", "duplicate_of"]
         read_only_fields = fields
+
+
+class AnnotationSerializer(serializers.ModelSerializer):
+    labels = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Annotation
+        fields = ["id", "document", "labels", "comment", "version", "source", "updated_at"]
+        read_only_fields = fields
+
+
+class SubmitSerializer(serializers.Serializer):
+    labels = serializers.ListField(child=serializers.IntegerField(), help_text="Label ids of the project.")
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        required=False, allow_null=True, default=None,
+        help_text="To change an annotation: the version you last saw (a stale one gets a 409).",
+    )
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Label
+        fields = ["id", "name", "description", "color", "hotkey"]
+        read_only_fields = fields
+
+
+class TaskSerializer(serializers.Serializer):
+    document = DocumentSerializer()
+    reserved_until = serializers.DateTimeField()
+    annotation = AnnotationSerializer(allow_null=True, help_text="Your labels, when you are redoing a submission.")
+    labels = LabelSerializer(many=True)
+    progress = serializers.DictField()

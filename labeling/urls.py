@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import corpora, jobs, members, projects
+from .views import annotate, corpora, jobs, members, projects
 
 urlpatterns = [
     path("projects/", projects.project_list, name="project-list"),
@@ -10,6 +10,10 @@ urlpatterns = [
     path("projects/<int:pk>/members/", members.member_list, name="member-list"),
     path("projects/<int:pk>/members/<int:member_pk>/role/", members.member_role, name="member-role"),
     path("projects/<int:pk>/members/<int:member_pk>/remove/", members.member_remove, name="member-remove"),
+    path("projects/<int:pk>/annotate/", annotate.annotate, name="annotate"),
+    path("projects/<int:pk>/annotate/undo/", annotate.annotate_undo, name="annotate-undo"),
+    path("projects/<int:pk>/annotate/<int:document_pk>/submit/", annotate.annotate_submit, name="annotate-submit"),
+    path("projects/<int:pk>/annotate/<int:document_pk>/skip/", annotate.annotate_skip, name="annotate-skip"),
     path("projects/<int:pk>/jobs/", jobs.project_jobs, name="project-jobs"),
     path("projects/<int:pk>/corpora/upload/", corpora.corpus_upload, name="corpus-upload"),
     path("projects/<int:pk>/corpora/server-file/", corpora.corpus_server_file, name="corpus-server-file"),

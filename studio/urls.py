@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from labeling.annotate_api import DocumentAnnotation, NextTask, SkipDocument, UndoTask
 from labeling.api import MembershipViewSet, ProjectViewSet
 from labeling.corpus_api import (
     CorpusViewSet,
@@ -35,6 +36,11 @@ api_patterns = [
     path("projects/<int:project_pk>/uploads/<int:pk>/preview/", UploadPreviewView.as_view(), name="api-upload-preview"),
     path("projects/<int:project_pk>/corpora/<int:corpus_pk>/documents/", DocumentList.as_view(), name="api-documents"),
     path("projects/<int:project_pk>/documents/<int:pk>/", DocumentDetail.as_view(), name="api-document-detail"),
+    path("projects/<int:project_pk>/tasks/next/", NextTask.as_view(), name="api-task-next"),
+    path("projects/<int:project_pk>/tasks/undo/", UndoTask.as_view(), name="api-task-undo"),
+    path("projects/<int:project_pk>/documents/<int:pk>/annotation/", DocumentAnnotation.as_view(),
+         name="api-document-annotation"),
+    path("projects/<int:project_pk>/documents/<int:pk>/skip/", SkipDocument.as_view(), name="api-document-skip"),
     path("schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page for people: anonymous visitors go to the login page like everywhere else.
     path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),

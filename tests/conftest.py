@@ -82,6 +82,7 @@ def artifacts(settings, tmp_path):
 
 @pytest.fixture
 def sent(monkeypatch):
+    """Tasks handed to the broker, instead of sending them."""
     messages = []
     monkeypatch.setattr(dispatch, "send", lambda name, args, queue: messages.append((name, args, queue)))
     return messages

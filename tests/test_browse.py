@@ -89,6 +89,8 @@ def test_annotators_see_neither_label_filters_nor_others_annotations(client, ann
     client.force_login(manager)
     detail = client.get(reverse("document-detail", kwargs={"pk": corpus.project_id, "document_pk": document.pk}))
     assert 'id="annotations"' in detail.content.decode() and "Respiratory" in detail.content.decode()
+    title = detail.content.decode().split("<title>")[1].split("</title>")[0]
+    assert "<" not in title and document.external_id in title
 
 
 def test_a_repeated_note_links_to_the_first(client, manager, corpus):

@@ -18,14 +18,6 @@ from training.services import selftest
 
 
 @pytest.fixture
-def sent(monkeypatch):
-    """Tasks handed to the broker, instead of sending them."""
-    messages = []
-    monkeypatch.setattr(dispatch, "send", lambda name, args, queue: messages.append((name, args, queue)))
-    return messages
-
-
-@pytest.fixture
 def job(project, manager, sent, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         return jobs_service.start_job(manager, "selftest", {"steps": 30, "step_seconds": 0}, project=project)

@@ -1,0 +1,183 @@
+"""The task queue: which document an annotator labels next, and what submitting, skipping and
+undoing do to it.
+
+Invariants, kept under row locks: a document is held (reserved or labeled) by at most the
+project's `overlap` annotators, and an annotator never gets the same document twice. A
+document's `claims` counts its holders and `full` says it has reached the overlap, so choosing
+the next document reads a partial index of the documents still open, never the whole corpus.
+"""
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.utils import timezone
+
+from ..models import Annotation, Assignment, Corpus, Document
+
+
+class TaskError(Exception):
+    """The request cannot be carried out as asked; the message says why."""
+
+
+class StaleAnnotation(TaskError):
+    """The annotation changed since the version the client sent."""
+
+
+def _claim(document_ids, change, overlap):
+    # One statement: both assignments read the old claims.
+    Document.objects.filter(id__in=document_ids).update(
+        claims=F("claims") + change,
+        full=ExpressionWrapper(Q(claims__gte=overlap - change), output_field=BooleanField()),
+    )
+
+
+def release_expired(project):
+    """Give back the documents whose reservation ran out; their annotators may get them again."""
+    with transaction.atomic():
+        expired = list(
+            Assignment.objects.select_for_update(**_skip_locked())
+            .filter(project=project, state=Assignment.State.RESERVED, reserved_until__lt=timezone.now())
+            .values_list("id", "document_id")
+        )
+        if expired:
+            Assignment.objects.filter(id__in=[pk for pk, _ in expired]).delete()
+            _claim([document_id for _, document_id in expired], -1, project.overlap)
+    return len(expired)
+
+
+def _skip_locked():
+    # PostgreSQL lets concurrent annotators pass over each other's locked rows; SQLite has one writer.
+    return {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
+
+
+def _open_corpora(project):
+    return list(project.corpora.filter(status=Corpus.Status.READY).values_list("id", flat=True))
+
+
+def current(user, project):
+    """The user's reservation that is still running, if any."""
+    return (Assignment.objects.select_related("document")
+            .filter(project=project, annotator=user, state=Assignment.State.RESERVED,
+                    reserved_until__gte=timezone.now())
+            .order_by("-updated_at").first())
+
+
+def next_assignment(user, project):
+    """The user's running reservation, or a new one on the first open document they have not had;
+    None when there is nothing left for them."""
+    release_expired(project)
+    held = current(user, project)
+    if held is not None:
+        return held
+    corpora = _open_corpora(project)
+    if not corpora:
+        return None
+    with transaction.atomic():
+        mine = Assignment.objects.filter(document=OuterRef("pk"), annotator=user)
+        document = (Document.objects.select_for_update(**_skip_locked())
+                    .filter(corpus_id__in=corpora, full=False).exclude(Exists(mine))
+                    .order_by("corpus_id", "id").only("id", "claims").first())
+        if document is None:
+            return None
+        assignment = Assignment.objects.create(
+            document=document, annotator=user, project=project,
+            reserved_until=timezone.now() + timedelta(minutes=project.reservation_minutes),
+        )
+        _claim([document.pk], +1, project.overlap)
+    return Assignment.objects.select_related("document").get(pk=assignment.pk)
+
+
+def _labels(project, label_ids):
+    schema = getattr(project, "label_schema", None)
+    if schema is None:
+        raise TaskError("The project has no labels yet; a manager adds them first.")
+    label_ids = list(dict.fromkeys(label_ids))
+    labels = list(schema.labels.filter(pk__in=label_ids))
+    if len(labels) != len(label_ids):
+        raise TaskError("Some of these labels are not the project's.")
+    if not labels:
+        raise TaskError("Choose a label first.")
+    if len(labels) > 1 and schema.kind == schema.Kind.SINGLE:
+        raise TaskError("Choose one label: the project's labels are single-label.")
+    return labels
+
+
+def submit(user, project, document, label_ids, comment="", version=None):
+    """Record the user's labels for a document. A new annotation needs the document handed to the
+    user, or room under the overlap; changing one needs the version the client last saw."""
+    labels = _labels(project, label_ids)
+    with transaction.atomic():
+        Document.objects.select_for_update().filter(pk=document.pk).first()  # orders concurrent claims
+        assignment = Assignment.objects.select_for_update().filter(document=document, annotator=user).first()
+        annotation = Annotation.objects.select_for_update().filter(document=document, annotator=user).first()
+        if annotation is not None:
+            if version != annotation.version:
+                raise StaleAnnotation(
+                    f"Your labels for this note changed elsewhere (now version {annotation.version}, you sent "
+                    f"{version if version is not None else 'none'}); reload the note to see them, then submit again."
+                )
+            annotation.version += 1
+            annotation.comment = comment
+            annotation.save(update_fields=["version", "comment", "updated_at"])
+        else:
+            if assignment is None or assignment.state == Assignment.State.SKIPPED:
+                document.refresh_from_db(fields=["full"])
+                if document.full:
+                    raise TaskError("Enough annotators have this note already (your reservation ran out); "
+                                    "take the next one.")
+                assignment, _created = Assignment.objects.update_or_create(
+                    document=document, annotator=user,
+                    defaults={"project": project, "state": Assignment.State.SUBMITTED, "reserved_until": timezone.now()},
+                )
+                _claim([document.pk], +1, project.overlap)
+            annotation = Annotation.objects.create(document=document, annotator=user, comment=comment)
+        if assignment.state != Assignment.State.SUBMITTED:
+            assignment.state = Assignment.State.SUBMITTED
+            assignment.save(update_fields=["state", "updated_at"])
+        annotation.labels.set(labels)
+    return annotation
+
+
+def skip(user, project, document):
+    """Pass a reserved document on to others; the user will not get it again."""
+    with transaction.atomic():
+        assignment = (Assignment.objects.select_for_update()
+                      .filter(document=document, annotator=user, state=Assignment.State.RESERVED).first())
+        if assignment is None:
+            raise TaskError("This note is not reserved for you, so there is nothing to skip.")
+        assignment.state = Assignment.State.SKIPPED
+        assignment.save(update_fields=["state", "updated_at"])
+        _claim([document.pk], -1, project.overlap)
+    return assignment
+
+
+def undo(user, project):
+    """Take back the user's last submission: its labels go, and the note is theirs again to redo."""
+    with transaction.atomic():
+        assignment = (Assignment.objects.select_for_update().select_related("document")
+                      .filter(project=project, annotator=user, state=Assignment.State.SUBMITTED)
+                      .order_by("-updated_at", "-id").first())
+        if assignment is None:
+            raise TaskError("There is no submission of yours to undo.")
+        Annotation.objects.filter(document=assignment.document, annotator=user).delete()
+        assignment.state = Assignment.State.RESERVED
+        assignment.reserved_until = timezone.now() + timedelta(minutes=project.reservation_minutes)
+        assignment.save(update_fields=["state", "reserved_until", "updated_at"])
+    return assignment
+
+
+def progress(user, project):
+    """What the annotate page's counter shows: the user's labeled notes, and the project's notes."""
+    return {
+        "labeled_by_you": Assignment.objects.filter(project=project, annotator=user,
+                                                    state=Assignment.State.SUBMITTED).count(),
+        "documents": project.corpora.filter(status=Corpus.Status.READY)
+        .aggregate(total=Sum("document_count"))["total"] or 0,
+        "overlap": project.overlap,
+    }
+
+
+def label_choices(project):
+    schema = getattr(project, "label_schema", None)
+    return list(schema.labels.all()) if schema else []
