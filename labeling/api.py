@@ -57,9 +57,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
-        project = serializer.instance
-        data = {"name": project.name, "description": project.description, **serializer.validated_data}
-        project_service.update_project(self.request.user, project, **data)
+        project_service.update_project(self.request.user, serializer.instance, **serializer.validated_data)
 
 
 @extend_schema(parameters=[OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")])

@@ -11,6 +11,14 @@ class ProjectForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
 
+class ProjectEditForm(ProjectForm):
+    """A project's settings, the task queue's among them."""
+
+    class Meta(ProjectForm.Meta):
+        fields = ["name", "description", "overlap", "reservation_minutes"]
+        labels = {"overlap": "Annotators per note", "reservation_minutes": "Minutes a note stays reserved"}
+
+
 class MemberAddForm(forms.Form):
     user = forms.CharField(label="Username or e-mail", max_length=254)
     role = forms.ChoiceField(choices=Role.choices, initial=Role.ANNOTATOR)

@@ -10,7 +10,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "name", "description", "role", "created_at", "updated_at"]
+        fields = ["id", "name", "description", "overlap", "reservation_minutes", "role", "created_at", "updated_at"]
         read_only_fields = ["id", "role", "created_at", "updated_at"]
 
     def get_role(self, project) -> str | None:

@@ -33,7 +33,7 @@ HTML = [
     ("other project overview", "get", "project-detail", lambda w: {"pk": w.other.pk}, None, "M404 R404 A404 O404 S404 N302"),
     ("unknown project", "get", "project-detail", lambda w: {"pk": 999999}, None, "M404 R404 A404 O404 S404 N302"),
     ("edit form", "get", "project-edit", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N302"),
-    ("edit project", "post", "project-edit", lambda w: {"pk": w.project.pk}, {"name": "Renamed"}, "M302 R403 A403 O404 S404 N302"),
+    ("edit project", "post", "project-edit", lambda w: {"pk": w.project.pk}, {"name": "Renamed", "overlap": "1", "reservation_minutes": "30"}, "M302 R403 A403 O404 S404 N302"),
     ("edit other project", "post", "project-edit", lambda w: {"pk": w.other.pk}, {"name": "x"}, "M404 R404 A404 O404 S404 N302"),
     ("members", "get", "member-list", lambda w: {"pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N302"),
     ("add member", "post", "member-list", lambda w: {"pk": w.project.pk}, {"user": "newcomer", "role": "annotator"}, "M302 R403 A403 O404 S404 N302"),

@@ -167,3 +167,21 @@ def test_eight_concurrent_annotators_keep_overlap_exact_and_never_repeat(project
     assert len(per_document) == 40
     assert all(len(ids) == 3 and len(set(ids)) == 3 for ids in per_document.values())
     assert set(Document.objects.values_list("claims", "full")) == {(3, True)}
+
+
+@pytest.mark.django_db
+def test_raising_the_overlap_reopens_full_documents_for_the_queue(client, project, manager):
+    make_corpus(project, 1)
+    first, second = annotators(project, 2)
+    tasks.submit(first, project, tasks.next_assignment(first, project).document, [label_id(project)])
+    assert tasks.next_assignment(second, project) is None
+    client.force_login(manager)
+    response = client.post(reverse("project-edit", kwargs={"pk": project.pk}),
+                           {"name": project.name, "description": "", "overlap": "2", "reservation_minutes": "15"})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.overlap, project.reservation_minutes) == (2, 15)
+    assert tasks.next_assignment(second, project).document.external_id == "d0"
+    api = client.patch(reverse("api-project-detail", kwargs={"pk": project.pk}), {"overlap": 0},
+                       content_type="application/json")
+    assert api.status_code == 400 and "overlap" in api.json()["errors"]

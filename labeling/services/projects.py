@@ -2,10 +2,11 @@
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from studio import audit
 
-from ..models import Membership, Project, Role
+from ..models import Document, Membership, Project, Role
 
 
 class MembershipError(ValueError):
@@ -21,14 +22,23 @@ def create_project(actor, *, name, description=""):
     return project
 
 
+EDITABLE_FIELDS = ("name", "description", "overlap", "reservation_minutes")
+
+
 @transaction.atomic
-def update_project(actor, project, *, name, description):
-    changed = {field: value for field, value in (("name", name), ("description", description)) if getattr(project, field) != value}
+def update_project(actor, project, **values):
+    """Change the editable fields given; a new overlap reopens or closes documents for the task queue."""
+    changed = {field: value for field, value in values.items()
+               if field in EDITABLE_FIELDS and getattr(project, field) != value}
     if changed:
         for field, value in changed.items():
             setattr(project, field, value)
         project.save(update_fields=[*changed, "updated_at"])
-        audit.record(actor, "project.update", project, project_id=project.pk, fields=sorted(changed))
+        audit.record(actor, "project.update", project, project_id=project.pk,
+                     fields=sorted(changed), **({"overlap": project.overlap} if "overlap" in changed else {}))
+    if "overlap" in changed:
+        Document.objects.filter(corpus__project=project).update(
+            full=ExpressionWrapper(Q(claims__gte=project.overlap), output_field=BooleanField()))
     return project
 
 

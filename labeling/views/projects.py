@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ..access import can_create_projects, get_project
-from ..forms import ProjectForm
+from ..forms import ProjectEditForm, ProjectForm
 from ..models import Project, Role
 from ..services import projects as project_service
 
@@ -58,7 +58,9 @@ def project_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def project_edit(request, pk):
     project = get_project(request.user, pk, Role.MANAGER)
-    form = ProjectForm(request.POST or None, instance=Project(name=project.name, description=project.description))
+    # The form edits a copy: a rejected form must not change the project the page shows.
+    form = ProjectEditForm(request.POST or None, instance=Project(
+        **{field: getattr(project, field) for field in project_service.EDITABLE_FIELDS}))
     if request.method == "POST" and form.is_valid():
         project_service.update_project(request.user, project, **form.cleaned_data)
         messages.success(request, "Project saved.")
