@@ -1,4 +1,4 @@
-"""The annotation loop through the API: next document, submit, skip, undo. Any member of the project."""
+"""The annotation loop through the API (next document, submit, skip, undo: any member) and agreement."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -7,9 +7,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .access import get_document, get_project
-from .models import Annotation
-from .serializers import AnnotationSerializer, SubmitSerializer, TaskSerializer
-from .services import tasks
+from .models import Annotation, Role
+from .serializers import AgreementSerializer, AnnotationSerializer, SubmitSerializer, TaskSerializer
+from .services import agreement, tasks
 
 PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
 
@@ -96,3 +96,14 @@ class SkipDocument(APIView):
         except tasks.TaskError as error:
             raise ValidationError({"detail": str(error)}) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(parameters=[PROJECT_PK])
+class Agreement(APIView):
+    """Cohen's kappa per annotator pair; Fleiss' kappa and Krippendorff's alpha (nominal) for the project
+    and per label. Reviewers and managers."""
+
+    @extend_schema(responses=AgreementSerializer)
+    def get(self, request, project_pk):
+        project = get_project(request.user, project_pk, Role.REVIEWER)
+        return Response(AgreementSerializer(agreement.project_agreement(project)).data)

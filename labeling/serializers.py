@@ -129,3 +129,27 @@ class TaskSerializer(serializers.Serializer):
     annotation = AnnotationSerializer(allow_null=True, help_text="Your labels, when you are redoing a submission.")
     labels = LabelSerializer(many=True)
     progress = serializers.DictField()
+
+
+class AgreementPairSerializer(serializers.Serializer):
+    first = serializers.IntegerField(help_text="An annotator's user id.")
+    second = serializers.IntegerField()
+    documents = serializers.IntegerField(help_text="Documents both labeled.")
+    cohen_kappa = serializers.FloatField(allow_null=True)
+
+
+class AgreementLabelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    fleiss_kappa = serializers.FloatField(allow_null=True)
+    krippendorff_alpha = serializers.FloatField(allow_null=True)
+
+
+class AgreementSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="single or multi: multi-label figures are means over the labels.")
+    documents_compared = serializers.IntegerField(help_text="Documents with two or more annotations.")
+    fleiss_kappa = serializers.FloatField(allow_null=True)
+    krippendorff_alpha = serializers.FloatField(allow_null=True)
+    annotators = serializers.ListField(child=serializers.IntegerField())
+    pairs = AgreementPairSerializer(many=True)
+    labels = AgreementLabelSerializer(many=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import annotate, corpora, jobs, members, projects
+from .views import agreement, annotate, corpora, jobs, members, projects
 
 urlpatterns = [
     path("projects/", projects.project_list, name="project-list"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/<int:pk>/members/<int:member_pk>/role/", members.member_role, name="member-role"),
     path("projects/<int:pk>/members/<int:member_pk>/remove/", members.member_remove, name="member-remove"),
     path("projects/<int:pk>/annotate/", annotate.annotate, name="annotate"),
+    path("projects/<int:pk>/agreement/", agreement.agreement_page, name="agreement"),
     path("projects/<int:pk>/annotate/undo/", annotate.annotate_undo, name="annotate-undo"),
     path("projects/<int:pk>/annotate/<int:document_pk>/submit/", annotate.annotate_submit, name="annotate-submit"),
     path("projects/<int:pk>/annotate/<int:document_pk>/skip/", annotate.annotate_skip, name="annotate-skip"),

@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from labeling.annotate_api import DocumentAnnotation, NextTask, SkipDocument, UndoTask
+from labeling.annotate_api import Agreement, DocumentAnnotation, NextTask, SkipDocument, UndoTask
 from labeling.api import MembershipViewSet, ProjectViewSet
 from labeling.corpus_api import (
     CorpusViewSet,
@@ -36,6 +36,7 @@ api_patterns = [
     path("projects/<int:project_pk>/uploads/<int:pk>/preview/", UploadPreviewView.as_view(), name="api-upload-preview"),
     path("projects/<int:project_pk>/corpora/<int:corpus_pk>/documents/", DocumentList.as_view(), name="api-documents"),
     path("projects/<int:project_pk>/documents/<int:pk>/", DocumentDetail.as_view(), name="api-document-detail"),
+    path("projects/<int:project_pk>/agreement/", Agreement.as_view(), name="api-agreement"),
     path("projects/<int:project_pk>/tasks/next/", NextTask.as_view(), name="api-task-next"),
     path("projects/<int:project_pk>/tasks/undo/", UndoTask.as_view(), name="api-task-undo"),
     path("projects/<int:project_pk>/documents/<int:pk>/annotation/", DocumentAnnotation.as_view(),
