@@ -4,8 +4,9 @@ import html
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from labeling.models import Annotation, Corpus, Document, Label, LabelSchema
+from labeling.models import Annotation, Assignment, Corpus, Document, Label, LabelSchema
 from labeling.services import browse
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +114,8 @@ def test_deleting_a_corpus_takes_its_annotations_and_repeats_with_it(client, man
     other = Corpus.objects.create(project=project, name="Kept", status=Corpus.Status.READY)
     kept = Document.objects.create(corpus=other, external_id="k", text="kept", content_hash="k", length=4)
     Annotation.objects.create(document=kept, source=Annotation.Source.IMPORTED)
+    Assignment.objects.create(document=corpus.documents.first(), annotator=manager, project=project,
+                              reserved_until=timezone.now())
     client.force_login(manager)
     response = client.delete(reverse("api-corpus-detail", kwargs={"project_pk": project.pk, "pk": corpus.pk}))
     assert response.status_code == 204
@@ -120,6 +123,7 @@ def test_deleting_a_corpus_takes_its_annotations_and_repeats_with_it(client, man
     assert list(Document.objects.values_list("external_id", flat=True)) == ["k"]
     assert Annotation.objects.count() == 1 and Annotation.labels.through.objects.count() == 0
     assert Label.objects.count() == 2  # the schema's labels stay
+    assert not Assignment.objects.exists()
 
 
 @pytest.mark.parametrize("probe_rows", [2, 400])

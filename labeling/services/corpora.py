@@ -1,10 +1,10 @@
-"""Removing a corpus's documents in a few statements, however many there are."""
+"""Removing a corpus's documents (with their annotations and assignments) in a few statements."""
 
 from django.db import connection, transaction
 
 from studio import audit
 
-from ..models import Annotation, Document
+from ..models import Annotation, Assignment, Document
 
 # Django's delete() loads every document that annotations or repeats point at before deleting
 # it; at a million documents that is a million objects in memory. These statements are what it
@@ -13,6 +13,7 @@ _DELETE_DOCUMENTS = [
     """DELETE FROM {labels} WHERE annotation_id IN (
            SELECT a.id FROM {annotations} a JOIN {documents} d ON d.id = a.document_id WHERE d.corpus_id = %s)""",
     "DELETE FROM {annotations} WHERE document_id IN (SELECT id FROM {documents} WHERE corpus_id = %s)",
+    "DELETE FROM {assignments} WHERE document_id IN (SELECT id FROM {documents} WHERE corpus_id = %s)",
     "UPDATE {documents} SET duplicate_of_id = NULL WHERE corpus_id = %s AND duplicate_of_id IS NOT NULL",
     "DELETE FROM {documents} WHERE corpus_id = %s",
 ]
@@ -21,7 +22,7 @@ _DELETE_DOCUMENTS = [
 @transaction.atomic
 def delete_documents(corpus):
     tables = {"labels": Annotation.labels.through._meta.db_table, "annotations": Annotation._meta.db_table,
-              "documents": Document._meta.db_table}
+              "documents": Document._meta.db_table, "assignments": Assignment._meta.db_table}
     with connection.cursor() as cursor:
         for statement in _DELETE_DOCUMENTS:
             cursor.execute(statement.format(**tables), [corpus.pk])

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.utils import timezone
 
-from ..models import Annotation, Assignment, Corpus, Document
+from ..models import Annotation, Assignment, Corpus, Document, Label
 
 
 class TaskError(Exception):
@@ -75,9 +75,10 @@ def next_assignment(user, project):
         return None
     with transaction.atomic():
         mine = Assignment.objects.filter(document=OuterRef("pk"), annotator=user)
-        document = (Document.objects.select_for_update(**_skip_locked())
+        # Lock the document only: locking its corpus too would make concurrent annotators skip it all.
+        document = (Document.objects.select_for_update(of=("self",), **_skip_locked()).select_related("corpus")
                     .filter(corpus_id__in=corpora, full=False).exclude(Exists(mine))
-                    .order_by("corpus_id", "id").only("id", "claims").first())
+                    .order_by("corpus_id", "id").first())
         if document is None:
             return None
         assignment = Assignment.objects.create(
@@ -85,7 +86,7 @@ def next_assignment(user, project):
             reserved_until=timezone.now() + timedelta(minutes=project.reservation_minutes),
         )
         _claim([document.pk], +1, project.overlap)
-    return Assignment.objects.select_related("document").get(pk=assignment.pk)
+    return assignment
 
 
 def _labels(project, label_ids):
@@ -108,7 +109,6 @@ def submit(user, project, document, label_ids, comment="", version=None):
     user, or room under the overlap; changing one needs the version the client last saw."""
     labels = _labels(project, label_ids)
     with transaction.atomic():
-        Document.objects.select_for_update().filter(pk=document.pk).first()  # orders concurrent claims
         assignment = Assignment.objects.select_for_update().filter(document=document, annotator=user).first()
         annotation = Annotation.objects.select_for_update().filter(document=document, annotator=user).first()
         if annotation is not None:
@@ -122,8 +122,8 @@ def submit(user, project, document, label_ids, comment="", version=None):
             annotation.save(update_fields=["version", "comment", "updated_at"])
         else:
             if assignment is None or assignment.state == Assignment.State.SKIPPED:
-                document.refresh_from_db(fields=["full"])
-                if document.full:
+                # Locked: two late submissions must not both take the last place.
+                if Document.objects.select_for_update().values_list("full", flat=True).get(pk=document.pk):
                     raise TaskError("Enough annotators have this note already (your reservation ran out); "
                                     "take the next one.")
                 assignment, _created = Assignment.objects.update_or_create(
@@ -135,7 +135,10 @@ def submit(user, project, document, label_ids, comment="", version=None):
         if assignment.state != Assignment.State.SUBMITTED:
             assignment.state = Assignment.State.SUBMITTED
             assignment.save(update_fields=["state", "updated_at"])
-        annotation.labels.set(labels)
+        if annotation.version == 1:
+            annotation.labels.add(*labels)
+        else:
+            annotation.labels.set(labels)
     return annotation
 
 
@@ -179,5 +182,4 @@ def progress(user, project):
 
 
 def label_choices(project):
-    schema = getattr(project, "label_schema", None)
-    return list(schema.labels.all()) if schema else []
+    return list(Label.objects.filter(schema__project=project).order_by("position", "id"))

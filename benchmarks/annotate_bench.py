@@ -1,0 +1,165 @@
+"""Annotation loop latency over the HTTP API, served the way production runs (gunicorn).
+
+Builds a project of synthetic notes in the configured database (PostgreSQL for the figures that
+matter: DATABASE_URL=postgres://...), starts gunicorn, and lets concurrent annotators each loop
+next-document + submit with their API tokens. Prints p50/p95/p99 per call and per annotation,
+and annotations/s. Targets on a 2-core machine: 100,000 documents, 8 annotators, p95 ≤ 50 ms
+for next + submit; at 1,000,000 documents next-document p95 ≤ 30 ms.
+
+    .venv/bin/python benchmarks/annotate_bench.py [--documents 100000] [--annotators 8] [--seconds 30]
+
+It deletes its project afterwards.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Max  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from labeling.models import Corpus, Document, Label, LabelSchema, Membership, Project, Role  # noqa: E402
+from labeling.services import corpora  # noqa: E402
+from labeling.services.document_writer import insert_documents  # noqa: E402
+
+
+def build_project(documents, annotators):
+    users = []
+    for index in range(annotators):
+        user, _ = get_user_model().objects.get_or_create(username=f"annotate-bench-{index}")
+        users.append(user)
+    project = Project.objects.create(name="annotate benchmark", overlap=1)
+    for user in users:
+        Membership.objects.create(project=project, user=user, role=Role.ANNOTATOR)
+    schema = LabelSchema.objects.create(project=project, kind=LabelSchema.Kind.SINGLE)
+    labels = [Label.objects.create(schema=schema, name=f"Label {n}", hotkey=str(n), position=n).pk for n in range(1, 6)]
+    corpus = Corpus.objects.create(project=project, name="notes", status=Corpus.Status.IMPORTING)
+    floor = (Document.objects.aggregate(last=Max("id"))["last"] or 0) + 1
+    text = "Patient reviewed in clinic; plan discussed and agreed. " * 4
+    for start in range(0, documents, 10_000):
+        insert_documents([(corpus.pk, f"n{index}", text, "{}", f"{index:064d}", len(text), "")
+                          for index in range(start, min(start + 10_000, documents))])
+    Corpus.objects.filter(pk=corpus.pk).update(
+        status=Corpus.Status.READY, document_count=documents, id_floor=floor,
+        id_ceiling=Document.objects.aggregate(last=Max("id"))["last"])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE) labeling_document")
+    tokens = [Token.objects.get_or_create(user=user)[0].key for user in users]
+    return project, labels, tokens
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(port, workers, threads):
+    env = {**os.environ, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "studio.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
+         "--threads", str(threads), "--log-level", "warning"], cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def annotator(port, project_pk, token, labels, seconds, timings, errors):
+    client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Host": "127.0.0.1"}
+    stop = time.monotonic() + seconds
+    count = 0
+    while time.monotonic() < stop:
+        started = time.perf_counter()
+        client.request("GET", f"/api/projects/{project_pk}/tasks/next/", headers=headers)
+        response = client.getresponse()
+        body = response.read()
+        got = time.perf_counter()
+        if response.status == 204:
+            break
+        if response.status != 200:
+            errors.append(f"next: {response.status} {body[:200]!r}")
+            break
+        document = json.loads(body)["document"]["id"]
+        payload = json.dumps({"labels": [labels[count % len(labels)]]})
+        client.request("POST", f"/api/projects/{project_pk}/documents/{document}/annotation/", payload, headers)
+        response = client.getresponse()
+        body = response.read()
+        done = time.perf_counter()
+        if response.status != 201:
+            errors.append(f"submit: {response.status} {body[:200]!r}")
+            break
+        timings.append((got - started, done - got, done - started))
+        count += 1
+    client.close()
+
+
+def percentiles(values):
+    ordered = sorted(values)
+    pick = lambda share: ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000  # noqa: E731
+    return f"p50 {pick(0.50):.1f} ms, p95 {pick(0.95):.1f} ms, p99 {pick(0.99):.1f} ms"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--annotators", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    args = parser.parse_args()
+    print(f"database: {connection.vendor}; building {args.documents:,} documents")
+    project, labels, tokens = build_project(args.documents, args.annotators)
+    port = free_port()
+    server = start_gunicorn(port, args.workers, args.threads)
+    try:
+        timings, errors = [], []
+        threads = [threading.Thread(target=annotator, args=(port, project.pk, token, labels, args.seconds, timings, errors))
+                   for token in tokens]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        if errors:
+            print("errors:", *errors[:5], sep="\n  ")
+        print(f"{args.annotators} annotators, gunicorn {args.workers}×{args.threads}, {len(timings):,} annotations "
+              f"in {elapsed:.1f} s = {len(timings) / elapsed:.1f} annotations/s")
+        print(f"  next document:  {percentiles([t[0] for t in timings])}")
+        print(f"  submit:         {percentiles([t[1] for t in timings])}")
+        print(f"  next + submit:  {percentiles([t[2] for t in timings])}")
+    finally:
+        server.terminate()
+        server.wait(30)
+        for corpus in project.corpora.all():
+            corpora.delete_documents(corpus)
+        project.delete()
+
+
+if __name__ == "__main__":
+    main()
