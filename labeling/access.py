@@ -7,7 +7,7 @@ the user sees the object but their role does not allow the action.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Document, Project, Role
+from .models import Document, Label, Project, Role
 
 
 def get_project(user, pk, minimum=Role.ANNOTATOR):
@@ -56,3 +56,8 @@ def get_document(user, project_pk, pk):
     document = _one(Document.objects.select_related("corpus").filter(corpus__project=project), pk, "document")
     document.corpus.project = project  # keeps the user's role on it
     return document
+
+
+def get_label(user, project_pk, pk, minimum=Role.MANAGER):
+    project = get_project(user, project_pk, minimum)
+    return _one(Label.objects.select_related("schema").filter(schema__project=project), pk, "label")

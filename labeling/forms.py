@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Project, Role
+from .models import Label, LabelSchema, Project, Role
 from .services.projects import find_user
 
 
@@ -32,3 +32,18 @@ class MemberAddForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class SchemaForm(forms.ModelForm):
+    class Meta:
+        model = LabelSchema
+        fields = ["kind", "guidelines"]
+        labels = {"kind": "Each note gets", "guidelines": "Guidelines (Markdown)"}
+        widgets = {"guidelines": forms.Textarea(attrs={"rows": 8})}
+
+
+class LabelForm(forms.ModelForm):
+    class Meta:
+        model = Label
+        fields = ["name", "description", "color", "hotkey"]
+        widgets = {"color": forms.TextInput(attrs={"type": "color"})}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreement, annotate, corpora, jobs, members, projects
+from .views import agreement, annotate, corpora, jobs, labels, members, projects
 
 urlpatterns = [
     path("projects/", projects.project_list, name="project-list"),
@@ -10,6 +10,11 @@ urlpatterns = [
     path("projects/<int:pk>/members/", members.member_list, name="member-list"),
     path("projects/<int:pk>/members/<int:member_pk>/role/", members.member_role, name="member-role"),
     path("projects/<int:pk>/members/<int:member_pk>/remove/", members.member_remove, name="member-remove"),
+    path("projects/<int:pk>/labels/", labels.label_list, name="label-list"),
+    path("projects/<int:pk>/labels/schema/", labels.schema_update, name="schema-update"),
+    path("projects/<int:pk>/labels/add/", labels.label_add, name="label-add"),
+    path("projects/<int:pk>/labels/<int:label_pk>/", labels.label_update, name="label-update"),
+    path("projects/<int:pk>/labels/<int:label_pk>/delete/", labels.label_delete, name="label-delete"),
     path("projects/<int:pk>/annotate/", annotate.annotate, name="annotate"),
     path("projects/<int:pk>/agreement/", agreement.agreement_page, name="agreement"),
     path("projects/<int:pk>/annotate/undo/", annotate.annotate_undo, name="annotate-undo"),

@@ -16,6 +16,7 @@ from labeling.corpus_api import (
     UploadPreviewView,
     UploadView,
 )
+from labeling.schema_api import LabelCreate, LabelDetail, SchemaView
 
 from .api import AuditEventList, JobKindList, JobViewSet, QueueCheckViewSet, SystemStatusView
 from .views import admin_pages, auth, health, jobs
@@ -36,6 +37,9 @@ api_patterns = [
     path("projects/<int:project_pk>/uploads/<int:pk>/preview/", UploadPreviewView.as_view(), name="api-upload-preview"),
     path("projects/<int:project_pk>/corpora/<int:corpus_pk>/documents/", DocumentList.as_view(), name="api-documents"),
     path("projects/<int:project_pk>/documents/<int:pk>/", DocumentDetail.as_view(), name="api-document-detail"),
+    path("projects/<int:project_pk>/schema/", SchemaView.as_view(), name="api-schema-detail"),
+    path("projects/<int:project_pk>/labels/", LabelCreate.as_view(), name="api-label-list"),
+    path("projects/<int:project_pk>/labels/<int:pk>/", LabelDetail.as_view(), name="api-label-detail"),
     path("projects/<int:project_pk>/agreement/", Agreement.as_view(), name="api-agreement"),
     path("projects/<int:project_pk>/tasks/next/", NextTask.as_view(), name="api-task-next"),
     path("projects/<int:project_pk>/tasks/undo/", UndoTask.as_view(), name="api-task-undo"),

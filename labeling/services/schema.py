@@ -1,0 +1,91 @@
+"""A project's label schema: its kind, guidelines and labels. Every change is audited."""
+
+from django.db import transaction
+from django.db.models import Count
+
+from studio import audit
+
+from ..models import Annotation, Label, LabelSchema
+
+
+class SchemaError(ValueError):
+    """A change the schema cannot take; the message says why."""
+
+
+class LabelInUse(SchemaError):
+    def __init__(self, label, count):
+        self.count = count
+        super().__init__(f"“{label.name}” is on {count} annotation{'s' if count != 1 else ''}; deleting it takes it "
+                         "off them. Confirm to delete it anyway.")
+
+
+def schema_of(project):
+    schema, _created = LabelSchema.objects.get_or_create(project=project)
+    return schema
+
+
+@transaction.atomic
+def update_schema(actor, project, *, kind, guidelines):
+    schema = schema_of(project)
+    if kind == LabelSchema.Kind.SINGLE and schema.kind == LabelSchema.Kind.MULTI:
+        crowded = (Annotation.labels.through.objects.filter(label__schema=schema).values("annotation_id")
+                   .order_by().annotate(n=Count("label_id")).filter(n__gt=1).count())
+        if crowded:
+            raise SchemaError(f"{crowded} annotation{'s' if crowded != 1 else ''} carry several labels; "
+                              "the schema stays multi-label.")
+    changed = sorted(field for field, value in (("kind", kind), ("guidelines", guidelines))
+                     if getattr(schema, field) != value)
+    if changed:
+        schema.kind, schema.guidelines = kind, guidelines
+        schema.save()
+        audit.record(actor, "schema.update", schema, project_id=project.pk, fields=changed, kind=kind)
+    return schema
+
+
+def _check_hotkey(schema, hotkey, label=None):
+    if hotkey and schema.labels.exclude(pk=getattr(label, "pk", None)).filter(hotkey=hotkey).exists():
+        raise SchemaError(f"The key {hotkey!r} belongs to another label already.")
+    if hotkey in ("s", "u", "c", "g"):
+        raise SchemaError(f"The key {hotkey!r} is the annotate page's own (s skip, u undo, c comment, g guidelines).")
+
+
+@transaction.atomic
+def add_label(actor, project, *, name, description="", color="#4c6ef5", hotkey=""):
+    schema = schema_of(project)
+    if schema.labels.filter(name=name).exists():
+        raise SchemaError(f"There is a label “{name}” already.")
+    _check_hotkey(schema, hotkey)
+    position = (schema.labels.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    label = Label.objects.create(schema=schema, name=name, description=description, color=color, hotkey=hotkey,
+                                 position=position)
+    audit.record(actor, "label.create", label, project_id=project.pk, name=name)
+    return label
+
+
+@transaction.atomic
+def update_label(actor, label, **values):
+    """Rename or restyle a label; its annotations keep it, since they refer to it, not to its name."""
+    schema = label.schema
+    if "name" in values and schema.labels.exclude(pk=label.pk).filter(name=values["name"]).exists():
+        raise SchemaError(f"There is a label “{values['name']}” already.")
+    if "hotkey" in values:
+        _check_hotkey(schema, values["hotkey"], label)
+    before = {field: getattr(label, field) for field in values}
+    for field, value in values.items():
+        setattr(label, field, value)
+    label.save()
+    changed = {field: [before[field], value] for field, value in values.items() if before[field] != value}
+    if changed:
+        audit.record(actor, "label.update", label, project_id=schema.project_id, changes=changed)
+    return label
+
+
+@transaction.atomic
+def delete_label(actor, label, confirmed=False):
+    """Delete a label; one that annotations carry needs `confirmed`, and the audit keeps how many."""
+    count = Annotation.labels.through.objects.filter(label=label).count()
+    if count and not confirmed:
+        raise LabelInUse(label, count)
+    audit.record(actor, "label.delete", label, project_id=label.schema.project_id, name=label.name, annotations=count)
+    label.delete()
+    return count

@@ -1,0 +1,96 @@
+"""The label schema page: everyone sees the labels and guidelines; managers change them."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from ..access import get_label, get_project
+from ..forms import LabelForm, SchemaForm
+from ..models import Annotation, Role
+from ..services import schema as schema_service
+
+
+def _page(request, project, status=200, schema_form=None, label_form=None, problem=""):
+    schema = getattr(project, "label_schema", None)
+    labels = list(schema.labels.all()) if schema else []
+    used = dict(Annotation.labels.through.objects.filter(label__in=labels).values("label_id")
+                .order_by().annotate(count=Count("id"))
+                .values_list("label_id", "count"))
+    for label in labels:
+        label.form = LabelForm(instance=label, prefix=f"label-{label.pk}")
+        label.used = used.get(label.pk, 0)
+    context = {
+        "project": project, "schema": schema, "labels": labels, "problem": problem,
+        "is_manager": request.user.is_superuser or project.has_role(Role.MANAGER),
+        "schema_form": schema_form or SchemaForm(instance=schema),
+        "label_form": label_form or LabelForm(prefix="new"),
+    }
+    return render(request, "labeling/labels.html", context, status=status)
+
+
+@login_required
+@require_GET
+def label_list(request, pk):
+    return _page(request, get_project(request.user, pk))
+
+
+@login_required
+@require_POST
+def schema_update(request, pk):
+    project = get_project(request.user, pk, Role.MANAGER)
+    form = SchemaForm(request.POST)
+    if not form.is_valid():
+        return _page(request, project, 400, schema_form=form)
+    try:
+        schema_service.update_schema(request.user, project, **form.cleaned_data)
+    except schema_service.SchemaError as error:
+        return _page(request, project, 400, schema_form=form, problem=str(error))
+    messages.success(request, "Saved.")
+    return redirect("label-list", pk=project.pk)
+
+
+@login_required
+@require_POST
+def label_add(request, pk):
+    project = get_project(request.user, pk, Role.MANAGER)
+    form = LabelForm(request.POST, prefix="new")
+    if not form.is_valid():
+        return _page(request, project, 400, label_form=form)
+    try:
+        label = schema_service.add_label(request.user, project, **form.cleaned_data)
+    except schema_service.SchemaError as error:
+        return _page(request, project, 400, label_form=form, problem=str(error))
+    messages.success(request, f"Added “{label.name}”.")
+    return redirect("label-list", pk=project.pk)
+
+
+@login_required
+@require_POST
+def label_update(request, pk, label_pk):
+    label = get_label(request.user, pk, label_pk)
+    form = LabelForm(request.POST, prefix=f"label-{label.pk}")
+    if not form.is_valid():
+        return _page(request, label.schema.project, 400, problem="; ".join(
+            f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
+    try:
+        schema_service.update_label(request.user, label, **form.cleaned_data)
+    except schema_service.SchemaError as error:
+        return _page(request, label.schema.project, 400, problem=str(error))
+    messages.success(request, f"Saved “{label.name}”; its annotations keep it.")
+    return redirect("label-list", pk=pk)
+
+
+@login_required
+@require_POST
+def label_delete(request, pk, label_pk):
+    label = get_label(request.user, pk, label_pk)
+    project = get_project(request.user, pk, Role.MANAGER)
+    try:
+        count = schema_service.delete_label(request.user, label, confirmed=request.POST.get("confirm") == "yes")
+    except schema_service.LabelInUse as error:
+        return render(request, "labeling/label_delete.html",
+                      {"project": project, "label": label, "count": error.count, "message": str(error)}, status=409)
+    messages.success(request, f"Deleted “{label.name}”" + (f" from {count} annotations." if count else "."))
+    return redirect("label-list", pk=pk)
