@@ -238,6 +238,10 @@ class Annotation(models.Model):
     labels = models.ManyToManyField(Label, related_name="annotations", blank=True)
     comment = models.TextField(blank=True, max_length=2000)
     version = models.PositiveIntegerField(default=1, help_text="Raised by every change; a stale change is refused.")
+    rejected_reason = models.TextField(blank=True, max_length=2000, help_text="Why a reviewer rejected it.")
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -280,3 +284,17 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.document} → {self.annotator} ({self.state})"
+
+
+class Review(models.Model):
+    """A reviewer's final (adjudicated) labels for a document its annotators disagreed on."""
+
+    document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="review")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
+    labels = models.ManyToManyField(Label, related_name="reviews")
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"review of {self.document}"

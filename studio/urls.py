@@ -16,6 +16,7 @@ from labeling.corpus_api import (
     UploadPreviewView,
     UploadView,
 )
+from labeling.review_api import Disagreements, DocumentReview, RejectAnnotation
 from labeling.schema_api import LabelCreate, LabelDetail, SchemaView
 
 from .api import AuditEventList, JobKindList, JobViewSet, QueueCheckViewSet, SystemStatusView
@@ -40,6 +41,9 @@ api_patterns = [
     path("projects/<int:project_pk>/schema/", SchemaView.as_view(), name="api-schema-detail"),
     path("projects/<int:project_pk>/labels/", LabelCreate.as_view(), name="api-label-list"),
     path("projects/<int:project_pk>/labels/<int:pk>/", LabelDetail.as_view(), name="api-label-detail"),
+    path("projects/<int:project_pk>/review/disagreements/", Disagreements.as_view(), name="api-disagreements"),
+    path("projects/<int:project_pk>/documents/<int:pk>/review/", DocumentReview.as_view(), name="api-document-review"),
+    path("projects/<int:project_pk>/annotations/<int:pk>/reject/", RejectAnnotation.as_view(), name="api-annotation-reject"),
     path("projects/<int:project_pk>/agreement/", Agreement.as_view(), name="api-agreement"),
     path("projects/<int:project_pk>/tasks/next/", NextTask.as_view(), name="api-task-next"),
     path("projects/<int:project_pk>/tasks/undo/", UndoTask.as_view(), name="api-task-undo"),

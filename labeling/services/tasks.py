@@ -89,7 +89,8 @@ def next_assignment(user, project):
     return assignment
 
 
-def _labels(project, label_ids):
+def check_labels(project, label_ids):
+    """The project's labels with these ids, fitting its schema; TaskError otherwise."""
     schema = getattr(project, "label_schema", None)
     if schema is None:
         raise TaskError("The project has no labels yet; a manager adds them first.")
@@ -107,7 +108,7 @@ def _labels(project, label_ids):
 def submit(user, project, document, label_ids, comment="", version=None):
     """Record the user's labels for a document. A new annotation needs the document handed to the
     user, or room under the overlap; changing one needs the version the client last saw."""
-    labels = _labels(project, label_ids)
+    labels = check_labels(project, label_ids)
     with transaction.atomic():
         assignment = Assignment.objects.select_for_update().filter(document=document, annotator=user).first()
         annotation = Annotation.objects.select_for_update().filter(document=document, annotator=user).first()

@@ -10,13 +10,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..access import get_document, get_project
 from ..models import Annotation
-from ..services import tasks
+from ..services import review, tasks
 
 
 def _task_context(user, project, assignment, error="", chosen=None, comment=None):
     context = {"project": project, "assignment": assignment, "error": error,
                "labels": tasks.label_choices(project), "progress": tasks.progress(user, project),
-               "schema": getattr(project, "label_schema", None)}
+               "schema": getattr(project, "label_schema", None),
+               "rejections": review.rejections_for(user, project)}
     if assignment is not None:
         annotation = Annotation.objects.filter(document=assignment.document, annotator=user).first()
         context["annotation"] = annotation

@@ -1,0 +1,108 @@
+"""Review through the API: disagreements, who said what, final labels, rejections. Reviewers and managers."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .access import get_document, get_project
+from .models import Annotation, Role
+from .serializers import DocumentSerializer
+from .services import browse, review, tasks
+
+PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
+
+
+class ReviewedAnnotationSerializer(serializers.ModelSerializer):
+    annotator = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    labels = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Annotation
+        fields = ["id", "annotator", "source", "labels", "comment", "version", "rejected_reason", "updated_at"]
+        read_only_fields = fields
+
+
+class FinalLabelsSerializer(serializers.Serializer):
+    labels = serializers.ListField(child=serializers.IntegerField())
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Shown to the annotator.")
+
+
+class ReviewStateSerializer(serializers.Serializer):
+    annotations = ReviewedAnnotationSerializer(many=True)
+    review = serializers.DictField(allow_null=True, help_text="The final labels: reviewer, labels, comment, updated_at.")
+
+
+def _review_data(document):
+    settled = getattr(document, "review", None)
+    return {
+        "annotations": ReviewedAnnotationSerializer(review.who_said_what(document), many=True).data,
+        "review": None if settled is None else {
+            "reviewer": settled.reviewer.get_username(), "labels": [label.pk for label in settled.labels.all()],
+            "comment": settled.comment, "updated_at": settled.updated_at,
+        },
+    }
+
+
+@extend_schema(parameters=[PROJECT_PK, OpenApiParameter("after", int, description="Keyset: documents after this id.")])
+class Disagreements(APIView):
+    """Documents annotators labeled differently that no reviewer has settled, in id order."""
+
+    @extend_schema(responses=DocumentSerializer(many=True))
+    def get(self, request, project_pk):
+        project = get_project(request.user, project_pk, Role.REVIEWER)
+        try:
+            after = browse.whole_number(request.query_params, "after") or 0
+        except browse.FilterError as error:
+            raise ValidationError({"detail": str(error)}) from None
+        documents, next_after = review.disagreements(project, after)
+        return Response({"results": DocumentSerializer(documents, many=True).data, "next_after": next_after})
+
+
+@extend_schema(parameters=[PROJECT_PK])
+class DocumentReview(APIView):
+    """Who said what about a document, and its final labels; POST records them."""
+
+    @extend_schema(responses=ReviewStateSerializer)
+    def get(self, request, project_pk, pk):
+        get_project(request.user, project_pk, Role.REVIEWER)
+        return Response(_review_data(get_document(request.user, project_pk, pk)))
+
+    @extend_schema(request=FinalLabelsSerializer, responses={201: ReviewStateSerializer})
+    def post(self, request, project_pk, pk):
+        get_project(request.user, project_pk, Role.REVIEWER)
+        document = get_document(request.user, project_pk, pk)
+        serializer = FinalLabelsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            review.adjudicate(request.user, document, serializer.validated_data["labels"],
+                              serializer.validated_data["comment"])
+        except tasks.TaskError as error:
+            raise ValidationError({"detail": str(error)}) from None
+        document.refresh_from_db()
+        return Response(_review_data(document), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[PROJECT_PK])
+class RejectAnnotation(APIView):
+    """Reject an annotation with a reason its annotator sees on the annotate page."""
+
+    @extend_schema(request=RejectSerializer, responses=ReviewedAnnotationSerializer)
+    def post(self, request, project_pk, pk):
+        project = get_project(request.user, project_pk, Role.REVIEWER)
+        annotation = Annotation.objects.filter(document__corpus__project=project, pk=pk).first()
+        if annotation is None:
+            raise Http404("No such annotation.")
+        serializer = RejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            review.reject(request.user, annotation, serializer.validated_data["reason"])
+        except tasks.TaskError as error:
+            raise ValidationError({"detail": str(error)}) from None
+        return Response(ReviewedAnnotationSerializer(annotation).data)

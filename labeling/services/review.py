@@ -1,0 +1,79 @@
+"""Review: the documents annotators disagree on, the final labels a reviewer records, and
+rejections an annotator gets to see. Every decision is audited."""
+
+from django.db import transaction
+from django.db.models import Count
+
+from studio import audit
+
+from ..models import Annotation, Document, Review
+from .tasks import TaskError, check_labels
+
+SCAN_BATCH = 500
+
+
+def _label_sets(document_ids):
+    sets = {}
+    rows = Annotation.labels.through.objects.filter(
+        annotation__document_id__in=document_ids, annotation__source=Annotation.Source.ANNOTATOR,
+    ).values_list("annotation__document_id", "annotation_id", "label_id")
+    for document_id, annotation_id, label_id in rows:
+        sets.setdefault(document_id, {}).setdefault(annotation_id, set()).add(label_id)
+    return sets
+
+
+def disagreements(project, after=0, limit=50):
+    """Documents after the id `after` that two or more annotators labeled differently and no
+    reviewer has settled, in id order; and the id to pass for the next page."""
+    candidates = (Document.objects.filter(corpus__project=project, id__gt=after, review__isnull=True)
+                  .annotate(annotators=Count("annotations", distinct=True))
+                  .filter(annotators__gte=2).order_by("id").values_list("id", flat=True))
+    found, cursor = [], after
+    while len(found) <= limit:
+        batch = list(candidates.filter(id__gt=cursor)[:SCAN_BATCH])
+        if not batch:
+            break
+        sets = _label_sets(batch)
+        found += [pk for pk in batch if len({frozenset(labels) for labels in sets.get(pk, {}).values()}) > 1]
+        cursor = batch[-1]
+    more = len(found) > limit
+    documents = list(Document.objects.filter(pk__in=found[:limit]).select_related("corpus").order_by("id"))
+    return documents, (documents[-1].pk if more else None)
+
+
+def who_said_what(document):
+    return list(document.annotations.select_related("annotator", "rejected_by").prefetch_related("labels"))
+
+
+@transaction.atomic
+def adjudicate(reviewer, document, label_ids, comment=""):
+    """Record the final labels for a document (a later decision replaces an earlier one)."""
+    project = document.corpus.project
+    labels = check_labels(project, label_ids)
+    review, created = Review.objects.update_or_create(
+        document=document, defaults={"reviewer": reviewer, "comment": comment})
+    review.labels.set(labels)
+    audit.record(reviewer, "review.adjudicate", review, project_id=project.pk, document=document.pk,
+                 labels=[label.name for label in labels], replaced=not created)
+    return review
+
+
+@transaction.atomic
+def reject(reviewer, annotation, reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise TaskError("Say why the annotation is rejected: its annotator will read it.")
+    if annotation.annotator_id is None:
+        raise TaskError("Labels imported with a file have no annotator to tell; adjudicate the note instead.")
+    annotation.rejected_reason, annotation.rejected_by = reason[:2000], reviewer
+    annotation.save(update_fields=["rejected_reason", "rejected_by", "updated_at"])
+    audit.record(reviewer, "annotation.reject", annotation, project_id=annotation.document.corpus.project_id,
+                 annotator=annotation.annotator.get_username(), reason=annotation.rejected_reason)
+    return annotation
+
+
+def rejections_for(user, project, limit=20):
+    """The user's rejected annotations, newest first, for the annotate page."""
+    return list(Annotation.objects.filter(annotator=user, document__corpus__project=project)
+                .exclude(rejected_reason="").select_related("document", "rejected_by")
+                .order_by("-updated_at")[:limit])

@@ -1,0 +1,67 @@
+"""Reviewers settle disagreements and reject annotations with a reason. Reviewers and managers."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..access import get_document, get_project
+from ..models import Annotation, Role
+from ..services import browse, review, tasks
+
+
+@login_required
+@require_GET
+def review_list(request, pk):
+    project = get_project(request.user, pk, Role.REVIEWER)
+    try:
+        after = browse.whole_number(request.GET, "after") or 0
+    except browse.FilterError:
+        after = 0
+    documents, next_after = review.disagreements(project, after)
+    return render(request, "labeling/review_list.html",
+                  {"project": project, "documents": documents, "next_after": next_after})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_document(request, pk, document_pk):
+    project = get_project(request.user, pk, Role.REVIEWER)
+    document = get_document(request.user, pk, document_pk)
+    problem, status = "", 200
+    if request.method == "POST":
+        try:
+            label_ids = [int(value) for value in request.POST.getlist("labels")]
+        except ValueError:
+            label_ids = []
+        try:
+            review.adjudicate(request.user, document, label_ids, request.POST.get("comment", "")[:2000])
+        except tasks.TaskError as error:
+            problem, status = str(error), 400
+        else:
+            messages.success(request, f"Final labels recorded for {document.external_id}.")
+            return redirect("review-list", pk=project.pk)
+    settled = getattr(document, "review", None)
+    context = {"project": project, "document": document, "annotations": review.who_said_what(document),
+               "labels": tasks.label_choices(project), "schema": getattr(project, "label_schema", None),
+               "settled": settled, "chosen": [label.pk for label in settled.labels.all()] if settled else [],
+               "problem": problem}
+    return render(request, "labeling/review_document.html", context, status=status)
+
+
+@login_required
+@require_POST
+def annotation_reject(request, pk, annotation_pk):
+    project = get_project(request.user, pk, Role.REVIEWER)
+    annotation = (Annotation.objects.select_related("document__corpus", "annotator")
+                  .filter(document__corpus__project=project, pk=annotation_pk).first())
+    if annotation is None:
+        raise Http404("No such annotation.")
+    try:
+        review.reject(request.user, annotation, request.POST.get("reason", ""))
+    except tasks.TaskError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Rejected {annotation.annotator.get_username()}'s labels; they will see why.")
+    return redirect("review-document", pk=project.pk, document_pk=annotation.document_id)
