@@ -162,9 +162,7 @@ def main():
     finally:
         worker.terminate()
         worker.wait(30)
-        for corpus in project.corpora.all():
-            corpora.delete_documents(corpus)
-        project.delete()
+        corpora.delete_project_data(project)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from labeling.models import Annotation, Assignment, Corpus, Document, Label, LabelSchema
-from labeling.services import browse
+from labeling.services import browse, corpora
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +138,8 @@ def test_search_finds_rare_and_common_words_past_the_probe_window(client, manage
     assert found(client, corpus, q="stable", limit=3) == ["d0", "d1", "d2"]
     assert found(client, corpus, q="pneumothorax", split="train") == []
     assert found(client, corpus, q="ward", limit=3) == ["d0", "d2", "d4"]
+
+
+def test_a_whole_project_goes_in_a_few_statements(project, corpus, manager):
+    corpora.delete_project_data(project)
+    assert not Document.objects.exists() and not Annotation.objects.exists() and not Corpus.objects.exists()

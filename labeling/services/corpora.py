@@ -34,3 +34,12 @@ def delete_corpus(user, corpus):
                  name=corpus.name, documents=corpus.document_count)
     delete_documents(corpus)
     corpus.delete()
+
+
+@transaction.atomic
+def delete_project_data(project):
+    """A project and everything in it, its corpora's documents deleted as above (the benchmarks
+    clean up with this)."""
+    for corpus in project.corpora.all():
+        delete_documents(corpus)
+    project.delete()
