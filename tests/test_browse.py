@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from labeling.models import Annotation, Assignment, Corpus, Document, Label, LabelSchema
+from labeling.models import Annotation, Assignment, Corpus, Document, Label, LabelSchema, Review
 from labeling.services import browse, corpora
 
 pytestmark = pytest.mark.django_db
@@ -141,5 +141,8 @@ def test_search_finds_rare_and_common_words_past_the_probe_window(client, manage
 
 
 def test_a_whole_project_goes_in_a_few_statements(project, corpus, manager):
+    review = Review.objects.create(document=corpus.documents.first(), reviewer=manager)
+    review.labels.set([corpus.labels["cardio"]])
     corpora.delete_project_data(project)
     assert not Document.objects.exists() and not Annotation.objects.exists() and not Corpus.objects.exists()
+    assert not Review.objects.exists()

@@ -1,10 +1,10 @@
-"""Removing a corpus's documents (with their annotations and assignments) in a few statements."""
+"""Removing a corpus's documents (with their annotations, assignments and reviews) in a few statements."""
 
 from django.db import connection, transaction
 
 from studio import audit
 
-from ..models import Annotation, Assignment, Document
+from ..models import Annotation, Assignment, Document, Review
 
 # Django's delete() loads every document that annotations or repeats point at before deleting
 # it; at a million documents that is a million objects in memory. These statements are what it
@@ -13,6 +13,9 @@ _DELETE_DOCUMENTS = [
     """DELETE FROM {labels} WHERE annotation_id IN (
            SELECT a.id FROM {annotations} a JOIN {documents} d ON d.id = a.document_id WHERE d.corpus_id = %s)""",
     "DELETE FROM {annotations} WHERE document_id IN (SELECT id FROM {documents} WHERE corpus_id = %s)",
+    """DELETE FROM {review_labels} WHERE review_id IN (
+           SELECT r.id FROM {reviews} r JOIN {documents} d ON d.id = r.document_id WHERE d.corpus_id = %s)""",
+    "DELETE FROM {reviews} WHERE document_id IN (SELECT id FROM {documents} WHERE corpus_id = %s)",
     "DELETE FROM {assignments} WHERE document_id IN (SELECT id FROM {documents} WHERE corpus_id = %s)",
     "UPDATE {documents} SET duplicate_of_id = NULL WHERE corpus_id = %s AND duplicate_of_id IS NOT NULL",
     "DELETE FROM {documents} WHERE corpus_id = %s",
@@ -22,7 +25,8 @@ _DELETE_DOCUMENTS = [
 @transaction.atomic
 def delete_documents(corpus):
     tables = {"labels": Annotation.labels.through._meta.db_table, "annotations": Annotation._meta.db_table,
-              "documents": Document._meta.db_table, "assignments": Assignment._meta.db_table}
+              "documents": Document._meta.db_table, "assignments": Assignment._meta.db_table,
+              "reviews": Review._meta.db_table, "review_labels": Review.labels.through._meta.db_table}
     with connection.cursor() as cursor:
         for statement in _DELETE_DOCUMENTS:
             cursor.execute(statement.format(**tables), [corpus.pk])
