@@ -130,7 +130,8 @@ def main():
     parser.add_argument("--annotators", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads per gunicorn worker (the GIL makes more than one slower here)")
     args = parser.parse_args()
     print(f"database: {connection.vendor}; building {args.documents:,} documents")
     project, labels, tokens = build_project(args.documents, args.annotators)
