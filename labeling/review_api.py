@@ -1,4 +1,5 @@
-"""Review through the API: disagreements, who said what, final labels, rejections. Reviewers and managers."""
+"""Review through the API (disagreements, who said what, final labels, rejections: reviewers and
+managers) and the managers' dashboard figures."""
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,7 +11,7 @@ from rest_framework.views import APIView
 from .access import get_document, get_project
 from .models import Annotation, Role
 from .serializers import DocumentSerializer
-from .services import browse, review, tasks
+from .services import browse, dashboard, review, tasks
 
 PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
 
@@ -106,3 +107,28 @@ class RejectAnnotation(APIView):
         except tasks.TaskError as error:
             raise ValidationError({"detail": str(error)}) from None
         return Response(ReviewedAnnotationSerializer(annotation).data)
+
+
+class DashboardSerializer(serializers.Serializer):
+    documents = serializers.IntegerField()
+    complete = serializers.IntegerField(help_text="Documents with all the annotators the overlap asks for.")
+    labeled = serializers.IntegerField(help_text="Documents with at least one annotator's labels.")
+    overlap = serializers.IntegerField()
+    annotators = serializers.ListField(child=serializers.DictField(),
+                                       help_text="username, annotations, last, median_seconds per note.")
+    labels = serializers.ListField(child=serializers.DictField(), help_text="name and count of each label given.")
+    agreement = serializers.DictField()
+    recent_jobs = serializers.SerializerMethodField()
+
+    def get_recent_jobs(self, found) -> list[dict]:
+        return [{"id": job.pk, "kind": job.kind, "status": job.status} for job in found["recent_jobs"]]
+
+
+@extend_schema(parameters=[PROJECT_PK])
+class Dashboard(APIView):
+    """Progress, annotators' counts and speed, labels given, agreement and recent jobs. Managers."""
+
+    @extend_schema(responses=DashboardSerializer)
+    def get(self, request, project_pk):
+        project = get_project(request.user, project_pk, Role.MANAGER)
+        return Response(DashboardSerializer(dashboard.figures(project)).data)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreement, annotate, corpora, jobs, labels, members, projects, review
+from .views import agreement, annotate, corpora, dashboard, jobs, labels, members, projects, review
 
 urlpatterns = [
     path("projects/", projects.project_list, name="project-list"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("projects/<int:pk>/labels/<int:label_pk>/", labels.label_update, name="label-update"),
     path("projects/<int:pk>/labels/<int:label_pk>/delete/", labels.label_delete, name="label-delete"),
     path("projects/<int:pk>/annotate/", annotate.annotate, name="annotate"),
+    path("projects/<int:pk>/dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("projects/<int:pk>/review/", review.review_list, name="review-list"),
     path("projects/<int:pk>/review/<int:document_pk>/", review.review_document, name="review-document"),
     path("projects/<int:pk>/annotations/<int:annotation_pk>/reject/", review.annotation_reject, name="annotation-reject"),

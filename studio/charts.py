@@ -63,3 +63,26 @@ def line_chart(title, points):
         w=WIDTH, h=HEIGHT, title=title, n=len(points), last=_label(last[1]), left=MARGIN["left"],
         y_ticks=y_ticks, x_ticks=x_ticks, path=mark_safe(path),
     )
+
+
+def bar_chart(title, bars):
+    """A horizontal SVG bar chart of [(name, count), ...], in the order given."""
+    if not bars or not any(count for _name, count in bars):
+        return format_html('<p class="muted">Nothing to show for {} yet.</p>', title)
+    row, label_w, top = 22, 150, 24
+    height = top + row * len(bars) + 6
+    widest = max(count for _name, count in bars)
+    plot_w = WIDTH - label_w - 60
+    rows = format_html_join(
+        "", '<text x="{}" y="{}" class="tick" text-anchor="end">{}</text>'
+            '<rect x="{}" y="{}" width="{}" height="{}" class="bar"/><text x="{}" y="{}" class="tick">{}</text>',
+        ((label_w - 6, top + index * row + 14, name[:24], label_w, top + index * row + 3,
+          f"{plot_w * count / widest:.1f}", row - 8, f"{label_w + plot_w * count / widest + 4:.1f}",
+          top + index * row + 14, count) for index, (name, count) in enumerate(bars)),
+    )
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{title}: {summary}">'
+        '<text x="{left}" y="14" class="chart-title">{title}</text>{rows}</svg>',
+        w=WIDTH, h=height, title=title, left=label_w, rows=rows,
+        summary=", ".join(f"{name} {count}" for name, count in bars),
+    )

@@ -16,7 +16,7 @@ from labeling.corpus_api import (
     UploadPreviewView,
     UploadView,
 )
-from labeling.review_api import Disagreements, DocumentReview, RejectAnnotation
+from labeling.review_api import Dashboard, Disagreements, DocumentReview, RejectAnnotation
 from labeling.schema_api import LabelCreate, LabelDetail, SchemaView
 
 from .api import AuditEventList, JobKindList, JobViewSet, QueueCheckViewSet, SystemStatusView
@@ -41,6 +41,7 @@ api_patterns = [
     path("projects/<int:project_pk>/schema/", SchemaView.as_view(), name="api-schema-detail"),
     path("projects/<int:project_pk>/labels/", LabelCreate.as_view(), name="api-label-list"),
     path("projects/<int:project_pk>/labels/<int:pk>/", LabelDetail.as_view(), name="api-label-detail"),
+    path("projects/<int:project_pk>/dashboard/", Dashboard.as_view(), name="api-dashboard"),
     path("projects/<int:project_pk>/review/disagreements/", Disagreements.as_view(), name="api-disagreements"),
     path("projects/<int:project_pk>/documents/<int:pk>/review/", DocumentReview.as_view(), name="api-document-review"),
     path("projects/<int:project_pk>/annotations/<int:pk>/reject/", RejectAnnotation.as_view(), name="api-annotation-reject"),

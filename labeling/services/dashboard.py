@@ -1,0 +1,50 @@
+"""The manager's view of a project: progress, who labels how much and how fast, the labels
+given, agreement and recent jobs."""
+
+from statistics import median
+
+from django.db.models import Count, Sum
+
+from studio.models import Job
+
+from ..models import Annotation, Assignment, Corpus, Document, Label
+from . import agreement
+
+ACTIVE_GAP_SECONDS = 15 * 60  # longer pauses between two submissions are breaks, not labeling time
+
+
+def _speed(times):
+    """Median seconds between one annotator's consecutive submissions, breaks left out."""
+    gaps = [(later - earlier).total_seconds() for earlier, later in zip(times, times[1:])]
+    working = [gap for gap in gaps if gap <= ACTIVE_GAP_SECONDS]
+    return median(working) if working else None
+
+
+def figures(project):
+    documents = project.corpora.filter(status=Corpus.Status.READY).aggregate(total=Sum("document_count"))["total"] or 0
+    in_project = Document.objects.filter(corpus__project=project)
+    submitted = (Assignment.objects.filter(project=project, state=Assignment.State.SUBMITTED)
+                 .order_by("annotator_id", "updated_at").values_list("annotator__username", "updated_at"))
+    by_annotator = {}
+    for username, at in submitted.iterator(chunk_size=10_000):
+        by_annotator.setdefault(username, []).append(at)
+    annotators = [{"username": username, "annotations": len(times), "last": times[-1],
+                   "median_seconds": _speed(times)} for username, times in sorted(by_annotator.items())]
+    label_counts = dict(
+        Annotation.labels.through.objects.filter(annotation__document__corpus__project=project,
+                                                 annotation__source=Annotation.Source.ANNOTATOR)
+        .values("label_id").order_by().annotate(count=Count("id")).values_list("label_id", "count"))
+    labels = [{"name": label.name, "count": label_counts.get(label.pk, 0)}
+              for label in Label.objects.filter(schema__project=project).order_by("position", "id")]
+    agreed = agreement.project_agreement(project)
+    return {
+        "documents": documents,
+        "complete": in_project.filter(full=True).count(),
+        "labeled": in_project.filter(annotations__source=Annotation.Source.ANNOTATOR).distinct().count(),
+        "overlap": project.overlap,
+        "annotators": annotators,
+        "labels": labels,
+        "agreement": {"krippendorff_alpha": agreed["krippendorff_alpha"], "fleiss_kappa": agreed["fleiss_kappa"],
+                      "documents_compared": agreed["documents_compared"]},
+        "recent_jobs": list(Job.objects.filter(project=project).order_by("-id")[:5]),
+    }
