@@ -51,8 +51,8 @@ def get_corpus(user, project_pk, pk, minimum=Role.ANNOTATOR):
     return corpus
 
 
-def get_document(user, project_pk, pk):
-    project = get_project(user, project_pk)
+def get_document(user, project_pk, pk, minimum=Role.ANNOTATOR):
+    project = get_project(user, project_pk, minimum)
     document = _one(Document.objects.select_related("corpus").filter(corpus__project=project), pk, "document")
     document.corpus.project = project  # keeps the user's role on it
     return document
@@ -60,4 +60,6 @@ def get_document(user, project_pk, pk):
 
 def get_label(user, project_pk, pk, minimum=Role.MANAGER):
     project = get_project(user, project_pk, minimum)
-    return _one(Label.objects.select_related("schema").filter(schema__project=project), pk, "label")
+    label = _one(Label.objects.select_related("schema").filter(schema__project=project), pk, "label")
+    label.schema.project = project  # keeps the user's role on it
+    return label

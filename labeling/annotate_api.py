@@ -20,11 +20,8 @@ class Conflict(APIException):
 
 
 def task_data(user, project, assignment):
-    annotation = Annotation.objects.filter(document=assignment.document, annotator=user).first()
-    return TaskSerializer({
-        "document": assignment.document, "reserved_until": assignment.reserved_until, "annotation": annotation,
-        "labels": tasks.label_choices(project), "progress": tasks.progress(user, project),
-    }).data
+    return TaskSerializer({"document": assignment.document, "reserved_until": assignment.reserved_until,
+                           **tasks.task_state(user, project, assignment)}).data
 
 
 @extend_schema(parameters=[PROJECT_PK])

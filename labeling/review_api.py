@@ -72,13 +72,11 @@ class DocumentReview(APIView):
 
     @extend_schema(responses=ReviewStateSerializer)
     def get(self, request, project_pk, pk):
-        get_project(request.user, project_pk, Role.REVIEWER)
-        return Response(_review_data(get_document(request.user, project_pk, pk)))
+        return Response(_review_data(get_document(request.user, project_pk, pk, Role.REVIEWER)))
 
     @extend_schema(request=FinalLabelsSerializer, responses={201: ReviewStateSerializer})
     def post(self, request, project_pk, pk):
-        get_project(request.user, project_pk, Role.REVIEWER)
-        document = get_document(request.user, project_pk, pk)
+        document = get_document(request.user, project_pk, pk, Role.REVIEWER)
         serializer = FinalLabelsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

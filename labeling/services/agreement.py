@@ -63,10 +63,11 @@ def krippendorff_alpha(counts):
     return 1 - (total - 1) * observed / expected
 
 
-def _annotations(project):
-    """{document: {annotator: frozenset(label ids)}} for the annotators' (not imported) annotations."""
+def annotator_labels(**documents):
+    """{document id: {annotator id: frozenset(label ids)}} for annotators' (not imported) annotations
+    of the documents the lookups pick, e.g. `annotation__document_id__in=ids`."""
     through = Annotation.labels.through.objects.filter(
-        annotation__document__corpus__project=project, annotation__source=Annotation.Source.ANNOTATOR,
+        annotation__source=Annotation.Source.ANNOTATOR, **documents,
     ).values_list("annotation__document_id", "annotation__annotator_id", "label_id")
     found = defaultdict(lambda: defaultdict(set))
     for document, annotator, label in through.iterator(chunk_size=10_000):
@@ -98,7 +99,7 @@ def project_agreement(project):
     schema = getattr(project, "label_schema", None)
     labels = list(schema.labels.all()) if schema else []
     single = schema is None or schema.kind == LabelSchema.Kind.SINGLE
-    by_document = _annotations(project)
+    by_document = annotator_labels(annotation__document__corpus__project=project)
     shared = sum(1 for by in by_document.values() if len(by) >= 2)
 
     per_label = []

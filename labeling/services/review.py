@@ -7,19 +7,10 @@ from django.db.models import Count
 from studio import audit
 
 from ..models import Annotation, Document, Review
+from .agreement import annotator_labels
 from .tasks import TaskError, check_labels
 
 SCAN_BATCH = 500
-
-
-def _label_sets(document_ids):
-    sets = {}
-    rows = Annotation.labels.through.objects.filter(
-        annotation__document_id__in=document_ids, annotation__source=Annotation.Source.ANNOTATOR,
-    ).values_list("annotation__document_id", "annotation_id", "label_id")
-    for document_id, annotation_id, label_id in rows:
-        sets.setdefault(document_id, {}).setdefault(annotation_id, set()).add(label_id)
-    return sets
 
 
 def disagreements(project, after=0, limit=50):
@@ -33,8 +24,8 @@ def disagreements(project, after=0, limit=50):
         batch = list(candidates.filter(id__gt=cursor)[:SCAN_BATCH])
         if not batch:
             break
-        sets = _label_sets(batch)
-        found += [pk for pk in batch if len({frozenset(labels) for labels in sets.get(pk, {}).values()}) > 1]
+        sets = annotator_labels(annotation__document_id__in=batch)
+        found += [pk for pk in batch if len(set(sets.get(pk, {}).values())) > 1]
         cursor = batch[-1]
     more = len(found) > limit
     documents = list(Document.objects.filter(pk__in=found[:limit]).select_related("corpus").order_by("id"))

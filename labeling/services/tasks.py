@@ -182,5 +182,13 @@ def progress(user, project):
     }
 
 
+def task_state(user, project, assignment):
+    """What the annotate page and the API show with a task: the user's labels for its document
+    (when redoing one), the project's labels and the progress counter."""
+    annotation = (Annotation.objects.filter(document=assignment.document, annotator=user).first()
+                  if assignment is not None else None)
+    return {"annotation": annotation, "labels": label_choices(project), "progress": progress(user, project)}
+
+
 def label_choices(project):
     return list(Label.objects.filter(schema__project=project).order_by("position", "id"))

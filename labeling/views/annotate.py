@@ -9,18 +9,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import get_document, get_project
-from ..models import Annotation
 from ..services import review, tasks
 
 
 def _task_context(user, project, assignment, error="", chosen=None, comment=None):
     context = {"project": project, "assignment": assignment, "error": error,
-               "labels": tasks.label_choices(project), "progress": tasks.progress(user, project),
                "schema": getattr(project, "label_schema", None),
-               "rejections": review.rejections_for(user, project)}
+               "rejections": review.rejections_for(user, project), **tasks.task_state(user, project, assignment)}
     if assignment is not None:
-        annotation = Annotation.objects.filter(document=assignment.document, annotator=user).first()
-        context["annotation"] = annotation
+        annotation = context["annotation"]
         if chosen is None:
             chosen = [label.pk for label in annotation.labels.all()] if annotation else []
         context["chosen"] = chosen

@@ -19,7 +19,6 @@ def _page(request, project, status=200, schema_form=None, label_form=None, probl
                 .order_by().annotate(count=Count("id"))
                 .values_list("label_id", "count"))
     for label in labels:
-        label.form = LabelForm(instance=label, prefix=f"label-{label.pk}")
         label.used = used.get(label.pk, 0)
     context = {
         "project": project, "schema": schema, "labels": labels, "problem": problem,
@@ -86,7 +85,7 @@ def label_update(request, pk, label_pk):
 @require_POST
 def label_delete(request, pk, label_pk):
     label = get_label(request.user, pk, label_pk)
-    project = get_project(request.user, pk, Role.MANAGER)
+    project = label.schema.project
     try:
         count = schema_service.delete_label(request.user, label, confirmed=request.POST.get("confirm") == "yes")
     except schema_service.LabelInUse as error:

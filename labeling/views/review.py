@@ -27,8 +27,8 @@ def review_list(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_document(request, pk, document_pk):
-    project = get_project(request.user, pk, Role.REVIEWER)
-    document = get_document(request.user, pk, document_pk)
+    document = get_document(request.user, pk, document_pk, Role.REVIEWER)
+    project = document.corpus.project
     problem, status = "", 200
     if request.method == "POST":
         try:
