@@ -6,6 +6,7 @@ from contextlib import nullcontext
 import pytest
 
 from labeling.models import Annotation, Label, LabelSchema
+from studio.models import AuditEvent
 from tests.importing import run
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,8 @@ def test_a_label_column_becomes_imported_annotations_and_new_labels(do_import, p
     assert Annotation.objects.filter(annotator__isnull=False).count() == 0
     schema = project.label_schema
     assert schema.kind == LabelSchema.Kind.SINGLE and [label.name for label in schema.labels.all()] == ["Cardiology", "Respiratory"]
+    assert list(AuditEvent.objects.filter(verb="label.create").order_by("id").values_list("details__name", flat=True)) == [
+        "Cardiology", "Respiratory"]
 
 
 def test_multi_label_cells_split_on_the_delimiter_and_known_labels_are_reused(do_import, project):
@@ -62,6 +65,7 @@ def test_a_failed_import_takes_back_the_labels_it_added(do_import, project):
     corpus, job, _ = do_import("notes.csv", data, label_fields=["specialty"], max_errors=1)
     assert job.status == "failed" and corpus.status == "failed"
     assert not Annotation.objects.exists() and not Label.objects.exists()
+    assert AuditEvent.objects.filter(verb="label.delete").count() == AuditEvent.objects.filter(verb="label.create").count()
 
 
 def test_a_column_of_free_text_chosen_as_labels_is_refused(do_import, project, settings, monkeypatch):

@@ -2,6 +2,7 @@
 
 from ..importing.sources import ImportFileError
 from ..models import Label, LabelSchema
+from . import schema as schema_service
 
 MAX_NEW_LABELS = 200
 MAX_LABEL_CHARS = Label._meta.get_field("name").max_length
@@ -37,10 +38,12 @@ def label_names(fields, label_fields, delimiter):
 class LabelResolver:
     """Label ids for names, adding the labels the schema lacks (and the schema, if the project has none).
 
-    The labels it added are remembered so that a failed import can take them away again.
+    Labels are added (and, when a failed import takes them away again, deleted) through the schema
+    service, so the audit log shows them like any other label change.
     """
 
-    def __init__(self, project, multi):
+    def __init__(self, project, multi, actor):
+        self.project, self.actor = project, actor
         self.schema, _created = LabelSchema.objects.get_or_create(
             project=project, defaults={"kind": LabelSchema.Kind.MULTI if multi else LabelSchema.Kind.SINGLE}
         )
@@ -60,13 +63,13 @@ class LabelResolver:
                         f"The label fields hold more than {MAX_NEW_LABELS} labels the project does not have; "
                         "nothing was imported. Check that the right columns were chosen as labels."
                     )
-                position = len(self.ids)
-                label = Label.objects.create(schema=self.schema, name=name, position=position)
+                label = schema_service.add_label(self.actor, self.project, name=name)
                 self.ids[name] = label.pk
                 self.added.append(label.pk)
             ids.append(self.ids[name])
         return ids
 
     def remove_added(self):
-        Label.objects.filter(pk__in=self.added).delete()
+        for label in Label.objects.filter(pk__in=self.added):
+            schema_service.delete_label(self.actor, label, confirmed=True)
         self.added = []

@@ -197,7 +197,7 @@ def run_import(job, reporter):
             Corpus.objects.filter(pk=corpus.pk).update(source_sha256=corpus.source_sha256)
         if mapping.get("label_fields"):
             labels = LabelResolver(corpus.project, multi=bool(mapping.get("label_delimiter"))
-                                   or len(mapping["label_fields"]) > 1)
+                                   or len(mapping["label_fields"]) > 1, actor=job.created_by)
         with Source(corpus.upload.path, corpus.upload.original_name) as source, BatchWriter() as writer:
             batch, batch_labels, seen_ids = [], {}, set()
             reporter.progress(0, f"Reading {source.name}")
