@@ -63,3 +63,18 @@ def get_label(user, project_pk, pk, minimum=Role.MANAGER):
     label = _one(Label.objects.select_related("schema").filter(schema__project=project), pk, "label")
     label.schema.project = project  # keeps the user's role on it
     return label
+
+
+def get_pool(user, project_pk, pk):
+    project = get_project(user, project_pk, Role.MANAGER)
+    pool = _one(project.pools.all(), pk, "annotator pool")
+    pool.project = project
+    return pool
+
+
+def get_snapshot(user, project_pk, pk, minimum=Role.REVIEWER):
+    """Snapshots hold every resolved label: reviewers and managers only."""
+    project = get_project(user, project_pk, minimum)
+    snapshot = _one(project.snapshots.all(), pk, "snapshot")
+    snapshot.project = project
+    return snapshot

@@ -15,8 +15,9 @@ class ProjectEditForm(ProjectForm):
     """A project's settings, the task queue's among them."""
 
     class Meta(ProjectForm.Meta):
-        fields = ["name", "description", "overlap", "reservation_minutes"]
-        labels = {"overlap": "Annotators per note", "reservation_minutes": "Minutes a note stays reserved"}
+        fields = ["name", "description", "overlap", "reservation_minutes", "task_order"]
+        labels = {"overlap": "Annotators per note", "reservation_minutes": "Minutes a note stays reserved",
+                  "task_order": "Which note comes next"}
 
 
 class MemberAddForm(forms.Form):

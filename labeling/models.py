@@ -43,6 +43,17 @@ class Project(models.Model):
         default=30, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
         help_text="How long a document handed to an annotator stays theirs before others may get it.",
     )
+
+    class TaskOrder(models.TextChoices):
+        SEQUENTIAL = "sequential", "In order"
+        RANDOM = "random", "Random"
+        UNCERTAINTY = "uncertainty", "Most uncertain prediction first"
+
+    task_order = models.CharField(
+        max_length=12, choices=TaskOrder.choices, default=TaskOrder.SEQUENTIAL,
+        help_text="Which open note an annotator gets next. By uncertainty needs model predictions; "
+                  "notes without one come after, in order.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -179,6 +190,25 @@ class Corpus(models.Model):
         return self.name
 
 
+class AnnotatorPool(models.Model):
+    """Documents a manager set aside for named annotators: only they get them, and they get them first."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="pools")
+    name = models.CharField(max_length=120)
+    annotators = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="annotator_pools")
+    description = models.CharField(max_length=500, blank=True, help_text="Which documents: the corpus and filter.")
+    document_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="unique_pool_name")]
+
+    def __str__(self):
+        return self.name
+
+
 class Document(models.Model):
     class Split(models.TextChoices):
         NONE = "", "Unassigned"
@@ -202,6 +232,10 @@ class Document(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
         help_text="The first document of the corpus with the same text, when this one repeats it.",
     )
+    pool = models.ForeignKey(  # indexed with the open tasks, below
+        AnnotatorPool, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents", db_index=False,
+        help_text="When set, only the pool's annotators get this document.",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -216,7 +250,8 @@ class Document(models.Model):
                          name="document_corpus_repeats"),
             models.Index(fields=["duplicate_of"], condition=models.Q(duplicate_of__isnull=False),
                          name="document_duplicate_of"),
-            models.Index(fields=["corpus", "id"], condition=models.Q(full=False), name="document_open_tasks"),
+            # The task queue: open documents of a pool (or of none), in order.
+            models.Index(fields=["pool", "corpus", "id"], condition=models.Q(full=False), name="document_open_tasks"),
         ]
 
     def __str__(self):
@@ -298,3 +333,66 @@ class Review(models.Model):
 
     def __str__(self):
         return f"review of {self.document}"
+
+
+class Prediction(models.Model):
+    """A model's labels and scores for a document: shown to annotators as a pre-selection, and its
+    uncertainty can order the task queue. Filled by prediction jobs or through the API."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="predictions")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="predictions")
+    model_version = models.CharField(max_length=200, help_text="Which model made it, e.g. “triage-classifier v3”.")
+    labels = models.ManyToManyField(Label, related_name="predictions", blank=True)
+    scores = models.JSONField(default=dict, blank=True, help_text="{label name: probability}.")
+    uncertainty = models.FloatField(null=True, blank=True, help_text="1 − the highest score; higher comes first.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "model_version"], name="unique_prediction_per_model"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "-uncertainty", "document"], condition=models.Q(uncertainty__isnull=False),
+                         name="prediction_uncertainty"),
+        ]
+
+    def __str__(self):
+        return f"{self.model_version} on {self.document}"
+
+
+class DatasetSnapshot(models.Model):
+    """The project's labels frozen at a moment into an immutable Parquet file (see services.snapshots)."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshots")
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
+    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    train_ratio = models.FloatField(default=0.8, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    validation_ratio = models.FloatField(default=0.1, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    test_ratio = models.FloatField(default=0.1, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    seed = models.PositiveIntegerField(default=13)
+    file_name = models.CharField(max_length=64, blank=True, help_text="Under the artifacts' snapshots folder.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.BigIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True, help_text="{split: {label: documents}}.")
+    rules = models.JSONField(default=dict, blank=True, help_text="{adjudicated|majority|single: documents}.")
+    unresolved = models.PositiveIntegerField(default=0, help_text="Labeled documents left out: their annotators tie.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def path(self):
+        return Path(settings.STUDIO_ARTIFACTS_DIR) / "snapshots" / self.file_name

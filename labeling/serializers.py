@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from .importing.formats import FORMATS
-from .models import Annotation, Corpus, Document, Label, Membership, Project, Role, Upload
+from .models import AnnotatorPool, Annotation, Corpus, Document, Label, Membership, Prediction, Project, Role, Upload
 from .services.projects import find_user
 
 
@@ -10,7 +10,8 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "name", "description", "overlap", "reservation_minutes", "role", "created_at", "updated_at"]
+        fields = ["id", "name", "description", "overlap", "reservation_minutes", "task_order", "role", "created_at",
+                  "updated_at"]
         read_only_fields = ["id", "role", "created_at", "updated_at"]
 
     def get_role(self, project) -> str | None:
@@ -123,10 +124,51 @@ class LabelSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PredictionSerializer(serializers.ModelSerializer):
+    labels = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Prediction
+        fields = ["id", "document", "model_version", "labels", "scores", "uncertainty", "created_at"]
+        read_only_fields = fields
+
+
+class PredictionItemSerializer(serializers.Serializer):
+    document = serializers.IntegerField(help_text="A document of this project.")
+    labels = serializers.ListField(child=serializers.CharField(max_length=80), required=False, default=list,
+                                   help_text="Label names the model predicts (pre-selected for annotators).")
+    scores = serializers.DictField(required=False, default=dict, help_text="{label name: probability from 0 to 1}.")
+
+
+class PredictionBatchSerializer(serializers.Serializer):
+    model_version = serializers.CharField(max_length=200)
+    predictions = PredictionItemSerializer(many=True)
+
+
+class PoolSerializer(serializers.ModelSerializer):
+    annotators = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+
+    class Meta:
+        model = AnnotatorPool
+        fields = ["id", "name", "annotators", "description", "document_count", "created_at"]
+        read_only_fields = fields
+
+
+class PoolCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    annotators = serializers.ListField(child=serializers.IntegerField(), help_text="User ids of project members.")
+    corpus = serializers.IntegerField(help_text="A corpus of the project.")
+    filter = serializers.DictField(
+        required=False, default=dict,
+        help_text="The documents' filter, as on the documents list: q, split, label, labeled, annotator, duplicates.",
+    )
+
+
 class TaskSerializer(serializers.Serializer):
     document = DocumentSerializer()
     reserved_until = serializers.DateTimeField()
     annotation = AnnotationSerializer(allow_null=True, help_text="Your labels, when you are redoing a submission.")
+    prediction = PredictionSerializer(allow_null=True, help_text="A model's labels for the document, to confirm or change.")
     labels = LabelSerializer(many=True)
     progress = serializers.DictField()
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreement, annotate, corpora, dashboard, jobs, labels, members, projects, review
+from .views import agreement, annotate, corpora, dashboard, jobs, labels, members, pools, projects, review
 
 urlpatterns = [
     path("projects/", projects.project_list, name="project-list"),
@@ -10,6 +10,8 @@ urlpatterns = [
     path("projects/<int:pk>/members/", members.member_list, name="member-list"),
     path("projects/<int:pk>/members/<int:member_pk>/role/", members.member_role, name="member-role"),
     path("projects/<int:pk>/members/<int:member_pk>/remove/", members.member_remove, name="member-remove"),
+    path("projects/<int:pk>/corpora/<int:corpus_pk>/pool/", pools.pool_create, name="pool-create"),
+    path("projects/<int:pk>/pools/<int:pool_pk>/delete/", pools.pool_delete, name="pool-delete"),
     path("projects/<int:pk>/labels/", labels.label_list, name="label-list"),
     path("projects/<int:pk>/labels/schema/", labels.schema_update, name="schema-update"),
     path("projects/<int:pk>/labels/add/", labels.label_add, name="label-add"),

@@ -16,6 +16,7 @@ from labeling.corpus_api import (
     UploadPreviewView,
     UploadView,
 )
+from labeling.distribution_api import DocumentPredictions, PoolDetail, PoolList, PredictionList
 from labeling.review_api import Dashboard, Disagreements, DocumentReview, RejectAnnotation
 from labeling.schema_api import LabelCreate, LabelDetail, SchemaView
 
@@ -51,6 +52,11 @@ api_patterns = [
     path("projects/<int:project_pk>/documents/<int:pk>/annotation/", DocumentAnnotation.as_view(),
          name="api-document-annotation"),
     path("projects/<int:project_pk>/documents/<int:pk>/skip/", SkipDocument.as_view(), name="api-document-skip"),
+    path("projects/<int:project_pk>/pools/", PoolList.as_view(), name="api-pool-list"),
+    path("projects/<int:project_pk>/pools/<int:pk>/", PoolDetail.as_view(), name="api-pool-detail"),
+    path("projects/<int:project_pk>/predictions/", PredictionList.as_view(), name="api-prediction-list"),
+    path("projects/<int:project_pk>/documents/<int:pk>/predictions/", DocumentPredictions.as_view(),
+         name="api-document-predictions"),
     path("schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
     # A page for people: anonymous visitors go to the login page like everywhere else.
     path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from labeling.models import Corpus, Document, Membership, Role
+from labeling.models import AnnotatorPool, Corpus, Document, Membership, Role
 from labeling.services import uploads
 from studio.models import Job, QueueCheck
 from tests.factories import MembershipFactory, UserFactory
@@ -33,7 +33,7 @@ HTML = [
     ("other project overview", "get", "project-detail", lambda w: {"pk": w.other.pk}, None, "M404 R404 A404 O404 S404 N302"),
     ("unknown project", "get", "project-detail", lambda w: {"pk": 999999}, None, "M404 R404 A404 O404 S404 N302"),
     ("edit form", "get", "project-edit", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N302"),
-    ("edit project", "post", "project-edit", lambda w: {"pk": w.project.pk}, {"name": "Renamed", "overlap": "1", "reservation_minutes": "30"}, "M302 R403 A403 O404 S404 N302"),
+    ("edit project", "post", "project-edit", lambda w: {"pk": w.project.pk}, {"name": "Renamed", "overlap": "1", "reservation_minutes": "30", "task_order": "sequential"}, "M302 R403 A403 O404 S404 N302"),
     ("edit other project", "post", "project-edit", lambda w: {"pk": w.other.pk}, {"name": "x"}, "M404 R404 A404 O404 S404 N302"),
     ("members", "get", "member-list", lambda w: {"pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N302"),
     ("add member", "post", "member-list", lambda w: {"pk": w.project.pk}, {"user": "newcomer", "role": "annotator"}, "M302 R403 A403 O404 S404 N302"),
@@ -73,6 +73,10 @@ HTML = [
     ("review another project's note", "get", "review-document", lambda w: {"pk": w.project.pk, "document_pk": w.other_document.pk}, None, "M404 R404 A403 O404 S404 N302"),
     ("agreement", "get", "agreement", lambda w: {"pk": w.project.pk}, None, "M200 R200 A403 O404 S404 N302"),
     ("annotate", "get", "annotate", lambda w: {"pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N302"),
+    ("set documents aside", "post", "pool-create", lambda w: {"pk": w.project.pk, "corpus_pk": w.corpus.pk}, {"name": "P"}, "M302 R403 A403 O404 S404 N302"),
+    ("set another project's documents aside", "post", "pool-create", lambda w: {"pk": w.project.pk, "corpus_pk": w.other_corpus.pk}, {"name": "P"}, "M404 R403 A403 O404 S404 N302"),
+    ("remove pool", "post", "pool-delete", lambda w: {"pk": w.project.pk, "pool_pk": w.pool.pk}, {}, "M302 R403 A403 O404 S404 N302"),
+    ("remove another project's pool", "post", "pool-delete", lambda w: {"pk": w.project.pk, "pool_pk": w.other_pool.pk}, {}, "M404 R403 A403 O404 S404 N302"),
     ("annotate other project", "get", "annotate", lambda w: {"pk": w.other.pk}, None, "M404 R404 A404 O404 S404 N302"),
     ("submit labels", "post", "annotate-submit", lambda w: {"pk": w.project.pk, "document_pk": w.document.pk}, {"labels": "1"}, "M302 R302 A302 O404 S404 N302"),
     ("submit labels, other project's document", "post", "annotate-submit", lambda w: {"pk": w.project.pk, "document_pk": w.other_document.pk}, {"labels": "1"}, "M404 R404 A404 O404 S404 N302"),
@@ -134,6 +138,13 @@ API = [
     ("own annotation, none yet", "get", "api-document-annotation", lambda w: {"project_pk": w.project.pk, "pk": w.document.pk}, None, "M404 R404 A404 O404 S404 N401"),
     ("skip, not reserved", "post", "api-document-skip", lambda w: {"project_pk": w.project.pk, "pk": w.document.pk}, None, "M400 R400 A400 O404 S404 N401"),
     ("undo, nothing to undo", "post", "api-task-undo", lambda w: {"project_pk": w.project.pk}, None, "M400 R400 A400 O404 S404 N401"),
+    ("pools", "get", "api-pool-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("make pool, no annotators", "post", "api-pool-list", lambda w: {"project_pk": w.project.pk}, {"name": "P", "annotators": [], "corpus": 0}, "M400 R403 A403 O404 S404 N401"),
+    ("remove pool", "delete", "api-pool-detail", lambda w: {"project_pk": w.project.pk, "pk": w.pool.pk}, None, "M204 R403 A403 O404 S404 N401"),
+    ("remove another project's pool", "delete", "api-pool-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_pool.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("record predictions, none", "post", "api-prediction-list", lambda w: {"project_pk": w.project.pk}, {"model_version": "m", "predictions": []}, "M400 R403 A403 O404 S404 N401"),
+    ("document predictions", "get", "api-document-predictions", lambda w: {"project_pk": w.project.pk, "pk": w.document.pk}, None, "M200 R200 A200 O404 S404 N401"),
+    ("other project's document predictions", "get", "api-document-predictions", lambda w: {"project_pk": w.project.pk, "pk": w.other_document.pk}, None, "M404 R404 A404 O404 S404 N401"),
     ("status", "get", "api-status", lambda w: {}, None, "M403 R403 A403 O403 S200 N401"),
     ("queue checks", "get", "api-queue-check-list", lambda w: {}, None, "M403 R403 A403 O403 S200 N401"),
     ("send queue check", "post", "api-queue-check-list", lambda w: {}, {"queue": "gpu"}, "M403 R403 A403 O403 S201 N401"),
@@ -165,6 +176,8 @@ class World:
         self.other_corpus = Corpus.objects.create(project=other_project, name="Their notes", status=Corpus.Status.READY)
         self.document = Document.objects.create(corpus=self.corpus, external_id="d1", text="note", content_hash="0", length=4)
         self.other_document = Document.objects.create(corpus=self.other_corpus, external_id="d1", text="theirs", content_hash="0", length=6)
+        self.pool = AnnotatorPool.objects.create(project=project, name="Pool")
+        self.other_pool = AnnotatorPool.objects.create(project=other_project, name="Their pool")
         self.upload = uploads.store_upload(manager_user(project), project, "notes.csv", [b"id,text\na,b\n"])
         self.other_upload = uploads.store_upload(None, other_project, "theirs.csv", [b"id,text\na,b\n"])
 

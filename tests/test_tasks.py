@@ -177,7 +177,8 @@ def test_raising_the_overlap_reopens_full_documents_for_the_queue(client, projec
     assert tasks.next_assignment(second, project) is None
     client.force_login(manager)
     response = client.post(reverse("project-edit", kwargs={"pk": project.pk}),
-                           {"name": project.name, "description": "", "overlap": "2", "reservation_minutes": "15"})
+                           {"name": project.name, "description": "", "overlap": "2", "reservation_minutes": "15",
+                            "task_order": "sequential"})
     assert response.status_code == 302
     project.refresh_from_db()
     assert (project.overlap, project.reservation_minutes) == (2, 15)

@@ -22,7 +22,7 @@ def create_project(actor, *, name, description=""):
     return project
 
 
-EDITABLE_FIELDS = ("name", "description", "overlap", "reservation_minutes")
+EDITABLE_FIELDS = ("name", "description", "overlap", "reservation_minutes", "task_order")
 
 
 @transaction.atomic

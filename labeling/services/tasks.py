@@ -5,15 +5,21 @@ Invariants, kept under row locks: a document is held (reserved or labeled) by at
 project's `overlap` annotators, and an annotator never gets the same document twice. A
 document's `claims` counts its holders and `full` says it has reached the overlap, so choosing
 the next document reads a partial index of the documents still open, never the whole corpus.
+
+Documents a manager put in an annotator pool go only to the pool's annotators, and to them
+first. The project's task order picks among open documents: in order, from a random point of
+the corpus's id range, or by the highest uncertainty of a model's prediction (walking that
+index) and then in order.
 """
 
+import random
 from datetime import timedelta
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.utils import timezone
 
-from ..models import Annotation, Assignment, Corpus, Document, Label
+from ..models import AnnotatorPool, Annotation, Assignment, Corpus, Document, Label, Prediction, Project
 
 
 class TaskError(Exception):
@@ -52,7 +58,7 @@ def _skip_locked():
 
 
 def _open_corpora(project):
-    return list(project.corpora.filter(status=Corpus.Status.READY).values_list("id", flat=True))
+    return list(project.corpora.filter(status=Corpus.Status.READY).values_list("id", "id_floor", "id_ceiling"))
 
 
 def current(user, project):
@@ -73,12 +79,9 @@ def next_assignment(user, project):
     corpora = _open_corpora(project)
     if not corpora:
         return None
+    pools = list(AnnotatorPool.objects.filter(project=project, annotators=user).values_list("id", flat=True))
     with transaction.atomic():
-        mine = Assignment.objects.filter(document=OuterRef("pk"), annotator=user)
-        # Lock the document only: locking its corpus too would make concurrent annotators skip it all.
-        document = (Document.objects.select_for_update(of=("self",), **_skip_locked()).select_related("corpus")
-                    .filter(corpus_id__in=corpora, full=False).exclude(Exists(mine))
-                    .order_by("corpus_id", "id").first())
+        document = _choose(user, project, corpora, pools)
         if document is None:
             return None
         assignment = Assignment.objects.create(
@@ -87,6 +90,31 @@ def next_assignment(user, project):
         )
         _claim([document.pk], +1, project.overlap)
     return assignment
+
+
+def _choose(user, project, corpora, pools):
+    """The open document to hand out next, locked; the user's pools before documents in no pool."""
+    mine = Assignment.objects.filter(document=OuterRef("pk"), annotator=user)
+    # Lock the document only: locking its corpus too would make concurrent annotators skip it all.
+    open_documents = (Document.objects.select_for_update(of=("self",), **_skip_locked()).select_related("corpus")
+                      .filter(corpus_id__in=[corpus for corpus, _floor, _ceiling in corpora], full=False)
+                      .exclude(Exists(mine)))
+    for where in ([Q(pool_id__in=pools)] if pools else []) + [Q(pool__isnull=True)]:
+        candidates = open_documents.filter(where)
+        document = None
+        if project.task_order == Project.TaskOrder.UNCERTAINTY:
+            document = (candidates.filter(predictions__project=project, predictions__uncertainty__isnull=False)
+                        .order_by(F("predictions__uncertainty").desc(), "id").first())
+        elif project.task_order == Project.TaskOrder.RANDOM:
+            ranges = [(floor, ceiling) for _corpus, floor, ceiling in corpora if floor is not None]
+            if ranges:
+                start = random.randint(min(floor for floor, _ in ranges), max(ceiling for _, ceiling in ranges))
+                document = candidates.filter(id__gte=start).order_by("corpus_id", "id").first()
+        if document is None:
+            document = candidates.order_by("corpus_id", "id").first()
+        if document is not None:
+            return document
+    return None
 
 
 def check_labels(project, label_ids):
@@ -185,9 +213,17 @@ def progress(user, project):
 def task_state(user, project, assignment):
     """What the annotate page and the API show with a task: the user's labels for its document
     (when redoing one), the project's labels and the progress counter."""
-    annotation = (Annotation.objects.filter(document=assignment.document, annotator=user).first()
-                  if assignment is not None else None)
-    return {"annotation": annotation, "labels": label_choices(project), "progress": progress(user, project)}
+    annotation = prediction = None
+    if assignment is not None:
+        annotation = Annotation.objects.filter(document=assignment.document, annotator=user).first()
+        prediction = latest_prediction(assignment.document)
+    return {"annotation": annotation, "prediction": prediction, "labels": label_choices(project),
+            "progress": progress(user, project)}
+
+
+def latest_prediction(document):
+    """The newest model prediction for the document, which the annotator sees pre-selected."""
+    return Prediction.objects.filter(document=document).prefetch_related("labels").first()
 
 
 def label_choices(project):

@@ -17,9 +17,11 @@ def _task_context(user, project, assignment, error="", chosen=None, comment=None
                "schema": getattr(project, "label_schema", None),
                "rejections": review.rejections_for(user, project), **tasks.task_state(user, project, assignment)}
     if assignment is not None:
-        annotation = context["annotation"]
+        annotation, prediction = context["annotation"], context["prediction"]
         if chosen is None:
-            chosen = [label.pk for label in annotation.labels.all()] if annotation else []
+            # The annotator's own labels when redoing a note; otherwise a model's, to confirm or change.
+            earlier = annotation or prediction
+            chosen = [label.pk for label in earlier.labels.all()] if earlier else []
         context["chosen"] = chosen
         context["comment"] = comment if comment is not None else (annotation.comment if annotation else "")
     return context

@@ -36,6 +36,7 @@ def member_list(request, pk):
         "form": form,
         "roles": Role.choices,
         "is_manager": _is_manager(request, project),
+        "pools": project.pools.prefetch_related("annotators") if _is_manager(request, project) else [],
     }
     return render(request, "labeling/members.html", context, status=400 if form.errors else 200)
 

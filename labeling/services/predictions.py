@@ -1,0 +1,69 @@
+"""Model predictions for documents: what annotators see pre-selected, and the uncertainty the
+task queue can order by. Prediction jobs and the API record them the same way."""
+
+import math
+
+from django.db import transaction
+
+from ..models import Document, Label, Prediction
+
+MAX_PER_CALL = 1000
+
+
+class PredictionError(ValueError):
+    """A prediction names a document or label the project does not have, or a bad score."""
+
+
+def uncertainty(scores):
+    """1 − the highest score: 0 for a sure model, near 1 − 1/k for one that cannot tell k labels apart."""
+    return 1.0 - max(scores.values()) if scores else None
+
+
+def _scores(raw, names, number):
+    if not isinstance(raw, dict):
+        raise PredictionError(f"Prediction {number}: scores must be an object of label name → probability.")
+    scores = {}
+    for name, value in raw.items():
+        if name not in names:
+            raise PredictionError(f"Prediction {number}: {name!r} is not one of the project's labels.")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+                or not 0 <= value <= 1:
+            raise PredictionError(f"Prediction {number}: the score for {name!r} must be a number from 0 to 1.")
+        scores[name] = float(value)
+    return scores
+
+
+@transaction.atomic
+def record(project, model_version, items):
+    """Store predictions [{document, labels: [label names], scores: {name: p}}] of one model version;
+    a document's earlier prediction by the same version is replaced. Returns how many were stored."""
+    model_version = (model_version or "").strip()
+    if not model_version or len(model_version) > 200:
+        raise PredictionError("model_version: name the model that made these (at most 200 characters).")
+    if not items:
+        raise PredictionError("predictions: send at least one.")
+    if len(items) > MAX_PER_CALL:
+        raise PredictionError(f"predictions: at most {MAX_PER_CALL} in one call; send the rest in another.")
+    labels = {label.name: label for label in Label.objects.filter(schema__project=project)}
+    wanted = {item["document"] for item in items}
+    if len(wanted) != len(items):
+        raise PredictionError("predictions: each document at most once per call.")
+    known = set(Document.objects.filter(corpus__project=project, id__in=wanted).values_list("id", flat=True))
+    if wanted - known:
+        raise PredictionError(f"Document {min(wanted - known)} is not in this project.")
+    rows, chosen = [], []
+    for number, item in enumerate(items, 1):
+        names = list(dict.fromkeys(item.get("labels") or []))
+        missing = [name for name in names if name not in labels]
+        if missing:
+            raise PredictionError(f"Prediction {number}: {missing[0]!r} is not one of the project's labels.")
+        scores = _scores(item.get("scores") or {}, labels, number)
+        rows.append(Prediction(project=project, document_id=item["document"], model_version=model_version,
+                               scores=scores, uncertainty=uncertainty(scores)))
+        chosen.append([labels[name] for name in names])
+    Prediction.objects.filter(model_version=model_version, document_id__in=wanted).delete()
+    created = Prediction.objects.bulk_create(rows)
+    through = Prediction.labels.through
+    through.objects.bulk_create([through(prediction_id=prediction.pk, label_id=label.pk)
+                                 for prediction, picked in zip(created, chosen, strict=True) for label in picked])
+    return len(created)
