@@ -20,3 +20,12 @@ class LabelingConfig(AppConfig):
                 Param("max_errors", int, 100, minimum=0, help="More rows than this that cannot be imported stop the import."),
             ),
         ))
+        register(JobKind(
+            name="snapshot",
+            label="Dataset snapshot",
+            run="labeling.services.snapshots.run_snapshot",
+            queue="cpu",
+            startable_by_users=False,
+            description="Freezes the project's resolved labels into an immutable Parquet file with stable splits.",
+            params=(Param("snapshot_id", int, minimum=1),),
+        ))

@@ -48,3 +48,12 @@ class LabelForm(forms.ModelForm):
         model = Label
         fields = ["name", "description", "color", "hotkey"]
         widgets = {"color": forms.TextInput(attrs={"type": "color"})}
+
+
+class SnapshotForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    train_ratio = forms.FloatField(min_value=0, max_value=1, initial=0.8, label="Train share")
+    validation_ratio = forms.FloatField(min_value=0, max_value=1, initial=0.1, label="Validation share")
+    test_ratio = forms.FloatField(min_value=0, max_value=1, initial=0.1, label="Test share")
+    seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=13,
+                              help_text="Orders new documents into splits; documents keep the split they had.")

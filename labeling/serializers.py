@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from .importing.formats import FORMATS
-from .models import AnnotatorPool, Annotation, Corpus, Document, Label, Membership, Prediction, Project, Role, Upload
+from .models import AnnotatorPool, Annotation, Corpus, DatasetSnapshot, Document, Label, Membership, Prediction, Project, Role, Upload
 from .services.projects import find_user
 
 
@@ -195,3 +195,21 @@ class AgreementSerializer(serializers.Serializer):
     annotators = serializers.ListField(child=serializers.IntegerField())
     pairs = AgreementPairSerializer(many=True)
     labels = AgreementLabelSerializer(many=True)
+
+
+class SnapshotSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = DatasetSnapshot
+        fields = ["id", "name", "status", "job", "train_ratio", "validation_ratio", "test_ratio", "seed", "sha256",
+                  "size", "row_count", "counts", "rules", "unresolved", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class SnapshotCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    train_ratio = serializers.FloatField(min_value=0, max_value=1, default=0.8)
+    validation_ratio = serializers.FloatField(min_value=0, max_value=1, default=0.1)
+    test_ratio = serializers.FloatField(min_value=0, max_value=1, default=0.1)
+    seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=13)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreement, annotate, corpora, dashboard, jobs, labels, members, pools, projects, review
+from .views import agreement, annotate, corpora, dashboard, datasets, jobs, labels, members, pools, projects, review
 
 urlpatterns = [
     path("projects/", projects.project_list, name="project-list"),
@@ -26,6 +26,10 @@ urlpatterns = [
     path("projects/<int:pk>/annotate/undo/", annotate.annotate_undo, name="annotate-undo"),
     path("projects/<int:pk>/annotate/<int:document_pk>/submit/", annotate.annotate_submit, name="annotate-submit"),
     path("projects/<int:pk>/annotate/<int:document_pk>/skip/", annotate.annotate_skip, name="annotate-skip"),
+    path("projects/<int:pk>/datasets/", datasets.dataset_list, name="dataset-list"),
+    path("projects/<int:pk>/datasets/export/", datasets.export_labels, name="label-export"),
+    path("projects/<int:pk>/snapshots/<int:snapshot_pk>/", datasets.snapshot_detail, name="snapshot-detail"),
+    path("projects/<int:pk>/snapshots/<int:snapshot_pk>/download/", datasets.snapshot_download, name="snapshot-download"),
     path("projects/<int:pk>/jobs/", jobs.project_jobs, name="project-jobs"),
     path("projects/<int:pk>/corpora/upload/", corpora.corpus_upload, name="corpus-upload"),
     path("projects/<int:pk>/corpora/server-file/", corpora.corpus_server_file, name="corpus-server-file"),

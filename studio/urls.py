@@ -16,6 +16,7 @@ from labeling.corpus_api import (
     UploadPreviewView,
     UploadView,
 )
+from labeling.dataset_api import LabelExport, SnapshotDetail, SnapshotDownload, SnapshotList
 from labeling.distribution_api import DocumentPredictions, PoolDetail, PoolList, PredictionList
 from labeling.review_api import Dashboard, Disagreements, DocumentReview, RejectAnnotation
 from labeling.schema_api import LabelCreate, LabelDetail, SchemaView
@@ -52,6 +53,11 @@ api_patterns = [
     path("projects/<int:project_pk>/documents/<int:pk>/annotation/", DocumentAnnotation.as_view(),
          name="api-document-annotation"),
     path("projects/<int:project_pk>/documents/<int:pk>/skip/", SkipDocument.as_view(), name="api-document-skip"),
+    path("projects/<int:project_pk>/snapshots/", SnapshotList.as_view(), name="api-snapshot-list"),
+    path("projects/<int:project_pk>/snapshots/<int:pk>/", SnapshotDetail.as_view(), name="api-snapshot-detail"),
+    path("projects/<int:project_pk>/snapshots/<int:pk>/download/", SnapshotDownload.as_view(),
+         name="api-snapshot-download"),
+    path("projects/<int:project_pk>/export/", LabelExport.as_view(), name="api-label-export"),
     path("projects/<int:project_pk>/pools/", PoolList.as_view(), name="api-pool-list"),
     path("projects/<int:project_pk>/pools/<int:pk>/", PoolDetail.as_view(), name="api-pool-detail"),
     path("projects/<int:project_pk>/predictions/", PredictionList.as_view(), name="api-prediction-list"),

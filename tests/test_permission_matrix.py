@@ -9,7 +9,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from labeling.models import AnnotatorPool, Corpus, Document, Membership, Role
+from labeling.models import AnnotatorPool, Corpus, DatasetSnapshot, Document, Membership, Role
 from labeling.services import uploads
 from studio.models import Job, QueueCheck
 from tests.factories import MembershipFactory, UserFactory
@@ -73,6 +73,12 @@ HTML = [
     ("review another project's note", "get", "review-document", lambda w: {"pk": w.project.pk, "document_pk": w.other_document.pk}, None, "M404 R404 A403 O404 S404 N302"),
     ("agreement", "get", "agreement", lambda w: {"pk": w.project.pk}, None, "M200 R200 A403 O404 S404 N302"),
     ("annotate", "get", "annotate", lambda w: {"pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N302"),
+    ("datasets", "get", "dataset-list", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("make snapshot, no labels", "post", "dataset-list", lambda w: {"pk": w.project.pk}, {"name": "S", "train_ratio": "1", "validation_ratio": "0", "test_ratio": "0", "seed": "1"}, "M400 R403 A403 O404 S404 N302"),
+    ("snapshot", "get", "snapshot-detail", lambda w: {"pk": w.project.pk, "snapshot_pk": w.snapshot.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("another project's snapshot", "get", "snapshot-detail", lambda w: {"pk": w.project.pk, "snapshot_pk": w.other_snapshot.pk}, None, "M404 R403 A403 O404 S404 N302"),
+    ("download a snapshot still building", "get", "snapshot-download", lambda w: {"pk": w.project.pk, "snapshot_pk": w.snapshot.pk}, None, "M404 R403 A403 O404 S404 N302"),
+    ("export, no format", "get", "label-export", lambda w: {"pk": w.project.pk}, None, "M302 R403 A403 O404 S404 N302"),
     ("set documents aside", "post", "pool-create", lambda w: {"pk": w.project.pk, "corpus_pk": w.corpus.pk}, {"name": "P"}, "M302 R403 A403 O404 S404 N302"),
     ("set another project's documents aside", "post", "pool-create", lambda w: {"pk": w.project.pk, "corpus_pk": w.other_corpus.pk}, {"name": "P"}, "M404 R403 A403 O404 S404 N302"),
     ("remove pool", "post", "pool-delete", lambda w: {"pk": w.project.pk, "pool_pk": w.pool.pk}, {}, "M302 R403 A403 O404 S404 N302"),
@@ -138,6 +144,12 @@ API = [
     ("own annotation, none yet", "get", "api-document-annotation", lambda w: {"project_pk": w.project.pk, "pk": w.document.pk}, None, "M404 R404 A404 O404 S404 N401"),
     ("skip, not reserved", "post", "api-document-skip", lambda w: {"project_pk": w.project.pk, "pk": w.document.pk}, None, "M400 R400 A400 O404 S404 N401"),
     ("undo, nothing to undo", "post", "api-task-undo", lambda w: {"project_pk": w.project.pk}, None, "M400 R400 A400 O404 S404 N401"),
+    ("snapshots", "get", "api-snapshot-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("make snapshot, no labels", "post", "api-snapshot-list", lambda w: {"project_pk": w.project.pk}, {"name": "S"}, "M400 R403 A403 O404 S404 N401"),
+    ("snapshot", "get", "api-snapshot-detail", lambda w: {"project_pk": w.project.pk, "pk": w.snapshot.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("another project's snapshot", "get", "api-snapshot-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_snapshot.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("download a snapshot still building", "get", "api-snapshot-download", lambda w: {"project_pk": w.project.pk, "pk": w.snapshot.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("export labels", "get", "api-label-export", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
     ("pools", "get", "api-pool-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
     ("make pool, no annotators", "post", "api-pool-list", lambda w: {"project_pk": w.project.pk}, {"name": "P", "annotators": [], "corpus": 0}, "M400 R403 A403 O404 S404 N401"),
     ("remove pool", "delete", "api-pool-detail", lambda w: {"project_pk": w.project.pk, "pk": w.pool.pk}, None, "M204 R403 A403 O404 S404 N401"),
@@ -176,6 +188,8 @@ class World:
         self.other_corpus = Corpus.objects.create(project=other_project, name="Their notes", status=Corpus.Status.READY)
         self.document = Document.objects.create(corpus=self.corpus, external_id="d1", text="note", content_hash="0", length=4)
         self.other_document = Document.objects.create(corpus=self.other_corpus, external_id="d1", text="theirs", content_hash="0", length=6)
+        self.snapshot = DatasetSnapshot.objects.create(project=project, name="S")
+        self.other_snapshot = DatasetSnapshot.objects.create(project=other_project, name="Theirs")
         self.pool = AnnotatorPool.objects.create(project=project, name="Pool")
         self.other_pool = AnnotatorPool.objects.create(project=other_project, name="Their pool")
         self.upload = uploads.store_upload(manager_user(project), project, "notes.csv", [b"id,text\na,b\n"])

@@ -1,0 +1,27 @@
+"""File responses shared by the Datasets pages and the API: a snapshot's Parquet file and streamed exports."""
+
+from django.http import FileResponse, Http404, StreamingHttpResponse
+
+from studio import audit
+
+from .models import DatasetSnapshot
+from .services import exports, snapshots
+
+
+def snapshot_file_response(user, snapshot):
+    """The snapshot's Parquet file as a download (audited); 404 while it is not ready."""
+    if snapshot.status != DatasetSnapshot.Status.READY or not snapshot.path.is_file():
+        raise Http404("This snapshot has no file: it is still being written, or it failed.")
+    audit.record(user, "snapshot.download", snapshot, project_id=snapshot.project_id, sha256=snapshot.sha256)
+    response = FileResponse(open(snapshot.path, "rb"), as_attachment=True,
+                            filename=snapshots.download_name(snapshot), content_type="application/vnd.apache.parquet")
+    response["X-Content-SHA256"] = snapshot.sha256
+    return response
+
+
+def export_response(user, project, fmt, content):
+    """A streamed export; ExportError for a format or content there is none of."""
+    name, content_type, chunks = exports.export(user, project, fmt, content)
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,76 @@
+"""The one label per document a dataset takes: a reviewer's final labels, else the label set most
+of its annotators gave (a strict plurality), else the only annotation there is. Rejected
+annotations do not count; a tie stays unresolved until a reviewer settles it.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from ..models import Annotation, Document, Label, Review
+
+ADJUDICATED, MAJORITY, SINGLE, TIE = "adjudicated", "majority", "single", "tie"
+RULES = (ADJUDICATED, MAJORITY, SINGLE)
+BATCH = 2000
+
+
+@dataclass
+class Resolved:
+    id: int
+    external_id: str
+    corpus: str
+    labels: tuple | None  # label names in the schema's order; None for a tie
+    rule: str
+    votes: int  # annotations that counted
+    split: str
+    text: str | None = None
+
+
+def decide(final, votes):
+    """(labels, rule) from a reviewer's final label set (or None) and the annotators' label sets."""
+    if final is not None:
+        return final, ADJUDICATED
+    if len(votes) == 1:
+        return votes[0], SINGLE
+    (first, first_count), *rest = Counter(votes).most_common(2)
+    if rest and rest[0][1] == first_count:
+        return None, TIE
+    return first, MAJORITY
+
+
+def labeled_document_ids(project):
+    """Ids, in order, of the project's documents with a counted annotation or a review."""
+    annotated = Annotation.objects.filter(document__corpus__project=project, rejected_reason="")
+    reviewed = Review.objects.filter(document__corpus__project=project)
+    return sorted(set(annotated.values_list("document_id", flat=True).iterator(chunk_size=10_000))
+                  | set(reviewed.values_list("document_id", flat=True)))
+
+
+def resolve(project, ids, with_text=False):
+    """Resolved for these document ids, in id order (a batch at a time)."""
+    order = {pk: position for position, pk in enumerate(
+        Label.objects.filter(schema__project=project).order_by("position", "id").values_list("id", flat=True))}
+    names = dict(Label.objects.filter(schema__project=project).values_list("id", "name"))
+
+    def named(label_ids):
+        return tuple(names[pk] for pk in sorted(label_ids, key=order.__getitem__))
+
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start:start + BATCH]
+        votes = {}
+        for document, annotation, label in (Annotation.labels.through.objects
+                                            .filter(annotation__document_id__in=batch, annotation__rejected_reason="")
+                                            .values_list("annotation__document_id", "annotation_id", "label_id")):
+            votes.setdefault(document, {}).setdefault(annotation, set()).add(label)
+        finals = {}
+        for document, label in Review.labels.through.objects.filter(review__document_id__in=batch).values_list(
+                "review__document_id", "label_id"):
+            finals.setdefault(document, set()).add(label)
+        fields = ["id", "external_id", "corpus__name", "split"] + (["text"] if with_text else [])
+        for row in Document.objects.filter(id__in=batch).order_by("id").values(*fields):
+            sets = [named(labels) for labels in votes.get(row["id"], {}).values()]
+            final = named(finals[row["id"]]) if row["id"] in finals else None
+            if final is None and not sets:
+                continue  # its only annotations were rejected
+            labels, rule = decide(final, sets)
+            yield Resolved(row["id"], row["external_id"], row["corpus__name"], labels, rule, len(sets), row["split"],
+                           row.get("text"))

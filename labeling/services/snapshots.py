@@ -1,0 +1,186 @@
+"""Dataset snapshots: the project's resolved labels frozen into an immutable Parquet file.
+
+One row per resolved document (text, labels, the rule that decided them, its split), in
+document id order, with the schema's labels, the split ratios and seed in the file's metadata;
+nothing in the file depends on when it was made, so the same labels give the same sha256.
+Splits are stratified by label set and stable: a document keeps the split an earlier snapshot
+gave it (kept on the document), and new documents fill each label set's splits up to the ratios
+in an order fixed by the seed.
+"""
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.db import transaction
+from django.utils import timezone
+
+from studio import audit
+from studio.jobs import service as jobs_service
+
+from ..models import DatasetSnapshot, Document, LabelSchema
+from . import resolution
+
+SPLITS = ("train", "validation", "test")
+ROW_GROUP = 5000
+METADATA_KEY = b"vertical_studio"
+
+
+class SnapshotError(ValueError):
+    """The snapshot cannot be made as asked; the message says why."""
+
+
+def start_snapshot(user, project, *, name, train_ratio=0.8, validation_ratio=0.1, test_ratio=0.1, seed=13):
+    """A snapshot row and the `snapshot` job that writes its file."""
+    name = (name or "").strip()
+    if not name:
+        raise SnapshotError("Give the snapshot a name.")
+    ratios = (train_ratio, validation_ratio, test_ratio)
+    if any(ratio < 0 for ratio in ratios) or abs(sum(ratios) - 1) > 1e-6:
+        raise SnapshotError(f"The split ratios must be 0 or more and add up to 1 (they add up to {sum(ratios):g}).")
+    if train_ratio == 0:
+        raise SnapshotError("The train split needs a ratio above 0.")
+    if not hasattr(project, "label_schema") or not project.label_schema.labels.exists():
+        raise SnapshotError("The project has no labels yet, so there is nothing to freeze.")
+    with transaction.atomic():
+        snapshot = DatasetSnapshot.objects.create(
+            project=project, name=name, created_by=user, train_ratio=train_ratio, validation_ratio=validation_ratio,
+            test_ratio=test_ratio, seed=seed,
+        )
+        snapshot.job = jobs_service.start_job(user, "snapshot", {"snapshot_id": snapshot.pk}, project=project)
+        snapshot.save(update_fields=["job"])
+        audit.record(user, "snapshot.create", snapshot, project_id=project.pk, name=name, seed=seed,
+                     ratios=list(ratios), job=snapshot.job.pk)
+    return snapshot
+
+
+def _order(seed, pk):
+    return hashlib.sha256(f"{seed}:{pk}".encode()).digest()
+
+
+def assign_splits(rows, ratios, seed):
+    """{document id: split} for the rows without one: per label set, the split furthest below its
+    share takes the next document, documents taken in the seed's order."""
+    strata = defaultdict(list)
+    for row in rows:
+        strata[row.labels].append(row)
+    open_splits = [name for name in SPLITS if ratios[name] > 0]
+    chosen = {}
+    for members in strata.values():
+        counts = Counter(row.split for row in members if row.split)
+        total = len(members)
+        for row in sorted((row for row in members if not row.split), key=lambda row: _order(seed, row.id)):
+            split = max(open_splits, key=lambda name: (ratios[name] * total - counts[name], -SPLITS.index(name)))
+            counts[split] += 1
+            chosen[row.id] = split
+    return chosen
+
+
+def _schema(single):
+    fields = [
+        pa.field("document_id", pa.int64()), pa.field("external_id", pa.string()), pa.field("corpus", pa.string()),
+        pa.field("text", pa.string()), pa.field("labels", pa.list_(pa.string())),
+    ]
+    if single:
+        fields.append(pa.field("label", pa.string()))
+    return fields + [pa.field("rule", pa.string()), pa.field("annotators", pa.int32()), pa.field("split", pa.string())]
+
+
+def _table(rows, single, schema):
+    columns = {
+        "document_id": [row.id for row in rows], "external_id": [row.external_id for row in rows],
+        "corpus": [row.corpus for row in rows], "text": [row.text for row in rows],
+        "labels": [list(row.labels) for row in rows],
+    }
+    if single:
+        columns["label"] = [row.labels[0] for row in rows]
+    columns.update(rule=[row.rule for row in rows], annotators=[row.votes for row in rows],
+                   split=[row.split for row in rows])
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def run_snapshot(job, reporter):
+    """The `snapshot` job: resolve, split, write and hash the file."""
+    snapshot = DatasetSnapshot.objects.select_related("project__label_schema").get(pk=job.params["snapshot_id"])
+    try:
+        return _build(snapshot, reporter)
+    except BaseException:  # cancelled, failed or interrupted: no half-written file stays
+        DatasetSnapshot.objects.filter(pk=snapshot.pk).update(status=DatasetSnapshot.Status.FAILED)
+        if snapshot.file_name:
+            snapshot.path.unlink(missing_ok=True)
+        raise
+
+
+def _build(snapshot, reporter):
+    project = snapshot.project
+    schema = project.label_schema
+    single = schema.kind == LabelSchema.Kind.SINGLE
+    reporter.progress(0, "Finding labeled documents")
+    ids = resolution.labeled_document_ids(project)
+    rows, ties = [], 0
+    for number, row in enumerate(resolution.resolve(project, ids), 1):
+        if row.rule == resolution.TIE:
+            ties += 1
+        else:
+            rows.append(row)
+        if number % resolution.BATCH == 0:
+            reporter.progress(0.4 * number / len(ids), f"Resolved labels of {number:,} of {len(ids):,} documents")
+            reporter.check_cancel()
+    if not rows:
+        raise SnapshotError("No document has labels to freeze yet" + (f" ({ties} tie and wait for a review)." if ties
+                                                                      else "."))
+    ratios = {"train": snapshot.train_ratio, "validation": snapshot.validation_ratio, "test": snapshot.test_ratio}
+    reporter.progress(0.4, "Choosing splits")
+    new_splits = assign_splits(rows, ratios, snapshot.seed)
+    for row in rows:
+        row.split = row.split or new_splits[row.id]
+
+    snapshot.file_name = f"snapshot-{snapshot.pk}.parquet"
+    snapshot.path.parent.mkdir(parents=True, exist_ok=True)
+    names = list(schema.labels.order_by("position", "id").values_list("name", flat=True))
+    metadata = {"labels": names, "kind": schema.kind, "seed": snapshot.seed, "ratios": ratios,
+                "rules": dict(sorted(Counter(row.rule for row in rows).items())), "unresolved": ties,
+                "label_rule": "adjudicated > majority > single"}
+    arrow_schema = pa.schema(_schema(single), metadata={METADATA_KEY: json.dumps(metadata, sort_keys=True)})
+    texts = Document.objects.values_list("id", "text")
+    with pq.ParquetWriter(snapshot.path, arrow_schema, compression="zstd") as writer:
+        for start in range(0, len(rows), ROW_GROUP):
+            group = rows[start:start + ROW_GROUP]
+            text = dict(texts.filter(id__in=[row.id for row in group]))
+            for row in group:
+                row.text = text[row.id]
+            writer.write_table(_table(group, single, arrow_schema), row_group_size=ROW_GROUP)
+            for row in group:
+                row.text = None
+            reporter.progress(0.4 + 0.55 * (start + len(group)) / len(rows),
+                              f"Wrote {start + len(group):,} of {len(rows):,} rows")
+            reporter.check_cancel()
+
+    digest = hashlib.sha256()
+    with open(snapshot.path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    counts = {split: {} for split in SPLITS}
+    for row in rows:
+        for label in row.labels:
+            counts[row.split][label] = counts[row.split].get(label, 0) + 1
+    with transaction.atomic():
+        for split in SPLITS:
+            chosen = [pk for pk, value in new_splits.items() if value == split]
+            for start in range(0, len(chosen), 5000):
+                Document.objects.filter(id__in=chosen[start:start + 5000]).update(split=split)
+        DatasetSnapshot.objects.filter(pk=snapshot.pk).update(
+            status=DatasetSnapshot.Status.READY, file_name=snapshot.file_name, sha256=digest.hexdigest(),
+            size=snapshot.path.stat().st_size, row_count=len(rows), counts=counts, rules=metadata["rules"],
+            unresolved=ties,
+        )
+    return {"rows": len(rows), "unresolved": ties, **{f"{split}_rows": sum(1 for row in rows if row.split == split)
+                                                      for split in SPLITS}}
+
+
+def download_name(snapshot):
+    stamp = timezone.localtime(snapshot.created_at).strftime("%Y%m%d")
+    safe = "".join(char if char.isalnum() or char in "-_" else "-" for char in snapshot.name)[:60]
+    return f"{safe}-{stamp}.parquet"
