@@ -116,6 +116,7 @@ class DashboardSerializer(serializers.Serializer):
                                        help_text="username, annotations, last, median_seconds per note.")
     labels = serializers.ListField(child=serializers.DictField(), help_text="name and count of each label given.")
     agreement = serializers.DictField()
+    review = serializers.DictField(help_text="waiting: disagreements no reviewer settled; settled: notes with final labels.")
     recent_jobs = serializers.SerializerMethodField()
 
     def get_recent_jobs(self, found) -> list[dict]:
@@ -124,7 +125,7 @@ class DashboardSerializer(serializers.Serializer):
 
 @extend_schema(parameters=[PROJECT_PK])
 class Dashboard(APIView):
-    """Progress, annotators' counts and speed, labels given, agreement and recent jobs. Managers."""
+    """Progress, annotators' counts and speed, labels given, agreement, review and recent jobs. Managers."""
 
     @extend_schema(responses=DashboardSerializer)
     def get(self, request, project_pk):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from labeling.models import Assignment
-from labeling.services import dashboard, tasks
+from labeling.services import dashboard, review, tasks
 from tests.test_tasks import annotators, label_id, make_corpus
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +45,13 @@ def test_the_page_and_the_api_for_managers_only(client, project, worked, manager
     client.force_login(reviewer)
     assert client.get(reverse("dashboard", kwargs={"pk": project.pk})).status_code == 403
     assert client.get(reverse("api-dashboard", kwargs={"project_pk": project.pk})).status_code == 403
+
+
+def test_review_figures_follow_a_reviewer_settling_a_disagreement(project, worked, manager, reviewer):
+    first, second = worked
+    assert dashboard.figures(project)["review"] == {"waiting": 0, "settled": 0}
+    document = tasks.next_assignment(second, project).document  # clinician-0 said Respiratory here
+    tasks.submit(second, project, document, [label_id(project, "Neurology")])
+    assert dashboard.figures(project)["review"] == {"waiting": 1, "settled": 0}
+    review.adjudicate(reviewer, document, [label_id(project, "Respiratory")])
+    assert dashboard.figures(project)["review"] == {"waiting": 0, "settled": 1}

@@ -127,5 +127,6 @@ def project_agreement(project):
     else:  # multi-label: the mean of the per-label figures
         overall = {"fleiss_kappa": _mean([row["fleiss_kappa"] for row in per_label]),
                    "krippendorff_alpha": _mean([row["krippendorff_alpha"] for row in per_label])}
-    return {"documents_compared": shared, "annotators": annotators, "pairs": pairs,
+    disagreeing = [document for document, by in by_document.items() if len(set(by.values())) > 1]
+    return {"documents_compared": shared, "disagreeing": disagreeing, "annotators": annotators, "pairs": pairs,
             "labels": per_label, "kind": "single" if single else "multi", **overall}

@@ -1,5 +1,5 @@
 """The manager's view of a project: progress, who labels how much and how fast, the labels
-given, agreement and recent jobs."""
+given, agreement, review and recent jobs."""
 
 from statistics import median
 
@@ -7,7 +7,7 @@ from django.db.models import Count, Sum
 
 from studio.models import Job
 
-from ..models import Annotation, Assignment, Corpus, Document, Label
+from ..models import Annotation, Assignment, Corpus, Document, Label, Review
 from . import agreement
 
 ACTIVE_GAP_SECONDS = 15 * 60  # longer pauses between two submissions are breaks, not labeling time
@@ -37,6 +37,7 @@ def figures(project):
     labels = [{"name": label.name, "count": label_counts.get(label.pk, 0)}
               for label in Label.objects.filter(schema__project=project).order_by("position", "id")]
     agreed = agreement.project_agreement(project)
+    settled = set(Review.objects.filter(document__corpus__project=project).values_list("document_id", flat=True))
     return {
         "documents": documents,
         "complete": in_project.filter(full=True).count(),
@@ -46,5 +47,6 @@ def figures(project):
         "labels": labels,
         "agreement": {"krippendorff_alpha": agreed["krippendorff_alpha"], "fleiss_kappa": agreed["fleiss_kappa"],
                       "documents_compared": agreed["documents_compared"]},
+        "review": {"settled": len(settled), "waiting": len(set(agreed["disagreeing"]) - settled)},
         "recent_jobs": list(Job.objects.filter(project=project).order_by("-id")[:5]),
     }
