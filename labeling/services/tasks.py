@@ -13,8 +13,10 @@ index) and then in order.
 """
 
 import random
+import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.utils import timezone
@@ -52,6 +54,19 @@ def release_expired(project):
     return len(expired)
 
 
+_last_sweep = {}  # project id → when this process last released the project's expired reservations
+
+
+def _sweep_due(project):
+    """Expired reservations are released at most every STUDIO_RESERVATION_SWEEP_SECONDS per process:
+    minutes-long reservations lose nothing by it, and the next-document call saves a transaction."""
+    now = time.monotonic()
+    if now - _last_sweep.get(project.pk, float("-inf")) < settings.STUDIO_RESERVATION_SWEEP_SECONDS:
+        return False
+    _last_sweep[project.pk] = now
+    return True
+
+
 def _skip_locked():
     # PostgreSQL lets concurrent annotators pass over each other's locked rows; SQLite has one writer.
     return {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
@@ -72,7 +87,8 @@ def current(user, project):
 def next_assignment(user, project):
     """The user's running reservation, or a new one on the first open document they have not had;
     None when there is nothing left for them."""
-    release_expired(project)
+    if _sweep_due(project):
+        release_expired(project)
     held = current(user, project)
     if held is not None:
         return held
@@ -119,16 +135,13 @@ def _choose(user, project, corpora, pools):
 
 def check_labels(project, label_ids):
     """The project's labels with these ids, fitting its schema; TaskError otherwise."""
-    schema = getattr(project, "label_schema", None)
-    if schema is None:
-        raise TaskError("The project has no labels yet; a manager adds them first.")
     label_ids = list(dict.fromkeys(label_ids))
-    labels = list(schema.labels.filter(pk__in=label_ids))
-    if len(labels) != len(label_ids):
-        raise TaskError("Some of these labels are not the project's.")
-    if not labels:
-        raise TaskError("Choose a label first.")
-    if len(labels) > 1 and schema.kind == schema.Kind.SINGLE:
+    labels = list(Label.objects.select_related("schema").filter(schema__project=project, pk__in=label_ids))
+    if len(labels) != len(label_ids) or not labels:
+        if not Label.objects.filter(schema__project=project).exists():
+            raise TaskError("The project has no labels yet; a manager adds them first.")
+        raise TaskError("Some of these labels are not the project's." if label_ids else "Choose a label first.")
+    if len(labels) > 1 and labels[0].schema.kind == labels[0].schema.Kind.SINGLE:
         raise TaskError("Choose one label: the project's labels are single-label.")
     return labels
 

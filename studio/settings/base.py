@@ -247,6 +247,7 @@ STUDIO_REPORTER_INTERVAL_SECONDS = float(env_int("STUDIO_REPORTER_INTERVAL_MS", 
 CELERY_WORKER_LOST_WAIT = 2.0  # results are ignored; notice a killed pool process sooner
 
 # Corpus imports.
+STUDIO_RESERVATION_SWEEP_SECONDS = env_int("STUDIO_RESERVATION_SWEEP_SECONDS", 10, minimum=0)
 STUDIO_MAX_UPLOAD_BYTES = env_int("STUDIO_MAX_UPLOAD_BYTES", 2 * 1024**3, minimum=1024)
 STUDIO_MAX_DOCUMENT_CHARS = env_int("STUDIO_MAX_DOCUMENT_CHARS", 1_000_000, minimum=100)
 # Folders on the server whose files admins may import in place (files too big for a browser).

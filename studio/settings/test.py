@@ -29,4 +29,5 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # writer thread (its own connection) cannot see: keep it idle there. Real worker processes
 # started by tests get short intervals through their environment.
 STUDIO_REPORTER_INTERVAL_SECONDS = env_int("STUDIO_REPORTER_INTERVAL_MS", 600_000, minimum=10) / 1000
+STUDIO_RESERVATION_SWEEP_SECONDS = 0  # tests expire reservations and expect them back at once
 STUDIO_JOB_HEARTBEAT_SECONDS = env_int("STUDIO_JOB_HEARTBEAT_SECONDS", 600, minimum=1)
