@@ -1,17 +1,17 @@
 """The annotation loop through the API (next document, submit, skip, undo: any member) and agreement."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .access import get_document, get_project
+from .api import PROJECT_PK
 from .models import Annotation, Role
 from .serializers import AgreementSerializer, AnnotationSerializer, SubmitSerializer, TaskSerializer
 from .services import agreement, tasks
 
-PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
 
 
 class Conflict(APIException):

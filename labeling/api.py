@@ -14,6 +14,8 @@ from .models import Membership, Project, Role
 from .serializers import MembershipRoleSerializer, MembershipSerializer, ProjectSerializer
 from .services import projects as project_service
 
+PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
+
 
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
@@ -60,7 +62,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         project_service.update_project(self.request.user, serializer.instance, **serializer.validated_data)
 
 
-@extend_schema(parameters=[OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")])
+@extend_schema(parameters=[PROJECT_PK])
 class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Members of one project. Every member sees the list; managers add, change roles and remove."""
 

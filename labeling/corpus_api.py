@@ -12,6 +12,7 @@ from studio.serializers import JobSerializer
 
 from . import upload_handlers
 from .access import get_corpus, get_document, get_project, get_upload
+from .api import PROJECT_PK
 from .importing.sources import ImportFileError
 from .models import Corpus, Role
 from .serializers import (
@@ -25,7 +26,6 @@ from .serializers import (
 )
 from .services import browse, corpora, imports, uploads
 
-PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
 
 
 class UploadTooLarge(APIException):

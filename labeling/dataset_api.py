@@ -8,12 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .access import get_project, get_snapshot
+from .api import PROJECT_PK
 from .downloads import export_response, snapshot_file_response
 from .models import Role
 from .serializers import SnapshotCreateSerializer, SnapshotSerializer
 from .services import exports, snapshots
 
-PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
 
 
 @extend_schema(parameters=[PROJECT_PK])

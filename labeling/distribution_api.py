@@ -1,12 +1,13 @@
 """Who gets which documents, through the API: annotator pools and model predictions (managers)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .access import get_document, get_pool, get_project
+from .api import PROJECT_PK
 from .models import Role
 from .serializers import (
     PoolCreateSerializer,
@@ -16,7 +17,6 @@ from .serializers import (
 )
 from .services import browse, pools, predictions
 
-PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
 
 
 @extend_schema(parameters=[PROJECT_PK])

@@ -9,11 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .access import get_document, get_project
+from .api import PROJECT_PK
 from .models import Annotation, Role
 from .serializers import DocumentSerializer
 from .services import browse, dashboard, review, tasks
 
-PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
 
 
 class ReviewedAnnotationSerializer(serializers.ModelSerializer):

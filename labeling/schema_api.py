@@ -7,11 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .access import get_label, get_project
+from .api import PROJECT_PK
 from .models import Label, LabelSchema, Role
 from .serializers import LabelSerializer
 from .services import schema as schema_service
 
-PROJECT_PK = OpenApiParameter("project_pk", int, OpenApiParameter.PATH, description="The project's id.")
 
 
 class LabelInUse(APIException):
