@@ -25,3 +25,12 @@ class TrainingConfig(AppConfig):
                 Param("crash_at_step", int, -1, minimum=-1, help="Kill the worker process at this step (-1: never)."),
             ),
         ))
+        register(JobKind(
+            name="clean",
+            label="Corpus cleaning",
+            run="training.cleaning.pipeline.run_cleaning",
+            queue="cpu",
+            startable_by_users=False,
+            description="Normalises, filters, deduplicates and de-identifies a corpus into a new cleaned corpus.",
+            params=(Param("run_id", int, minimum=1),),
+        ))

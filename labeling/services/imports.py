@@ -140,7 +140,7 @@ def _document(corpus, row, mapping, seen_ids, labels):
     return document, label_ids
 
 
-def _mark_duplicates(corpus):
+def mark_duplicates(corpus):
     """Point each document whose text repeats an earlier one of the corpus at that first one."""
     with connection.cursor() as cursor:
         # One pass over the corpus in (content_hash, id) order, then a primary-key update per
@@ -155,7 +155,7 @@ def _mark_duplicates(corpus):
         return cursor.rowcount
 
 
-def _refresh_statistics():
+def refresh_statistics():
     """Let PostgreSQL's planner see the new documents now rather than when autovacuum gets to them,
     and merge the search index's pending entries, which every search would otherwise read through."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
@@ -224,8 +224,8 @@ def run_import(job, reporter):
             writer.write(corpus.pk, batch, batch_labels)
             imported += len(batch)
         reporter.progress(1, f"{imported:,} documents; looking for repeated notes")
-        _refresh_statistics()
-        duplicates = _mark_duplicates(corpus)
+        refresh_statistics()
+        duplicates = mark_duplicates(corpus)
     except BaseException:
         corpora.delete_documents(corpus)
         if labels is not None:

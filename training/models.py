@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.db import models
+
+
+class CleaningRecipe(models.Model):
+    """A project's saved cleaning steps and their settings (see training.cleaning.recipe)."""
+
+    project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="cleaning_recipes")
+    name = models.CharField(max_length=120)
+    steps = models.JSONField(help_text="The recipe as JSON; missing settings take their defaults.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="unique_recipe_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class CleaningRun(models.Model):
+    """One cleaning job: a raw corpus in, a cleaned corpus out, and the report of what it did."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="cleaning_runs")
+    source = models.ForeignKey("labeling.Corpus", on_delete=models.CASCADE, related_name="cleaning_runs")
+    output = models.OneToOneField("labeling.Corpus", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="cleaning_run")
+    recipe = models.ForeignKey(CleaningRecipe, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    steps = models.JSONField(help_text="The full recipe this run used, defaults filled in.")
+    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    documents_in = models.PositiveIntegerField(default=0)
+    documents_out = models.PositiveIntegerField(default=0)
+    drops = models.JSONField(default=dict, blank=True, help_text="{rule: documents dropped by it}.")
+    changes = models.JSONField(default=dict, blank=True, help_text="{step: documents it changed}.")
+    deidentified = models.JSONField(default=dict, blank=True, help_text="{category: replacements}.")
+    clusters = models.PositiveIntegerField(default=0, help_text="Near-duplicate clusters (two or more notes).")
+    boilerplate = models.JSONField(default=list, blank=True, help_text="The repeated lines removed (the first 50).")
+    timings = models.JSONField(default=dict, blank=True, help_text="{step: seconds}.")
+    samples = models.JSONField(default=list, blank=True, help_text="[{source, external_id, before, after}].")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"cleaning of {self.source}"
+
+
+class CleaningOutcome(models.Model):
+    """What a cleaning run did to one source document. Ids, not foreign keys: provenance outlives
+    a deleted output corpus."""
+
+    run = models.ForeignKey(CleaningRun, on_delete=models.CASCADE, related_name="outcomes")
+    source_id = models.BigIntegerField(help_text="The parent (raw) document.")
+    document_id = models.BigIntegerField(null=True, blank=True, help_text="The derived document; empty when dropped.")
+    dropped_by = models.CharField(max_length=20, blank=True)
+    changed_by = models.CharField(max_length=200, blank=True, help_text="Steps that changed the text, comma-separated.")
+    cluster = models.BigIntegerField(null=True, blank=True, help_text="The representative's source id, for near-duplicates.")
+
+    class Meta:
+        ordering = ["source_id"]
+        indexes = [
+            models.Index(fields=["run", "source_id"], name="outcome_run_source"),
+            models.Index(fields=["run", "cluster"], condition=models.Q(cluster__isnull=False), name="outcome_run_cluster"),
+            models.Index(fields=["run", "document_id"], name="outcome_run_document"),
+        ]
