@@ -1,4 +1,4 @@
-"""A Celery worker process for benchmarks, started and awaited the same way by each script."""
+"""A Celery worker process for benchmarks, started and awaited the same way by each script, and its peak memory."""
 
 import subprocess
 import sys
@@ -23,3 +23,11 @@ def start_worker(app, *extra, queues="cpu"):
             return process
     process.terminate()
     raise SystemExit("no worker answered within 90 s")
+
+
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")

@@ -36,7 +36,7 @@ from django.db import connection  # noqa: E402
 
 from labeling.models import Project  # noqa: E402
 from labeling.services import corpora, imports, uploads  # noqa: E402
-from _worker import start_worker  # noqa: E402
+from _worker import peak_rss_mb, start_worker  # noqa: E402
 from studio.celery import app  # noqa: E402
 from studio.models import Job  # noqa: E402
 
@@ -79,14 +79,6 @@ def write_files(folder, count, chars, kinds):
         for out in outs.values():
             out.close()
     return paths
-
-
-def peak_rss_mb(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def import_once(user, project, path, kind, worker, browse=False):

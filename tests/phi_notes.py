@@ -92,7 +92,7 @@ def _segments(rng):
         note += [(None, "ZIP code "), ("ZIP", f"{rng.randint(10000, 99999)}"), (None, ". ")]
     note += [(None, rng.choice(FILLER) + " Discussed with "), ("NAME", rng.choice(LISTED)), (None, ".\n")]
     note += [(None, rng.choice(["Emergency contact: ", "Next of kin: ", "Daughter: "])), ("NAME", other),
-             (None, ".\n" + rng.choice(FILLER) + "\n")]
+             (None, ". " + rng.choice(FILLER) + "\n")]
     note += [(None, rng.choice(["Electronically signed by: ", "Signed: ", "Dictated by ", "Attending: "])),
              ("NAME", _name(rng)), (None, rng.choice([", MD", "", ", RN"]) + "\n")]
     if rng.random() < 0.5:

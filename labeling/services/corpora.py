@@ -44,6 +44,7 @@ def delete_corpus(user, corpus):
 def delete_project_data(project):
     """A project and everything in it, its corpora's documents deleted as above (the benchmarks
     clean up with this)."""
-    for corpus in project.corpora.all():
+    for corpus in project.corpora.order_by("-id"):  # derived corpora before their parents
         delete_documents(corpus)
+        corpus.delete()
     project.delete()

@@ -31,45 +31,60 @@ ID_LABELS = (r"MRN|MR\s?#|MR\s+No|Medical\s+Record|Med\s+Rec|Patient\s+ID|Chart\
              r"|Member\s+ID|Member\s*#|Subscriber\s+ID|Health\s+Plan(?:\s+ID)?|Beneficiary\s+ID|Policy|Insurance\s+ID"
              r"|Group\s+(?:No|Number)|Licen[cs]e|Lic\.?|DEA|NPI|Certificate|Badge|Serial|Device\s+ID|Encounter")
 
-# (category, pattern, group holding the identifier: 0 for the whole match)
+MONTH_TRIGGERS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+# (category, pattern, group holding the identifier (0: the whole match), triggers, reach back).
+# Python's regex engine tries a pattern at every position of the text, which makes ~30 patterns
+# over a 1 KB note cost about a millisecond. A pattern with triggers is tried only where one of
+# them occurs (found with str.find: lower-case triggers in the lower-cased text, others as
+# written): at the trigger itself when its reach back is 0, else in a short window from that
+# many characters before it. Patterns without triggers scan the whole text.
 PATTERNS = [
-    ("EMAIL", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b", 0),
-    ("URL", r"\b(?:https?://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]]", 0),
-    ("IP", r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b", 0),
-    ("IP", r"\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b", 0),
-    ("SSN", r"\b\d{3}-\d{2}-\d{4}\b", 0),
-    ("SSN", r"(?i:\b(?:SSN|SS#|social\s+security(?:\s+(?:number|no\.?|#))?))\s*[:#]?\s*(\d{3}[\s-]?\d{2}[\s-]?\d{4})\b", 1),
+    ("EMAIL", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b", 0, ("@",), 64),
+    ("URL", r"\b(?:https?://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)\]]", 0, ("http", "www."), 0),
+    ("IP", r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b", 0, None, 0),
+    ("IP", r"\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b", 0, None, 0),
+    ("SSN", r"\b\d{3}-\d{2}-\d{4}\b", 0, None, 0),
+    ("SSN", r"(?i:\b(?:SSN|SS#|social\s+security(?:\s+(?:number|no\.?|#))?))\s*[:#]?\s*(\d{3}[\s-]?\d{2}[\s-]?\d{4})\b", 1,
+     ("ssn", "ss#", "social"), 0),
     ("ID", rf"(?i:\b(?:{ID_LABELS}))\.?\s*(?i:number|num|no\.?|#|id)?\s*[:#=]?\s*((?=[A-Za-z-]*\d)[A-Za-z0-9][A-Za-z0-9-]{{3,}})",
-     1),
+     1, ("mr", "medical", "med ", "patient", "chart", "acct", "account", "member", "subscriber", "health",
+         "beneficiary", "policy", "insurance", "group", "licen", "lic", "dea", "npi", "certificate", "badge", "serial",
+         "device", "encounter"), 0),
     ("PHONE", r"(?<![\w-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
-              r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,5})?(?![\w-])", 0),
-    ("PHONE", r"(?<![\w+])\+\d{1,3}(?:[\s.-]\(?\d{1,4}\)?){2,4}(?![\w-])", 0),
+              r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,5})?(?![\w-])", 0, None, 0),
+    ("PHONE", r"(?<![\w+])\+\d{1,3}(?:[\s.-]\(?\d{1,4}\)?){2,4}(?![\w-])", 0, ("+",), 0),
     ("PHONE", r"(?i:\b(?:phone|tel|telephone|fax|cell|mobile|pager|beeper)\b)\.?\s*(?i:no\.?|number|#)?\s*[:#]?\s*"
-              r"(\+?\(?\d[\d\s().-]{5,}\d)", 1),
-    ("DATE", r"\b\d{4}[-/.](?:0?[1-9]|1[0-2])[-/.](?:[12]\d|3[01]|0?[1-9])(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?\b", 0),
-    ("DATE", r"\b(?:0?[1-9]|1[0-2]|[12]\d|3[01])[/-](?:0?[1-9]|1[0-2]|[12]\d|3[01])[/-](?:\d{4}|\d{2})\b", 0),
-    ("DATE", r"\b(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.\d{4}\b", 0),
-    ("DATE", rf"\b{MONTH}\.?\s+{DAY}(?:,?\s+\d{{4}})?\b", 0),
-    ("DATE", rf"\b{DAY}\s+(?:of\s+)?{MONTH}\.?(?:,?\s+\d{{4}})?\b", 0),
-    ("DATE", rf"\b{MONTH}\.?,?\s+\d{{4}}\b", 0),
-    ("AGE", rf"\b({OLD})(?=\s*-?\s*(?:years?|yrs?|y\.?o\.?|yo|y/o)\b)", 1),
-    ("AGE", rf"(?i:\b(?:age|aged)\b)\s*[:=]?\s*({OLD})\b", 1),
-    ("AGE", rf"\b({OLD})(?=\s?(?:M|F)\b)", 1),
+              r"(\+?\(?\d[\d\s().-]{5,}\d)", 1, ("phone", "tel", "fax", "cell", "mobile", "pager", "beeper"), 0),
+    ("DATE", r"\b\d{4}[-/.](?:0?[1-9]|1[0-2])[-/.](?:[12]\d|3[01]|0?[1-9])(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?\b", 0, None, 0),
+    ("DATE", r"\b(?:0?[1-9]|1[0-2]|[12]\d|3[01])[/-](?:0?[1-9]|1[0-2]|[12]\d|3[01])[/-](?:\d{4}|\d{2})\b", 0, None, 0),
+    ("DATE", r"\b(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.\d{4}\b", 0, None, 0),
+    ("DATE", rf"\b{MONTH}\.?\s+{DAY}(?:,?\s+\d{{4}})?\b", 0, MONTH_TRIGGERS, 0),
+    ("DATE", rf"\b{DAY}\s+(?:of\s+)?{MONTH}\.?(?:,?\s+\d{{4}})?\b", 0, MONTH_TRIGGERS, 12),
+    ("DATE", rf"\b{MONTH}\.?,?\s+\d{{4}}\b", 0, MONTH_TRIGGERS, 0),
+    ("AGE", rf"\b({OLD})(?=\s*-?\s*(?:years?|yrs?|y\.?o\.?|yo|y/o)\b)", 1, ("year", "yr", "yo", "y/o", "y.o"), 8),
+    ("AGE", rf"(?i:\b(?:age|aged)\b)\s*[:=]?\s*({OLD})\b", 1, ("age",), 0),
+    ("AGE", rf"\b({OLD})(?=\s?(?:M|F)\b)", 1, ("M", "F"), 5),
     ("ADDRESS", rf"\b\d{{1,6}}(?:-\d+)?\s+(?:[NSEW]\.?\s+)?(?:[A-Z0-9][A-Za-z0-9'.-]*\s+){{0,3}}{STREET}\b\.?"
                 r"(?:,?\s+(?i:apt|apartment|suite|ste|unit|floor|fl)\.?\s*#?\s*[A-Za-z0-9-]+|,?\s+#\s*[A-Za-z0-9-]+)?"
-                rf"(?:,\s*{NAME_WORD}(?:\s+{NAME_WORD})?(?=,?\s+(?:{'|'.join(STATES)})\b))?", 0),
-    ("ADDRESS", r"\b(?i:p\.?\s?o\.?\s+box)\s+\d+\b", 0),
-    ("ZIP", rf"\b(?:{'|'.join(STATES)}),?\s+(\d{{5}}(?:-\d{{4}})?)\b", 1),
-    ("ZIP", r"(?i:\b(?:zip(?:\s*code)?|postal\s+code|postcode)\b)\s*[:#]?\s*(\d{5}(?:-\d{4})?)\b", 1),
-    ("ZIP", r"\b(\d{5}-\d{4})\b", 1),
+                rf"(?:,\s*{NAME_WORD}(?:\s+{NAME_WORD})?(?=,?\s+(?:{'|'.join(STATES)})\b))?", 0,
+     tuple(STREET[3:-1].split("|")), 60),
+    ("ADDRESS", r"\b(?i:p\.?\s?o\.?\s+box)\s+\d+\b", 0, ("box",), 8),
+    ("ZIP", rf"\b(?:{'|'.join(STATES)}),?\s+(\d{{5}}(?:-\d{{4}})?)\b", 1, tuple(STATES), 0),
+    ("ZIP", r"(?i:\b(?:zip(?:\s*code)?|postal\s+code|postcode)\b)\s*[:#]?\s*(\d{5}(?:-\d{4})?)\b", 1,
+     ("zip", "postal", "postcode"), 0),
+    ("ZIP", r"\b(\d{5}-\d{4})\b", 1, None, 0),
     ("NAME", rf"\b(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Doctor|Nurse|Sister)\.?\s+((?:[A-Z]\.\s*)?{NAME_WORD}(?:\s+{NAME_WORD})?)",
-     1),
+     1, ("Dr", "Mr", "Ms", "Miss", "Mx", "Prof", "Doctor", "Nurse", "Sister"), 0),
     ("NAME", r"(?m:^)[ \t]*(?i:(?:electronically\s+)?(?:signed|co-?signed|dictated|transcribed|attending(?:\s+physician)?"
              r"|resident|provider|author|physician|nurse|clinician|seen|referring\s+physician|pcp)"
-             r"(?:\s+(?:by|electronically))*)\s*[:\-]?\s*(?:Dr\.?\s+)?(" + FULL_NAME + ")", 1),
-    ("NAME", rf"\b({NAME_WORD}(?:\s+[A-Z]\.)?\s+{NAME_WORD}),?\s+(?:MD|M\.D\.|DO|RN|NP|PA-C|PA|PhD|MBBS|DNP|LPN|CNM)\b", 1),
+             r"(?:\s+(?:by|electronically))*)\s*[:\-]?\s*(?:Dr\.?\s+)?(" + FULL_NAME + ")", 1, None, 0),
+    ("NAME", rf"\b({NAME_WORD}(?:\s+[A-Z]\.)?\s+{NAME_WORD}),?\s+(?:MD|M\.D\.|DO|RN|NP|PA-C|PA|PhD|MBBS|DNP|LPN|CNM)\b",
+     1, ("MD", "M.D.", "DO", "RN", "NP", "PA", "PhD", "MBBS", "DNP", "LPN", "CNM"), 60),
     ("NAME", r"(?i:\b(?:patient|pt|name|patient\s+name|contact|next\s+of\s+kin|nok|emergency\s+contact|spouse|mother"
-             r"|father|son|daughter|wife|husband|guardian|caregiver)\b)\s*[:\-]\s*(" + FULL_NAME + ")", 1),
+             r"|father|son|daughter|wife|husband|guardian|caregiver)\b)\s*[:\-]\s*(" + FULL_NAME + ")", 1,
+     ("patient", "pt", "name", "contact", "next", "nok", "emergency", "spouse", "mother", "father", "son", "daughter",
+      "wife", "husband", "guardian", "caregiver"), 0),
 ]
 # Words a name pattern may catch that are not names: they are never spread through a document.
 NOT_NAMES = {"The", "This", "That", "Patient", "Signed", "Today", "Please", "Follow", "Plan", "Seen", "Note", "And",
@@ -80,15 +95,39 @@ LAST_NAMES = ["Smithson", "Carver", "Ellery", "Fenwick", "Hollis", "Marlow", "Pe
               "Thorne", "Wilder"]
 
 
+REACH = 80  # how far past its trigger a match that starts before it may end
+
+
 def _compile(extra_patterns=(), names=()):
-    patterns = [(category, re.compile(pattern), group) for category, pattern, group in PATTERNS]
+    """[(category, regex, group, triggers, reach back)] with the recipe's own patterns and names."""
+    patterns = [(category, re.compile(pattern), group, triggers, back)
+                for category, pattern, group, triggers, back in PATTERNS]
     for pattern in extra_patterns:
         compiled = re.compile(pattern)
-        patterns.append(("ID", compiled, 1 if compiled.groups else 0))
+        patterns.append(("ID", compiled, 1 if compiled.groups else 0, None, 0))
     if names:
         alternation = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-        patterns.append(("NAME", re.compile(rf"(?i:\b(?:{alternation})\b)"), 0))
+        patterns.append(("NAME", re.compile(rf"(?i:\b(?:{alternation})\b)"), 0,
+                         tuple(sorted({name.lower()[:4] for name in names})), 0))
     return patterns
+
+
+def _triggered(pattern, text, lower, triggers, back):
+    """Matches of a pattern with triggers: tried only at each trigger (reach back 0: the match
+    starts there) or in a short window around it."""
+    tried = set()
+    for trigger in triggers:
+        haystack = text if trigger.lower() != trigger else lower
+        at = haystack.find(trigger)
+        while at != -1:
+            if not back:
+                if at not in tried:
+                    tried.add(at)
+                    if match := pattern.match(text, at):
+                        yield match
+            else:
+                yield from pattern.finditer(text, max(0, at - back), min(len(text), at + len(trigger) + REACH))
+            at = haystack.find(trigger, at + 1)
 
 
 class Deidentifier:
@@ -102,17 +141,21 @@ class Deidentifier:
 
     def find(self, text):
         """[(start, end, category)] of identifiers, without overlaps, in text order."""
-        found = []
-        for category, pattern, group in self.patterns:
-            for match in pattern.finditer(text):
-                start, end = match.span(group)
-                if end > start:
-                    found.append((start, end, category))
+        found = set()
+        lower = text.lower()
+        if len(lower) != len(text):  # a few characters lower-case to two: no shared positions
+            lower = "".join(char.lower()[0] for char in text)
+        for category, pattern, group, triggers, back in self.patterns:
+            matches = pattern.finditer(text) if triggers is None else _triggered(pattern, text, lower, triggers, back)
+            for match in matches:
+                span = match.span(group)
+                if span[1] > span[0]:
+                    found.add((*span, category))
         if "NAME" in self.categories:
-            found += self._spread_names(text, [text[start:end] for start, end, category in found if category == "NAME"])
-        found.sort(key=lambda span: (span[0], span[0] - span[1]))
+            found.update(self._spread_names(text, [text[start:end] for start, end, category in found
+                                                   if category == "NAME"]))
         kept, reach = [], 0
-        for span in found:
+        for span in sorted(found, key=lambda span: (span[0], span[0] - span[1])):
             if span[0] >= reach:
                 kept.append(span)
                 reach = span[1]
@@ -120,13 +163,18 @@ class Deidentifier:
 
     @staticmethod
     def _spread_names(text, names):
+        """Every other whole-word occurrence of the found names' words (a surname on its own, say)."""
         words = {word for name in names for word in re.findall(r"[A-Z][a-zA-Z’'-]{2,}", name)} - NOT_NAMES
         words = {word[:-2] if word.endswith(("'s", "’s")) else word for word in words}
-        if not words:
-            return []
-        pattern = re.compile(r"\b(?:" + "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
-                             + r")\b")
-        return [(match.start(), match.end(), "NAME") for match in pattern.finditer(text)]
+        spans = []
+        for word in words:
+            at = text.find(word)
+            while at != -1:
+                end = at + len(word)
+                if (at == 0 or not text[at - 1].isalnum()) and (end == len(text) or not text[end].isalnum()):
+                    spans.append((at, end, "NAME"))
+                at = text.find(word, end)
+        return spans
 
     def apply(self, text, key):
         """(text with identifiers replaced, Counter of replacements per category). `key` (the

@@ -80,10 +80,13 @@ def clean(raw):
         if not isinstance(pattern, str) or not pattern or len(pattern) > 300:
             raise RecipeError("id_patterns: each must be a regular expression of 1 to 300 characters.")
         try:
-            if re.compile(pattern).match(""):
-                raise RecipeError(f"id_patterns: {pattern!r} matches empty text.")
+            compiled = re.compile(pattern)
         except re.error as error:
             raise RecipeError(f"id_patterns: {pattern!r} is not a valid regular expression ({error}).") from None
+        if compiled.match(""):
+            raise RecipeError(f"id_patterns: {pattern!r} matches empty text.")
+        if compiled.groups > 1:
+            raise RecipeError(f"id_patterns: {pattern!r} has {compiled.groups} groups; use one (the number) or none.")
     if len(recipe["names"]) > MAX_NAMES or not all(isinstance(name, str) for name in recipe["names"]):
         raise RecipeError(f"names: a list of at most {MAX_NAMES:,} names.")
     recipe["names"] = sorted({name.strip() for name in recipe["names"] if len(name.strip()) >= 2})
