@@ -20,7 +20,7 @@ def get_project(user, pk, minimum=Role.ANNOTATOR):
     return project
 
 
-def _one(queryset, pk, what):
+def one_of(queryset, pk, what):
     """The object with this pk in an already scoped queryset, or a 404 naming what was asked for."""
     try:
         return queryset.get(pk=pk)
@@ -30,7 +30,7 @@ def _one(queryset, pk, what):
 
 def get_membership(user, project_pk, pk, minimum=Role.MANAGER):
     project = get_project(user, project_pk, minimum)
-    return _one(project.memberships.select_related("user", "project"), pk, "member")
+    return one_of(project.memberships.select_related("user", "project"), pk, "member")
 
 
 def can_create_projects(user):
@@ -39,35 +39,35 @@ def can_create_projects(user):
 
 def get_upload(user, project_pk, pk):
     project = get_project(user, project_pk, Role.MANAGER)
-    upload = _one(project.uploads.all(), pk, "upload")
+    upload = one_of(project.uploads.all(), pk, "upload")
     upload.project = project  # keeps the user's role on it
     return upload
 
 
 def get_corpus(user, project_pk, pk, minimum=Role.ANNOTATOR):
     project = get_project(user, project_pk, minimum)
-    corpus = _one(project.corpora.all(), pk, "corpus")
+    corpus = one_of(project.corpora.all(), pk, "corpus")
     corpus.project = project  # keeps the user's role on it
     return corpus
 
 
 def get_document(user, project_pk, pk, minimum=Role.ANNOTATOR):
     project = get_project(user, project_pk, minimum)
-    document = _one(Document.objects.select_related("corpus").filter(corpus__project=project), pk, "document")
+    document = one_of(Document.objects.select_related("corpus").filter(corpus__project=project), pk, "document")
     document.corpus.project = project  # keeps the user's role on it
     return document
 
 
 def get_label(user, project_pk, pk, minimum=Role.MANAGER):
     project = get_project(user, project_pk, minimum)
-    label = _one(Label.objects.select_related("schema").filter(schema__project=project), pk, "label")
+    label = one_of(Label.objects.select_related("schema").filter(schema__project=project), pk, "label")
     label.schema.project = project  # keeps the user's role on it
     return label
 
 
 def get_pool(user, project_pk, pk):
     project = get_project(user, project_pk, Role.MANAGER)
-    pool = _one(project.pools.all(), pk, "annotator pool")
+    pool = one_of(project.pools.all(), pk, "annotator pool")
     pool.project = project
     return pool
 
@@ -75,6 +75,6 @@ def get_pool(user, project_pk, pk):
 def get_snapshot(user, project_pk, pk, minimum=Role.REVIEWER):
     """Snapshots hold every resolved label: reviewers and managers only."""
     project = get_project(user, project_pk, minimum)
-    snapshot = _one(project.snapshots.all(), pk, "snapshot")
+    snapshot = one_of(project.snapshots.all(), pk, "snapshot")
     snapshot.project = project
     return snapshot

@@ -20,6 +20,7 @@ from labeling.dataset_api import LabelExport, SnapshotDetail, SnapshotDownload, 
 from labeling.distribution_api import DocumentPredictions, PoolDetail, PoolList, PredictionList
 from labeling.review_api import Dashboard, Disagreements, DocumentReview, RejectAnnotation
 from labeling.schema_api import LabelCreate, LabelDetail, SchemaView
+from training.api import CleanCorpus, RecipeDefaults, RecipeDetail, RecipeList, RunClusters, RunDetail, RunList
 
 from .api import AuditEventList, JobKindList, JobViewSet, QueueCheckViewSet, SystemStatusView
 from .views import admin_pages, auth, health, jobs
@@ -58,6 +59,14 @@ api_patterns = [
     path("projects/<int:project_pk>/snapshots/<int:pk>/download/", SnapshotDownload.as_view(),
          name="api-snapshot-download"),
     path("projects/<int:project_pk>/export/", LabelExport.as_view(), name="api-label-export"),
+    path("projects/<int:project_pk>/corpora/<int:pk>/clean/", CleanCorpus.as_view(), name="api-corpus-clean"),
+    path("projects/<int:project_pk>/cleaning/defaults/", RecipeDefaults.as_view(), name="api-cleaning-defaults"),
+    path("projects/<int:project_pk>/cleaning/recipes/", RecipeList.as_view(), name="api-recipe-list"),
+    path("projects/<int:project_pk>/cleaning/recipes/<int:pk>/", RecipeDetail.as_view(), name="api-recipe-detail"),
+    path("projects/<int:project_pk>/cleaning/runs/", RunList.as_view(), name="api-cleaning-runs"),
+    path("projects/<int:project_pk>/cleaning/runs/<int:pk>/", RunDetail.as_view(), name="api-cleaning-run"),
+    path("projects/<int:project_pk>/cleaning/runs/<int:pk>/clusters/", RunClusters.as_view(),
+         name="api-cleaning-clusters"),
     path("projects/<int:project_pk>/pools/", PoolList.as_view(), name="api-pool-list"),
     path("projects/<int:project_pk>/pools/<int:pk>/", PoolDetail.as_view(), name="api-pool-detail"),
     path("projects/<int:project_pk>/predictions/", PredictionList.as_view(), name="api-prediction-list"),
@@ -86,6 +95,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("", include("labeling.urls")),
+    path("", include("training.urls")),
 ]
 
 handler400 = "studio.views.errors.bad_request"

@@ -7,6 +7,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from django.urls import reverse
 
 from labeling.models import Annotation, Corpus, Document
 from labeling.services import tasks
@@ -19,7 +20,7 @@ from training.cleaning import text as steps
 from training.cleaning.deid import CATEGORIES, Deidentifier, shift_date
 from training.cleaning.near_duplicates import MinHasher, clusters, jaccard, lsh_bands
 from training.cleaning.pipeline import start_cleaning
-from training.models import CleaningOutcome
+from training.models import CleaningOutcome, CleaningRecipe, CleaningRun
 
 
 def test_text_steps():
@@ -195,3 +196,75 @@ def test_cleaning_refuses_a_corpus_that_is_not_ready(project, manager, raw_corpu
     raw_corpus.refresh_from_db()
     with pytest.raises(ValueError, match="not ready"):
         start_cleaning(manager, project, raw_corpus, {})
+
+
+@pytest.mark.django_db
+def test_cleaning_in_the_browser(client, login, project, manager, raw_corpus, django_capture_on_commit_callbacks):
+    login(manager)
+    page = client.get(reverse("corpus-detail", args=[project.pk, raw_corpus.pk])).content.decode()
+    assert reverse("corpus-clean", args=[project.pk, raw_corpus.pk]) in page
+    form = client.get(reverse("corpus-clean", args=[project.pk, raw_corpus.pk]))
+    assert form.status_code == 200 and 'name="near_threshold"' in form.content.decode()
+    settings = {name: value for name, value in recipes.defaults().items() if not isinstance(value, (bool, list))}
+    settings.update({"normalize_unicode": "on", "strip_markup": "on", "normalize_whitespace": "on",
+                     "remove_boilerplate": "on", "exact_dedup": "on", "near_dedup": "on", "deidentify": "on",
+                     "categories": ["NAME", "DATE", "EMAIL"], "names": "\n".join(LISTED), "id_patterns": "",
+                     "boilerplate_min_documents": 5, "save_as": "Ward notes"})
+    bad = client.post(reverse("corpus-clean", args=[project.pk, raw_corpus.pk]), {**settings, "near_threshold": "2"})
+    assert bad.status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("corpus-clean", args=[project.pk, raw_corpus.pk]), settings)
+    run = CleaningRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("cleaning-run", args=[project.pk, run.pk])
+    assert run.recipe == CleaningRecipe.objects.get(name="Ward notes") and run.steps["categories"] == ["NAME", "DATE", "EMAIL"]
+    running = client.get(response["Location"]).content.decode()
+    assert 'hx-trigger="every 2s"' in running
+    execution.execute(run.job_id, "w@host", {})
+    report = client.get(response["Location"]).content.decode()
+    assert "every 2s" not in report and "<del>" in report and "<ins>[NAME]</ins>" in report
+    assert "&lt;b&gt;Clinic note&lt;/b&gt;" in report  # the raw markup is shown escaped
+    run.refresh_from_db()
+    representative = CleaningOutcome.objects.filter(run=run, cluster__isnull=False).first().cluster
+    cluster = client.get(reverse("cleaning-cluster", args=[project.pk, run.pk, representative]))
+    assert cluster.status_code == 200 and cluster.content.decode().count("<article") == 2
+    assert client.get(reverse("cleaning-cluster", args=[project.pk, run.pk, 1])).status_code == 404
+    derived = client.get(reverse("corpus-detail", args=[project.pk, run.output_id])).content.decode()
+    assert "Cleaned from" in derived and "cleaning report" in derived
+    again = client.get(reverse("corpus-clean", args=[project.pk, raw_corpus.pk]), {"recipe": run.recipe_id})
+    html = again.content.decode()
+    assert re.search(r'value="NAME"[^>]*checked', html) and not re.search(r'value="PHONE"[^>]*checked', html)
+
+
+@pytest.mark.django_db
+def test_cleaning_through_the_api(client, login, project, manager, annotator, raw_corpus,
+                                  django_capture_on_commit_callbacks):
+    login(manager)
+    defaults = client.get(reverse("api-cleaning-defaults", args=[project.pk])).json()
+    assert defaults["near_threshold"]["default"] == 0.8
+    saved = client.post(reverse("api-recipe-list", args=[project.pk]),
+                        {"name": "Strict", "steps": {"min_chars": 30, "boilerplate_min_documents": 5}},
+                        content_type="application/json")
+    assert saved.status_code == 201 and saved.json()["steps"]["min_chars"] == 30
+    bad = client.post(reverse("api-recipe-list", args=[project.pk]), {"name": "Bad", "steps": {"num_perm": 2}},
+                      content_type="application/json")
+    assert bad.status_code == 400 and "num_perm" in bad.json()["detail"]
+    url = reverse("api-corpus-clean", args=[project.pk, raw_corpus.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(url, {"recipe_id": saved.json()["id"], "recipe": {"replacement": "surrogate"}},
+                              content_type="application/json")
+    assert started.status_code == 201, started.content
+    run = started.json()
+    assert run["steps"]["min_chars"] == 30 and run["steps"]["replacement"] == "surrogate"
+    execution.execute(run["job"], "w@host", {})
+    detail = client.get(reverse("api-cleaning-run", args=[project.pk, run["id"]])).json()
+    assert detail["status"] == "done" and detail["drops"]["near_duplicate"] == 1 and len(detail["samples"]) == 12
+    clusters = client.get(reverse("api-cleaning-clusters", args=[project.pk, run["id"]])).json()
+    assert clusters["next_after"] is None and clusters["clusters"][0]["size"] == 2
+    assert [member["kept"] for member in clusters["clusters"][0]["members"]] == [True, False]
+    assert client.get(reverse("api-cleaning-runs", args=[project.pk])).json()[0]["id"] == run["id"]
+    assert client.post(url, {"recipe": {"shingle_size": 0}}, content_type="application/json").status_code == 400
+    assert client.delete(reverse("api-recipe-detail", args=[project.pk, saved.json()["id"]])).status_code == 204
+    assert AuditEvent.objects.filter(verb__in=["recipe.save", "recipe.delete", "corpus.clean"]).count() == 3
+    login(annotator)
+    assert client.post(url, {}, content_type="application/json").status_code == 403
+    assert client.get(reverse("api-cleaning-run", args=[project.pk, run["id"]])).status_code == 403

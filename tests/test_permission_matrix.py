@@ -13,6 +13,7 @@ from labeling.models import AnnotatorPool, Corpus, DatasetSnapshot, Document, Me
 from labeling.services import uploads
 from studio.models import Job, QueueCheck
 from tests.factories import MembershipFactory, UserFactory
+from training.models import CleaningRecipe, CleaningRun
 
 ACTORS = ["M", "R", "A", "O", "S", "N"]
 
@@ -79,6 +80,14 @@ HTML = [
     ("another project's snapshot", "get", "snapshot-detail", lambda w: {"pk": w.project.pk, "snapshot_pk": w.other_snapshot.pk}, None, "M404 R403 A403 O404 S404 N302"),
     ("download a snapshot still building", "get", "snapshot-download", lambda w: {"pk": w.project.pk, "snapshot_pk": w.snapshot.pk}, None, "M404 R403 A403 O404 S404 N302"),
     ("export, no format", "get", "label-export", lambda w: {"pk": w.project.pk}, None, "M302 R403 A403 O404 S404 N302"),
+    ("clean form", "get", "corpus-clean", lambda w: {"pk": w.project.pk, "corpus_pk": w.corpus.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("clean another project's corpus", "get", "corpus-clean", lambda w: {"pk": w.project.pk, "corpus_pk": w.other_corpus.pk}, None, "M404 R403 A403 O404 S404 N302"),
+    ("clean, bad recipe", "post", "corpus-clean", lambda w: {"pk": w.project.pk, "corpus_pk": w.corpus.pk}, {"near_threshold": "9"}, "M400 R403 A403 O404 S404 N302"),
+    ("delete recipe", "post", "cleaning-recipe-delete", lambda w: {"pk": w.project.pk, "recipe_pk": w.recipe.pk}, {}, "M302 R403 A403 O404 S404 N302"),
+    ("delete another project's recipe", "post", "cleaning-recipe-delete", lambda w: {"pk": w.project.pk, "recipe_pk": w.other_recipe.pk}, {}, "M404 R403 A403 O404 S404 N302"),
+    ("cleaning report", "get", "cleaning-run", lambda w: {"pk": w.project.pk, "run_pk": w.run.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("another project's cleaning report", "get", "cleaning-run", lambda w: {"pk": w.project.pk, "run_pk": w.other_run.pk}, None, "M404 R403 A403 O404 S404 N302"),
+    ("near-duplicate cluster, none", "get", "cleaning-cluster", lambda w: {"pk": w.project.pk, "run_pk": w.run.pk, "source_pk": 1}, None, "M404 R403 A403 O404 S404 N302"),
     ("set documents aside", "post", "pool-create", lambda w: {"pk": w.project.pk, "corpus_pk": w.corpus.pk}, {"name": "P"}, "M302 R403 A403 O404 S404 N302"),
     ("set another project's documents aside", "post", "pool-create", lambda w: {"pk": w.project.pk, "corpus_pk": w.other_corpus.pk}, {"name": "P"}, "M404 R403 A403 O404 S404 N302"),
     ("remove pool", "post", "pool-delete", lambda w: {"pk": w.project.pk, "pool_pk": w.pool.pk}, {}, "M302 R403 A403 O404 S404 N302"),
@@ -150,6 +159,17 @@ API = [
     ("another project's snapshot", "get", "api-snapshot-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_snapshot.pk}, None, "M404 R403 A403 O404 S404 N401"),
     ("download a snapshot still building", "get", "api-snapshot-download", lambda w: {"project_pk": w.project.pk, "pk": w.snapshot.pk}, None, "M404 R403 A403 O404 S404 N401"),
     ("export labels", "get", "api-label-export", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("cleaning defaults", "get", "api-cleaning-defaults", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("recipes", "get", "api-recipe-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("save recipe, bad", "post", "api-recipe-list", lambda w: {"project_pk": w.project.pk}, {"name": "R", "steps": {"seed": -1}}, "M400 R403 A403 O404 S404 N401"),
+    ("recipe", "get", "api-recipe-detail", lambda w: {"project_pk": w.project.pk, "pk": w.recipe.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("another project's recipe", "get", "api-recipe-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_recipe.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("clean corpus", "post", "api-corpus-clean", lambda w: {"project_pk": w.project.pk, "pk": w.corpus.pk}, {}, "M201 R403 A403 O404 S404 N401"),
+    ("clean another project's corpus", "post", "api-corpus-clean", lambda w: {"project_pk": w.project.pk, "pk": w.other_corpus.pk}, {}, "M404 R403 A403 O404 S404 N401"),
+    ("cleaning runs", "get", "api-cleaning-runs", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("cleaning report", "get", "api-cleaning-run", lambda w: {"project_pk": w.project.pk, "pk": w.run.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("another project's cleaning report", "get", "api-cleaning-run", lambda w: {"project_pk": w.project.pk, "pk": w.other_run.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("near-duplicate clusters", "get", "api-cleaning-clusters", lambda w: {"project_pk": w.project.pk, "pk": w.run.pk}, None, "M200 R403 A403 O404 S404 N401"),
     ("pools", "get", "api-pool-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
     ("make pool, no annotators", "post", "api-pool-list", lambda w: {"project_pk": w.project.pk}, {"name": "P", "annotators": [], "corpus": 0}, "M400 R403 A403 O404 S404 N401"),
     ("remove pool", "delete", "api-pool-detail", lambda w: {"project_pk": w.project.pk, "pk": w.pool.pk}, None, "M204 R403 A403 O404 S404 N401"),
@@ -190,6 +210,10 @@ class World:
         self.other_document = Document.objects.create(corpus=self.other_corpus, external_id="d1", text="theirs", content_hash="0", length=6)
         self.snapshot = DatasetSnapshot.objects.create(project=project, name="S")
         self.other_snapshot = DatasetSnapshot.objects.create(project=other_project, name="Theirs")
+        self.recipe = CleaningRecipe.objects.create(project=project, name="R", steps={})
+        self.other_recipe = CleaningRecipe.objects.create(project=other_project, name="R", steps={})
+        self.run = CleaningRun.objects.create(project=project, source=self.corpus, steps={})
+        self.other_run = CleaningRun.objects.create(project=other_project, source=self.other_corpus, steps={})
         self.pool = AnnotatorPool.objects.create(project=project, name="Pool")
         self.other_pool = AnnotatorPool.objects.create(project=other_project, name="Their pool")
         self.upload = uploads.store_upload(manager_user(project), project, "notes.csv", [b"id,text\na,b\n"])

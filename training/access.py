@@ -1,0 +1,19 @@
+"""Scoped lookups for cleaning objects (see labeling.access): 404 for what the user may not see."""
+
+from labeling.access import get_project, one_of
+from labeling.models import Role
+
+
+def get_run(user, project_pk, pk):
+    """Cleaning reports show notes before de-identification: managers only."""
+    project = get_project(user, project_pk, Role.MANAGER)
+    run = one_of(project.cleaning_runs.select_related("source", "output", "job", "recipe"), pk, "cleaning run")
+    run.project = project
+    return run
+
+
+def get_recipe(user, project_pk, pk):
+    project = get_project(user, project_pk, Role.MANAGER)
+    recipe = one_of(project.cleaning_recipes.all(), pk, "recipe")
+    recipe.project = project
+    return recipe
