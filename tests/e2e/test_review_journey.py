@@ -10,6 +10,8 @@ from labeling.services import demo, projects, tasks
 from tests.e2e.conftest import log_in
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.worker
+
 
 @pytest.fixture
 def disagreement(transactional_db):

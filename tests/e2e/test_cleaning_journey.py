@@ -1,0 +1,46 @@
+"""A manager cleans a corpus in the browser: picks the recipe, watches the job through a real
+worker, reads the report (drops, identifiers, before/after) and opens a near-duplicate cluster."""
+
+import random
+
+import pytest
+from playwright.sync_api import expect
+
+from labeling.models import Corpus, Document, Project
+from labeling.services import demo
+from tests.e2e.conftest import log_in
+from tests.phi_notes import LISTED, body, generate, near_copy
+
+pytestmark = pytest.mark.worker
+
+
+def test_a_manager_cleans_a_corpus_and_reads_the_report(page, worker):
+    _project, passwords = demo.load_demo(note_count=5)
+    project = Project.objects.get(name=demo.DEMO_PROJECT_NAME)
+    rng = random.Random(2)
+    texts = [f"{text}\n{body(rng, 4)}" for text, _planted in generate(30, seed=4)]
+    texts.append(near_copy(texts[3], rng, 2))
+    corpus = Corpus.objects.create(project=project, name="Ward notes", status=Corpus.Status.READY,
+                                   document_count=len(texts))
+    Document.objects.bulk_create(Document(corpus=corpus, external_id=f"w{i}", text=text, content_hash=str(i),
+                                          length=len(text)) for i, text in enumerate(texts))
+    log_in(page, "demo-manager", passwords["demo-manager"])
+    page.goto(f"/projects/{project.pk}/corpora/{corpus.pk}/")
+    page.locator("#corpus-clean").click()
+    page.get_by_label("Names", exact=True).fill("\n".join(LISTED))
+    page.get_by_label("Save these settings as a recipe named").fill("Ward default")
+    page.locator("#clean-start").click()
+    expect(page.locator("#run-status")).to_have_text("Done", timeout=60_000)
+    expect(page.locator("#run-summary")).to_contain_text("31 notes in, 30 out")
+    expect(page.locator("#run-drops")).to_contain_text("near_duplicate")
+    expect(page.locator("#run-deid")).to_contain_text("NAME")
+    expect(page.locator(".sample ins").first).to_be_visible()
+    page.locator("#run-clusters a").first.click()
+    expect(page.locator("article")).to_have_count(2)
+    page.go_back()
+    page.locator("#run-output").click()
+    expect(page.locator("#corpus-lineage")).to_contain_text("Cleaned from Ward notes")
+    cleaned = Corpus.objects.get(kind=Corpus.Kind.CLEANED)
+    assert cleaned.document_count == 30
+    assert not any(name in text for text in cleaned.documents.values_list("text", flat=True) for name in LISTED)
+    assert page.problems == []
