@@ -4,6 +4,8 @@ import os
 
 from celery import Celery
 
+from . import broker  # noqa: F401  (the embedded broker's transport, registered as "filesystem")
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings.local")
 
 app = Celery("studio")

@@ -268,3 +268,8 @@ def test_cleaning_through_the_api(client, login, project, manager, annotator, ra
     login(annotator)
     assert client.post(url, {}, content_type="application/json").status_code == 403
     assert client.get(reverse("api-cleaning-run", args=[project.pk, run["id"]])).status_code == 403
+
+
+def test_a_tagged_date_keeps_its_year_unless_the_recipe_says_not_to():
+    assert Deidentifier().apply("Seen 03/14/2019, again March 3.", 1)[0] == "Seen [DATE] 2019, again [DATE]."
+    assert Deidentifier(keep_year=False).apply("Seen 03/14/2019.", 1)[0] == "Seen [DATE]."

@@ -1,7 +1,8 @@
 """Cleaning through the API (managers): recipes, starting a run, its report and clusters."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +23,7 @@ from .serializers import CleanStartSerializer, RecipeSerializer, RunReportSerial
 class RecipeDefaults(APIView):
     """Every cleaning setting with its default, type and meaning."""
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, project_pk):
         get_project(request.user, project_pk, Role.MANAGER)
         return Response({name: {"default": spec[1], "type": spec[0].__name__, "minimum": spec[2], "maximum": spec[3],
@@ -106,7 +107,7 @@ class RunDetail(APIView):
 class RunClusters(APIView):
     """Near-duplicate clusters, 50 a page: the kept note's id, the cluster's size and its members."""
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, project_pk, pk):
         run = get_run(request.user, project_pk, pk)
         try:

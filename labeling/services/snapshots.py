@@ -104,6 +104,8 @@ def _table(rows, single, schema):
 def run_snapshot(job, reporter):
     """The `snapshot` job: resolve, split, write and hash the file."""
     snapshot = DatasetSnapshot.objects.select_related("project__label_schema").get(pk=job.params["snapshot_id"])
+    # A retried snapshot is this job's now: its page follows the new job.
+    DatasetSnapshot.objects.filter(pk=snapshot.pk).update(status=DatasetSnapshot.Status.BUILDING, job=job)
     try:
         return _build(snapshot, reporter)
     except BaseException:  # cancelled, failed or interrupted: no half-written file stays

@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "studio.models.Job.Status",
         "CorpusStatusEnum": "labeling.models.Corpus.Status",
         "CorpusKindEnum": "labeling.models.Corpus.Kind",
+        "SnapshotStatusEnum": "labeling.models.DatasetSnapshot.Status",
+        "CleaningRunStatusEnum": "training.models.CleaningRun.Status",
     },
 }
 

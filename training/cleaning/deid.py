@@ -4,8 +4,10 @@ Each category has patterns; matches are collected on the original text, overlaps
 (the earlier, then the longer match wins), and each match replaced by its category tag
 (`[NAME]`) or by a surrogate that is the same for the same value throughout a document. A name
 found once (after a title, on a signature line, after a label, or from the recipe's name list)
-is removed wherever its words appear again in the document. Dates may instead be shifted by an
-offset that is fixed per document, keeping intervals between them.
+is removed wherever its words appear again in the document. A tagged date keeps its year unless
+the recipe says not to (Safe Harbor allows the year, except where it reveals an age over 89, as a
+very old patient's birth year does); dates may instead be shifted by an offset that is fixed per
+document, keeping intervals between them.
 """
 
 import hashlib
@@ -132,8 +134,9 @@ def _triggered(pattern, text, lower, triggers, back):
 
 class Deidentifier:
     def __init__(self, categories=CATEGORIES, replacement="tag", shift_dates=False, extra_patterns=(), names=(),
-                 seed=13):
+                 seed=13, keep_year=True):
         self.categories = set(categories)
+        self.keep_year = keep_year
         self.replacement = replacement
         self.shift_dates = shift_dates
         self.seed = seed
@@ -191,6 +194,8 @@ class Deidentifier:
             parts.append(text[cursor:start])
             if category == "DATE" and (self.shift_dates or self.replacement == "surrogate"):
                 parts.append(shift_date(original, offset) or "[DATE]")
+            elif category == "DATE" and self.keep_year and (year := _YEAR.search(original)):
+                parts.append(f"[DATE] {year[0]}")
             elif self.replacement == "surrogate":
                 value = (category, original.lower())
                 if value not in surrogates:
@@ -221,6 +226,7 @@ def _surrogate(category, original, rng, number):
     }[category]
 
 
+_YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
 _NUMERIC = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(\d{4}|\d{2})$")
 _ISO = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})$")
 _WORDS = re.compile(rf"^({MONTH})\.?\s+({DAY}),?\s+(\d{{4}})$|^({DAY})\s+(?:of\s+)?({MONTH})\.?,?\s+(\d{{4}})$")

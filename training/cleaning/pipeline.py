@@ -95,7 +95,7 @@ def _normalise(text, recipe, clock, changed):
 def run_cleaning(job, reporter):
     run = CleaningRun.objects.select_related("source", "project").get(pk=job.params["run_id"])
     try:
-        return _clean(run, reporter)
+        return _clean(run, job, reporter)
     except BaseException:  # failed, cancelled or interrupted: no half-made corpus stays
         run.refresh_from_db()
         if run.output_id:
@@ -108,8 +108,10 @@ def run_cleaning(job, reporter):
         raise
 
 
-def _clean(run, reporter):
+def _clean(run, job, reporter):
     recipe, source = run.steps, run.source
+    # A retried run is this job's now: its page follows the new job.
+    CleaningRun.objects.filter(pk=run.pk).update(status=CleaningRun.Status.RUNNING, job=job)
     if run.output_id:  # a re-delivered job starts over
         corpora.delete_documents(run.output)
         CleaningOutcome.objects.filter(run=run).delete()
@@ -183,7 +185,8 @@ def _clean(run, reporter):
     del signatures, shingles
 
     deidentifier = Deidentifier(recipe["categories"], recipe["replacement"], recipe["shift_dates"],
-                                recipe["id_patterns"], recipe["names"], recipe["seed"]) if recipe["deidentify"] else None
+                                recipe["id_patterns"], recipe["names"], recipe["seed"],
+                                recipe.get("keep_year", True)) if recipe["deidentify"] else None
     deidentified, samples, written = Counter(), [], {}
     keep = set(kept)
     id_floor = (Document.objects.aggregate(last=Max("id"))["last"] or 0) + 1

@@ -31,6 +31,7 @@ SETTINGS = {
     "categories": (list, list(CATEGORIES), None, None, "Which identifier categories to replace."),
     "replacement": (str, "tag", None, None, "tag: [DATE], [PHONE]…; surrogate: a consistent stand-in per document."),
     "shift_dates": (bool, False, None, None, "Shift dates by a per-document offset instead of replacing them."),
+    "keep_year": (bool, True, None, None, "A replaced date keeps its year ([DATE] 2019); off: the year goes too."),
     "id_patterns": (list, [], None, None, "Extra regular expressions for record, account or licence numbers."),
     "names": (list, [], None, None, "Names to remove wherever they appear (e.g. the clinic's staff list)."),
     "seed": (int, 13, 0, 2**31 - 1, "Fixes MinHash and surrogates: the same recipe gives the same output."),
