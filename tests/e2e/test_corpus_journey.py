@@ -25,6 +25,8 @@ def test_the_manager_uploads_maps_imports_and_finds_a_note(page, worker, tmp_pat
     log_in(page, "demo-manager", passwords["demo-manager"])
     page.goto(f"/projects/{project.pk}/")
     page.get_by_role("link", name="Upload a corpus").click()
+    page.wait_for_url("**/corpora/upload/")
+    page.wait_for_load_state("load")  # the page's script listens for the file chosen next
     page.set_input_files("#upload-file", str(notes))
     expect(page.locator("#upload-status")).to_contain_text("ward notes.csv")
     page.get_by_role("button", name="Upload").click()
