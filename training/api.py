@@ -12,6 +12,7 @@ from labeling.api import PROJECT_PK
 from labeling.models import Role
 from labeling.services.browse import FilterError, whole_number
 
+from . import settings_schema
 from .access import get_recipe, get_run
 from .cleaning import recipe as recipes
 from .cleaning import recipes_store, report
@@ -26,8 +27,7 @@ class RecipeDefaults(APIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, project_pk):
         get_project(request.user, project_pk, Role.MANAGER)
-        return Response({name: {"default": spec[1], "type": spec[0].__name__, "minimum": spec[2], "maximum": spec[3],
-                                 "help": spec[4]} for name, spec in recipes.SETTINGS.items()})
+        return Response(settings_schema.describe(recipes.SETTINGS))
 
 
 @extend_schema(parameters=[PROJECT_PK])

@@ -3,11 +3,9 @@ browser; every setting has a default, and a wrong one is refused with its name."
 
 import re
 
+from .. import settings_schema
+from ..settings_schema import SettingsError as RecipeError
 from .deid import CATEGORIES
-
-
-class RecipeError(ValueError):
-    """A recipe setting is unknown, of the wrong type or out of range; the message names it."""
 
 
 # name: (type, default, minimum, maximum, help)
@@ -41,31 +39,12 @@ MAX_ID_PATTERNS, MAX_NAMES = 20, 20_000
 
 
 def defaults():
-    return {name: (list(spec[1]) if isinstance(spec[1], list) else spec[1]) for name, spec in SETTINGS.items()}
-
-
-def _check(name, value):
-    kind, _default, minimum, maximum, _help = SETTINGS[name]
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        value = float(value)
-    if kind is not bool and isinstance(value, bool) or not isinstance(value, kind):
-        raise RecipeError(f"{name}: expected {kind.__name__}, got {value!r}.")
-    if minimum is not None and value < minimum:
-        raise RecipeError(f"{name}: must be at least {minimum}, got {value}.")
-    if maximum is not None and value > maximum:
-        raise RecipeError(f"{name}: must be at most {maximum}, got {value}.")
-    return value
+    return settings_schema.defaults(SETTINGS)
 
 
 def clean(raw):
     """The recipe with defaults filled in; RecipeError for anything wrong."""
-    if not isinstance(raw, dict):
-        raise RecipeError("recipe: expected an object of settings.")
-    unknown = sorted(set(raw) - set(SETTINGS))
-    if unknown:
-        raise RecipeError(f"{unknown[0]}: not a cleaning setting (known: {', '.join(SETTINGS)}).")
-    recipe = defaults()
-    recipe.update({name: _check(name, value) for name, value in raw.items()})
+    recipe = settings_schema.clean(SETTINGS, raw, "cleaning setting")
     if recipe["replacement"] not in REPLACEMENTS:
         raise RecipeError(f"replacement: must be one of {', '.join(REPLACEMENTS)}.")
     bad = [category for category in recipe["categories"] if category not in CATEGORIES]
