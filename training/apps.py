@@ -34,3 +34,15 @@ class TrainingConfig(AppConfig):
             description="Normalises, filters, deduplicates and de-identifies a corpus into a new cleaned corpus.",
             params=(Param("run_id", int, minimum=1),),
         ))
+        register(JobKind(
+            name="pretrain",
+            label="Domain pretraining",
+            run="training.pretraining.run.run_pretraining",
+            queue_param="queue",
+            startable_by_users=False,
+            description="Trains a domain tokenizer and an encoder (masked language model or contrastive) on corpora.",
+            params=(
+                Param("pretraining_id", int, minimum=1),
+                Param("queue", str, "gpu", choices=("cpu", "gpu"), help="Which workers run it."),
+            ),
+        ))

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 
@@ -72,3 +74,74 @@ class CleaningOutcome(models.Model):
             models.Index(fields=["run", "cluster"], condition=models.Q(cluster__isnull=False), name="outcome_run_cluster"),
             models.Index(fields=["run", "document_id"], name="outcome_run_document"),
         ]
+
+
+class RegisteredModel(models.Model):
+    """A named line of model versions in a project (an encoder, a classifier)."""
+
+    class Kind(models.TextChoices):
+        ENCODER = "encoder", "Encoder"
+        CLASSIFIER = "classifier", "Classifier"
+
+    project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="registered_models")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="unique_registered_model_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class ModelVersion(models.Model):
+    """One immutable trained model: a Hugging Face folder (config.json, model.safetensors,
+    tokenizer files) under the artifacts folder, with where it came from and how it scored."""
+
+    registered_model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    folder = models.CharField(max_length=300, help_text="Under STUDIO_ARTIFACTS_DIR.")
+    base = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derived")
+    base_name = models.CharField(max_length=300, blank=True, help_text="A base model folder or hub id it started from.")
+    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    params = models.JSONField(default=dict, blank=True)
+    lineage = models.JSONField(default=dict, blank=True, help_text="Input corpora and their hashes, base, device.")
+    metrics = models.JSONField(default=dict, blank=True)
+    size = models.BigIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["registered_model", "version"], name="unique_model_version")]
+
+    def __str__(self):
+        return f"{self.registered_model.name} v{self.version}"
+
+    @property
+    def path(self):
+        return Path(settings.STUDIO_ARTIFACTS_DIR) / self.folder
+
+
+class Pretraining(models.Model):
+    """A pretraining run: its configuration, its job, and the encoder version it made."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="pretrainings")
+    config = models.JSONField(help_text="The full configuration, defaults filled in.")
+    corpora = models.ManyToManyField("labeling.Corpus", related_name="pretrainings")
+    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    output = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="pretraining")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -14,6 +14,7 @@ import threading
 import time
 from array import array
 from datetime import datetime
+from math import isfinite
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
@@ -109,6 +110,9 @@ class Reporter:
     def metric(self, name, step, value):
         # Raw arrays, no object per point: cheap to append and light on the caches of the loop
         # around it. Thinned to MAX_POINTS_PER_FLUSH per metric when written.
+        if not isfinite(value):  # a diverging loss: said in the log, since a curve cannot show it
+            self.log(f"{name} at step {step} is {value}", logging.WARNING)
+            return
         if name is not self._series_name:
             self._select_series(name)
         self._series_steps.append(step)

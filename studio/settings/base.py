@@ -153,6 +153,8 @@ CONTENT_SECURITY_POLICY = {
 # Where the studio keeps what it produces.
 STUDIO_ARTIFACTS_DIR = env_path("STUDIO_ARTIFACTS_DIR", VAR_DIR / "artifacts")
 STUDIO_BASE_MODELS_DIR = env_path("STUDIO_BASE_MODELS_DIR", VAR_DIR / "base-models")
+# Off: base models come only from the folder above and from earlier model versions.
+STUDIO_ALLOW_HUB_DOWNLOADS = env_bool("STUDIO_ALLOW_HUB_DOWNLOADS", False)
 # The longest job the studio expects; the broker must not redeliver a job before it.
 STUDIO_LONGEST_JOB_SECONDS = env_int("STUDIO_LONGEST_JOB_SECONDS", 48 * 3600, minimum=60)
 

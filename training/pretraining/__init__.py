@@ -1,0 +1,1 @@
+"""Domain-adaptive pretraining: a domain tokenizer and a masked-language-model encoder."""

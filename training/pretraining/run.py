@@ -1,0 +1,260 @@
+"""The `pretrain` job: a domain tokenizer (trained, or a base's extended with domain words), the
+corpus packed into blocks, an encoder trained with a masked-language-model or contrastive
+objective through `transformers.Trainer`, and the result saved as a new encoder version.
+
+Everything the job makes lives in its own folder, so a re-delivered job (after a worker died)
+finds its tokenizer, its blocks and its last checkpoint and carries on from there.
+"""
+
+import json
+import math
+import os
+import shutil
+import time
+
+import torch
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from transformers import (
+    AutoModel,
+    AutoModelForMaskedLM,
+    AutoTokenizer,
+    BertForMaskedLM,
+    BertModel,
+    DataCollatorForLanguageModeling,
+    Trainer,
+    TrainingArguments,
+    set_seed,
+)
+from transformers.trainer_utils import get_last_checkpoint
+
+from labeling.models import Corpus
+from studio import audit
+from studio.jobs import service as jobs_service
+
+from ..models import ModelVersion, Pretraining, RegisteredModel
+from ..settings_schema import SettingsError
+from . import blocks, corpus
+from . import config as configs
+from . import tokenizer as tokenizers
+from .contrastive import ContrastiveTrainer, contrastive_collator, embedding_quality
+from .presets import bert_config
+
+
+class PretrainingError(ValueError):
+    """The pretraining cannot start as asked; the message says why."""
+
+
+def _corpora(project, config):
+    ready = project.corpora.filter(status=Corpus.Status.READY)
+    if config["corpora"]:
+        chosen = list(ready.filter(pk__in=config["corpora"]))
+        if len(chosen) != len(set(config["corpora"])):
+            raise PretrainingError("corpora: some of these are not ready corpora of this project.")
+        return chosen
+    return list(ready.filter(kind=Corpus.Kind.CLEANED)) or list(ready)
+
+
+def start_pretraining(user, project, raw):
+    config = configs.clean(raw)
+    chosen = _corpora(project, config)
+    if not chosen:
+        raise PretrainingError("The project has no ready corpus to pretrain on.")
+    if config["base"].startswith("version:") and not ModelVersion.objects.filter(
+            pk=int(config["base"][8:]), registered_model__project=project,
+            registered_model__kind=RegisteredModel.Kind.ENCODER).exists():
+        raise PretrainingError("base: no encoder version with that id in this project.")
+    config["corpora"] = [item.pk for item in chosen]
+    config["model_name"] = config["model_name"] or f"{chosen[0].name} encoder"[:120]
+    with transaction.atomic():
+        run = Pretraining.objects.create(project=project, config=config, created_by=user)
+        run.corpora.set(chosen)
+        run.job = jobs_service.start_job(
+            user, "pretrain", {"pretraining_id": run.pk, "queue": config["queue"]}, project=project,
+            inputs=[{"type": "corpus", "id": item.pk, "label": item.name} for item in chosen])
+        run.save(update_fields=["job"])
+        audit.record(user, "model.pretrain", run, project_id=project.pk, job=run.job.pk, model=config["model_name"])
+    return run
+
+
+def device_settings():
+    """(device name, TrainingArguments precision keywords): bf16 autocast where the GPU has it,
+    fp16 with a loss scaler where not, TF32 matmuls and pinned memory on CUDA; plain fp32 on CPU."""
+    if not torch.cuda.is_available():
+        return "cpu", {"use_cpu": True, "dataloader_pin_memory": False}
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    precision = {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
+    return torch.cuda.get_device_name(0), {**precision, "tf32": True, "dataloader_pin_memory": True}
+
+
+def run_pretraining(job, reporter):
+    run = Pretraining.objects.select_related("project").get(pk=job.params["pretraining_id"])
+    Pretraining.objects.filter(pk=run.pk).update(status=Pretraining.Status.RUNNING, job=job)
+    try:
+        return _train(run, job, reporter)
+    except BaseException:
+        Pretraining.objects.filter(pk=run.pk).update(status=Pretraining.Status.FAILED)
+        raise
+
+
+def _write_once(path, write):
+    """Make `path` with `write(temporary path)` unless an earlier delivery of the job made it."""
+    if not path.exists():
+        temporary = path.with_name(path.name + ".partial")
+        shutil.rmtree(temporary, ignore_errors=True) if temporary.is_dir() else temporary.unlink(missing_ok=True)
+        write(temporary)
+        os.replace(temporary, path)
+    return path
+
+
+def _base_path(run, config):
+    kind, _, name = config["base"].partition(":")
+    if kind == "version":
+        return str(ModelVersion.objects.get(pk=int(name), registered_model__project=run.project).path)
+    if kind == "folder":
+        return str(settings.STUDIO_BASE_MODELS_DIR / name)
+    return name  # a hub id: allowed only with STUDIO_ALLOW_HUB_DOWNLOADS (checked with the config)
+
+
+def _tokenizer_and_model(run, config, folder, corpus_ids, reporter):
+    contrastive = config["objective"] == "contrastive"
+    train_texts = lambda: corpus.texts(corpus_ids, config["seed"], config["eval_share"])  # noqa: E731
+    if config["start"] == "scratch":
+        reporter.progress(0, "Training the tokenizer")
+        path = _write_once(folder / "tokenizer", lambda target: tokenizers.train_from_files(
+            train_texts(), config["vocab_size"], folder).save_pretrained(target))
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        set_seed(config["seed"])
+        model_config = bert_config(len(tokenizer), config["preset"], config["layers"], config["hidden"],
+                                   config["heads"], config["max_length"])
+        model = BertModel(model_config, add_pooling_layer=False) if contrastive else BertForMaskedLM(model_config)
+        return tokenizer, model, None
+    base = _base_path(run, config)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    set_seed(config["seed"])
+    model = (AutoModel if contrastive else AutoModelForMaskedLM).from_pretrained(base)
+    added = []
+    if config["add_domain_words"]:
+        reporter.progress(0, "Finding domain words the base tokenizer splits badly")
+        words_file = _write_once(folder / "domain-words.json", lambda target: target.write_text(json.dumps(
+            tokenizers.badly_split_words(tokenizer, train_texts(), config["add_domain_words"]))))
+        added = json.loads(words_file.read_text())
+        if added:
+            tokenizer.add_tokens(added)
+            model.resize_token_embeddings(len(tokenizer))
+    return tokenizer, model, {"base": config["base"], "added_words": len(added)}
+
+
+def _train(run, job, reporter):
+    config = run.config
+    folder = jobs_service.workdir(job)
+    corpus_ids = config["corpora"]
+    device, precision = device_settings()
+    reporter.log(f"Training on {device}")
+    tokenizer, model, base = _tokenizer_and_model(run, config, folder, corpus_ids, reporter)
+
+    reporter.progress(0, "Packing the corpus into blocks")
+    for name, evaluation in (("train", False), ("eval", True)):
+        _write_once(folder / f"{name}.parquet", lambda target, evaluation=evaluation: blocks.write_blocks(
+            tokenizer, corpus.texts(corpus_ids, config["seed"], config["eval_share"], evaluation),
+            config["max_length"], target))
+    train = blocks.load_blocks(folder / "train.parquet", folder / "cache")
+    held_out = blocks.load_blocks(folder / "eval.parquet", folder / "cache")
+    if len(train) == 0:
+        raise PretrainingError("The corpora hold too little text for one block; lower max_length or add text.")
+
+    contrastive = config["objective"] == "contrastive"
+    args = TrainingArguments(
+        output_dir=str(folder / "checkpoints"), per_device_train_batch_size=config["batch_size"],
+        per_device_eval_batch_size=config["batch_size"], gradient_accumulation_steps=config["gradient_accumulation"],
+        learning_rate=config["learning_rate"], warmup_steps=config["warmup_ratio"], lr_scheduler_type=config["schedule"],
+        num_train_epochs=config["epochs"], max_steps=config["max_steps"] or -1, save_strategy="steps",
+        save_steps=config["checkpoint_every"], save_total_limit=2, logging_steps=_logging_steps(config, len(train)),
+        seed=config["seed"], data_seed=config["seed"], report_to=[], disable_tqdm=True, remove_unused_columns=False,
+        **precision,
+    )
+    if contrastive:
+        collator = contrastive_collator(tokenizer)
+        trainer = ContrastiveTrainer(model=model, args=args, train_dataset=train, data_collator=collator,
+                                     temperature=config["temperature"], callbacks=[reporter.as_trainer_callback()])
+    else:
+        collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config["mlm_probability"],
+                                                   whole_word_mask=config["whole_word_mask"], seed=config["seed"])
+        trainer = Trainer(model=model, args=args, train_dataset=train, data_collator=collator,
+                          callbacks=[reporter.as_trainer_callback()])
+
+    before_file = folder / "before.json"
+    if not before_file.exists() and len(held_out):
+        reporter.progress(0, "Measuring the held-out slice before training")
+        before_file.write_text(json.dumps(_evaluate(trainer, held_out, contrastive, tokenizer)))
+    before = json.loads(before_file.read_text()) if before_file.exists() else {}
+
+    last = get_last_checkpoint(args.output_dir) if os.path.isdir(args.output_dir) else None
+    if last:
+        reporter.log(f"Resuming from {os.path.basename(last)}")
+    started = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=last)
+    seconds = time.perf_counter() - started
+    reporter.progress(0.97, "Measuring the held-out slice after training")
+    after = _evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}
+    steps_run = result.global_step - (int(os.path.basename(last).split("-")[-1]) if last else 0)
+    tokens_per_step = config["batch_size"] * config["gradient_accumulation"] * config["max_length"]
+    metrics = {
+        **{f"{name}_before": value for name, value in before.items()},
+        **{f"{name}_after": value for name, value in after.items()},
+        "train_loss": result.training_loss, "steps": result.global_step, "train_blocks": len(train),
+        "eval_blocks": len(held_out), "tokens_per_second": round(steps_run * tokens_per_step / max(seconds, 1e-9), 1),
+    }
+    for name, value in after.items():
+        reporter.metric(f"eval_{name}", result.global_step, value)
+    version = _save_version(run, job, trainer.model, tokenizer, config, metrics, device, base)
+    return {**metrics, "model_version": version.pk}
+
+
+def _logging_steps(config, blocks_count):
+    per_epoch = max(1, math.ceil(blocks_count / (config["batch_size"] * config["gradient_accumulation"])))
+    total = config["max_steps"] or math.ceil(per_epoch * config["epochs"])
+    return max(1, min(50, total // 20))
+
+
+def _evaluate(trainer, held_out, contrastive, tokenizer):
+    if contrastive:
+        return embedding_quality(trainer.model, held_out, tokenizer, trainer.args.device)
+    loss = trainer.evaluate(held_out)["eval_loss"]
+    return {"loss": loss, "perplexity": math.exp(min(loss, 50))}
+
+
+def _save_version(run, job, model, tokenizer, config, metrics, device, base):
+    corpora = list(run.corpora.all())
+    with transaction.atomic():
+        registered, _ = RegisteredModel.objects.get_or_create(
+            project=run.project, name=config["model_name"], defaults={"kind": RegisteredModel.Kind.ENCODER})
+        if registered.kind != RegisteredModel.Kind.ENCODER:
+            raise PretrainingError(f"{registered.name!r} is a {registered.kind} model; name the encoder differently.")
+        number = (registered.versions.aggregate(last=Max("version"))["last"] or 0) + 1
+        folder = f"models/{registered.pk}/{number}"
+        version = ModelVersion(registered_model=registered, version=number, folder=folder, job=job, params=config,
+                               metrics=metrics, created_by=run.created_by)
+        shutil.rmtree(version.path, ignore_errors=True)
+        model.save_pretrained(version.path, safe_serialization=True)
+        tokenizer.save_pretrained(version.path)
+        if base and config["base"].startswith("version:"):
+            version.base_id = int(config["base"][8:])
+        elif base:
+            version.base_name = config["base"]
+        version.lineage = {
+            "corpora": [{"id": item.pk, "name": item.name, "kind": item.kind, "documents": item.document_count,
+                         "source_sha256": item.source_sha256} for item in corpora],
+            "base": base, "device": device, "job": job.pk, "objective": config["objective"],
+        }
+        version.size = sum(path.stat().st_size for path in version.path.rglob("*") if path.is_file())
+        version.save()
+        Pretraining.objects.filter(pk=run.pk).update(status=Pretraining.Status.DONE, output=version)
+        audit.record(run.created_by, "model.version", version, project_id=run.project_id, model=registered.name,
+                     version=number, job=job.pk)
+    return version
+
+
+__all__ = ["start_pretraining", "run_pretraining", "PretrainingError", "SettingsError"]
