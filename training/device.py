@@ -27,6 +27,19 @@ def describe_device():
     return info
 
 
+def training_precision():
+    """(device name, Trainer precision keywords): bf16 autocast where the GPU has it, fp16 with a
+    loss scaler where not, TF32 matmuls and pinned memory on CUDA; plain fp32 on the CPU."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return "cpu", {"use_cpu": True, "dataloader_pin_memory": False}
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    precision = {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
+    return torch.cuda.get_device_name(0), {**precision, "tf32": True, "dataloader_pin_memory": True}
+
+
 def probe_device(timeout=120):
     try:
         result = subprocess.run(

@@ -12,7 +12,6 @@ import os
 import shutil
 import time
 
-import torch
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -24,7 +23,6 @@ from transformers import (
     BertModel,
     DataCollatorForLanguageModeling,
     Trainer,
-    TrainingArguments,
     set_seed,
 )
 from transformers.trainer_utils import get_last_checkpoint
@@ -33,11 +31,13 @@ from labeling.models import Corpus
 from studio import audit
 from studio.jobs import service as jobs_service
 
+from ..device import training_precision
 from ..models import ModelVersion, Pretraining, RegisteredModel
 from ..settings_schema import SettingsError
 from . import blocks, corpus
 from . import config as configs
 from . import tokenizer as tokenizers
+from .arguments import training_arguments
 from .contrastive import ContrastiveTrainer, contrastive_collator, embedding_quality
 from .presets import bert_config
 
@@ -76,17 +76,6 @@ def start_pretraining(user, project, raw):
         run.save(update_fields=["job"])
         audit.record(user, "model.pretrain", run, project_id=project.pk, job=run.job.pk, model=config["model_name"])
     return run
-
-
-def device_settings():
-    """(device name, TrainingArguments precision keywords): bf16 autocast where the GPU has it,
-    fp16 with a loss scaler where not, TF32 matmuls and pinned memory on CUDA; plain fp32 on CPU."""
-    if not torch.cuda.is_available():
-        return "cpu", {"use_cpu": True, "dataloader_pin_memory": False}
-    torch.backends.cuda.matmul.allow_tf32 = True
-    torch.backends.cudnn.allow_tf32 = True
-    precision = {"bf16": True} if torch.cuda.is_bf16_supported() else {"fp16": True}
-    return torch.cuda.get_device_name(0), {**precision, "tf32": True, "dataloader_pin_memory": True}
 
 
 def run_pretraining(job, reporter):
@@ -151,7 +140,7 @@ def _train(run, job, reporter):
     config = run.config
     folder = jobs_service.workdir(job)
     corpus_ids = config["corpora"]
-    device, precision = device_settings()
+    device, precision = training_precision()
     reporter.log(f"Training on {device}")
     tokenizer, model, base = _tokenizer_and_model(run, config, folder, corpus_ids, reporter)
 
@@ -166,15 +155,7 @@ def _train(run, job, reporter):
         raise PretrainingError("The corpora hold too little text for one block; lower max_length or add text.")
 
     contrastive = config["objective"] == "contrastive"
-    args = TrainingArguments(
-        output_dir=str(folder / "checkpoints"), per_device_train_batch_size=config["batch_size"],
-        per_device_eval_batch_size=config["batch_size"], gradient_accumulation_steps=config["gradient_accumulation"],
-        learning_rate=config["learning_rate"], warmup_steps=config["warmup_ratio"], lr_scheduler_type=config["schedule"],
-        num_train_epochs=config["epochs"], max_steps=config["max_steps"] or -1, save_strategy="steps",
-        save_steps=config["checkpoint_every"], save_total_limit=2, logging_steps=_logging_steps(config, len(train)),
-        seed=config["seed"], data_seed=config["seed"], report_to=[], disable_tqdm=True, remove_unused_columns=False,
-        **precision,
-    )
+    args = training_arguments(config, folder / "checkpoints", len(train), precision)
     if contrastive:
         collator = contrastive_collator(tokenizer)
         trainer = ContrastiveTrainer(model=model, args=args, train_dataset=train, data_collator=collator,
@@ -211,12 +192,6 @@ def _train(run, job, reporter):
         reporter.metric(f"eval_{name}", result.global_step, value)
     version = _save_version(run, job, trainer.model, tokenizer, config, metrics, device, base)
     return {**metrics, "model_version": version.pk}
-
-
-def _logging_steps(config, blocks_count):
-    per_epoch = max(1, math.ceil(blocks_count / (config["batch_size"] * config["gradient_accumulation"])))
-    total = config["max_steps"] or math.ceil(per_epoch * config["epochs"])
-    return max(1, min(50, total // 20))
 
 
 def _evaluate(trainer, held_out, contrastive, tokenizer):
