@@ -21,6 +21,13 @@ from labeling.distribution_api import DocumentPredictions, PoolDetail, PoolList,
 from labeling.review_api import Dashboard, Disagreements, DocumentReview, RejectAnnotation
 from labeling.schema_api import LabelCreate, LabelDetail, SchemaView
 from training.api import CleanCorpus, RecipeDefaults, RecipeDetail, RecipeList, RunClusters, RunDetail, RunList
+from training.models_api import (
+    ModelList,
+    ModelVersionDetail,
+    ModelVersionDownload,
+    PretrainingDefaults,
+    PretrainingList,
+)
 
 from .api import AuditEventList, JobKindList, JobViewSet, QueueCheckViewSet, SystemStatusView
 from .views import admin_pages, auth, health, jobs
@@ -67,6 +74,13 @@ api_patterns = [
     path("projects/<int:project_pk>/cleaning/runs/<int:pk>/", RunDetail.as_view(), name="api-cleaning-run"),
     path("projects/<int:project_pk>/cleaning/runs/<int:pk>/clusters/", RunClusters.as_view(),
          name="api-cleaning-clusters"),
+    path("projects/<int:project_pk>/pretraining/", PretrainingList.as_view(), name="api-pretraining-list"),
+    path("projects/<int:project_pk>/pretraining/defaults/", PretrainingDefaults.as_view(),
+         name="api-pretraining-defaults"),
+    path("projects/<int:project_pk>/models/", ModelList.as_view(), name="api-model-list"),
+    path("projects/<int:project_pk>/model-versions/<int:pk>/", ModelVersionDetail.as_view(), name="api-model-version"),
+    path("projects/<int:project_pk>/model-versions/<int:pk>/download/", ModelVersionDownload.as_view(),
+         name="api-model-version-download"),
     path("projects/<int:project_pk>/pools/", PoolList.as_view(), name="api-pool-list"),
     path("projects/<int:project_pk>/pools/<int:pk>/", PoolDetail.as_view(), name="api-pool-detail"),
     path("projects/<int:project_pk>/predictions/", PredictionList.as_view(), name="api-prediction-list"),

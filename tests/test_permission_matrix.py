@@ -13,7 +13,7 @@ from labeling.models import AnnotatorPool, Corpus, DatasetSnapshot, Document, Me
 from labeling.services import uploads
 from studio.models import Job, QueueCheck
 from tests.factories import MembershipFactory, UserFactory
-from training.models import CleaningRecipe, CleaningRun
+from training.models import CleaningRecipe, CleaningRun, ModelVersion, RegisteredModel
 
 ACTORS = ["M", "R", "A", "O", "S", "N"]
 
@@ -88,6 +88,12 @@ HTML = [
     ("cleaning report", "get", "cleaning-run", lambda w: {"pk": w.project.pk, "run_pk": w.run.pk}, None, "M200 R403 A403 O404 S404 N302"),
     ("another project's cleaning report", "get", "cleaning-run", lambda w: {"pk": w.project.pk, "run_pk": w.other_run.pk}, None, "M404 R403 A403 O404 S404 N302"),
     ("near-duplicate cluster, none", "get", "cleaning-cluster", lambda w: {"pk": w.project.pk, "run_pk": w.run.pk, "source_pk": 1}, None, "M404 R403 A403 O404 S404 N302"),
+    ("models", "get", "model-list", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("pretrain form", "get", "pretrain", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("pretrain, bad", "post", "pretrain", lambda w: {"pk": w.project.pk}, {"preset": "huge"}, "M400 R403 A403 O404 S404 N302"),
+    ("model version", "get", "model-version", lambda w: {"pk": w.project.pk, "version_pk": w.version.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("another project's model version", "get", "model-version", lambda w: {"pk": w.project.pk, "version_pk": w.other_version.pk}, None, "M404 R403 A403 O404 S404 N302"),
+    ("download a model version without files", "get", "model-version-download", lambda w: {"pk": w.project.pk, "version_pk": w.version.pk}, None, "M404 R403 A403 O404 S404 N302"),
     ("set documents aside", "post", "pool-create", lambda w: {"pk": w.project.pk, "corpus_pk": w.corpus.pk}, {"name": "P"}, "M302 R403 A403 O404 S404 N302"),
     ("set another project's documents aside", "post", "pool-create", lambda w: {"pk": w.project.pk, "corpus_pk": w.other_corpus.pk}, {"name": "P"}, "M404 R403 A403 O404 S404 N302"),
     ("remove pool", "post", "pool-delete", lambda w: {"pk": w.project.pk, "pool_pk": w.pool.pk}, {}, "M302 R403 A403 O404 S404 N302"),
@@ -170,6 +176,13 @@ API = [
     ("cleaning report", "get", "api-cleaning-run", lambda w: {"project_pk": w.project.pk, "pk": w.run.pk}, None, "M200 R403 A403 O404 S404 N401"),
     ("another project's cleaning report", "get", "api-cleaning-run", lambda w: {"project_pk": w.project.pk, "pk": w.other_run.pk}, None, "M404 R403 A403 O404 S404 N401"),
     ("near-duplicate clusters", "get", "api-cleaning-clusters", lambda w: {"project_pk": w.project.pk, "pk": w.run.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("pretraining defaults", "get", "api-pretraining-defaults", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("pretraining runs", "get", "api-pretraining-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("start pretraining", "post", "api-pretraining-list", lambda w: {"project_pk": w.project.pk}, {"queue": "cpu"}, "M201 R403 A403 O404 S404 N401"),
+    ("models", "get", "api-model-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("model version", "get", "api-model-version", lambda w: {"project_pk": w.project.pk, "pk": w.version.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("another project's model version", "get", "api-model-version", lambda w: {"project_pk": w.project.pk, "pk": w.other_version.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("download a model version without files", "get", "api-model-version-download", lambda w: {"project_pk": w.project.pk, "pk": w.version.pk}, None, "M404 R403 A403 O404 S404 N401"),
     ("pools", "get", "api-pool-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
     ("make pool, no annotators", "post", "api-pool-list", lambda w: {"project_pk": w.project.pk}, {"name": "P", "annotators": [], "corpus": 0}, "M400 R403 A403 O404 S404 N401"),
     ("remove pool", "delete", "api-pool-detail", lambda w: {"project_pk": w.project.pk, "pk": w.pool.pk}, None, "M204 R403 A403 O404 S404 N401"),
@@ -214,6 +227,10 @@ class World:
         self.other_recipe = CleaningRecipe.objects.create(project=other_project, name="R", steps={})
         self.run = CleaningRun.objects.create(project=project, source=self.corpus, steps={})
         self.other_run = CleaningRun.objects.create(project=other_project, source=self.other_corpus, steps={})
+        encoder = RegisteredModel.objects.create(project=project, name="Enc", kind="encoder")
+        self.version = ModelVersion.objects.create(registered_model=encoder, version=1, folder="models/none/1")
+        theirs = RegisteredModel.objects.create(project=other_project, name="Enc", kind="encoder")
+        self.other_version = ModelVersion.objects.create(registered_model=theirs, version=1, folder="models/none/2")
         self.pool = AnnotatorPool.objects.create(project=project, name="Pool")
         self.other_pool = AnnotatorPool.objects.create(project=other_project, name="Their pool")
         self.upload = uploads.store_upload(manager_user(project), project, "notes.csv", [b"id,text\na,b\n"])

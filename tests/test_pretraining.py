@@ -138,3 +138,56 @@ def test_bad_configurations_are_refused(project, manager, notes):
         with pytest.raises(ValueError, match=message):
             start_pretraining(manager, project, raw)
     assert not Pretraining.objects.exists() and not ModelVersion.objects.exists()
+
+
+@pytest.mark.django_db
+def test_pretraining_in_the_browser_and_the_api(client, login, project, manager, annotator, notes,
+                                                django_capture_on_commit_callbacks):
+    import io
+    import zipfile
+
+    from django.urls import reverse
+
+    login(manager)
+    assert b"No models yet" in client.get(reverse("model-list", args=[project.pk])).content
+    form = client.get(reverse("pretrain", args=[project.pk])).content.decode()
+    assert 'name="preset"' in form and f'value="{notes.pk}"' in form
+    fields = {name: str(value) for name, value in {**configs.defaults(), **TINY}.items()
+              if not isinstance(value, (bool, list))}
+    fields["corpora"] = [str(notes.pk)]
+    bad = client.post(reverse("pretrain", args=[project.pk]), {**fields, "hidden": "100", "heads": "3"})
+    assert bad.status_code == 400 and "multiple of heads" in bad.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("pretrain", args=[project.pk]), fields)
+    run = Pretraining.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("job-detail", args=[run.job_id])
+    execution.execute(run.job_id, "w@host", {})
+    run.refresh_from_db()
+    version = run.output
+    listing = client.get(reverse("model-list", args=[project.pk])).content.decode()
+    assert "Ward notes encoder" in listing and "perplexity" in listing
+    page = client.get(reverse("model-version", args=[project.pk, version.pk])).content.decode()
+    assert "model.safetensors" in page and "Ward notes" in page and "trained from scratch" in page
+    download = client.get(reverse("model-version-download", args=[project.pk, version.pk]))
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content)))
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= set(archive.namelist())
+    assert archive.read("config.json") == (version.path / "config.json").read_bytes()
+
+    defaults = client.get(reverse("api-pretraining-defaults", args=[project.pk])).json()
+    assert defaults["settings"]["objective"]["default"] == "mlm" and defaults["bases"] == [f"version:{version.pk}"]
+    assert client.post(reverse("api-pretraining-list", args=[project.pk]), {"objective": "x"},
+                       content_type="application/json").status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("api-pretraining-list", args=[project.pk]),
+                              {**TINY, "start": "base", "base": f"version:{version.pk}", "max_steps": 3},
+                              content_type="application/json")
+    assert started.status_code == 201 and started.json()["status"] == "running"
+    execution.execute(started.json()["job"], "w@host", {})
+    models = client.get(reverse("api-model-list", args=[project.pk])).json()
+    assert [item["version"] for item in models[0]["versions"]] == [2, 1]
+    detail = client.get(reverse("api-model-version", args=[project.pk, models[0]["versions"][0]["id"]])).json()
+    assert detail["base"] == version.pk and detail["metrics"]["steps"] == 3
+    assert client.get(reverse("api-model-version-download", args=[project.pk, version.pk])).status_code == 200
+    login(annotator)
+    assert client.get(reverse("api-model-list", args=[project.pk])).status_code == 403
+    assert client.get(reverse("model-version", args=[project.pk, version.pk])).status_code == 403

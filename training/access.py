@@ -1,7 +1,9 @@
-"""Scoped lookups for cleaning objects (see labeling.access): 404 for what the user may not see."""
+"""Scoped lookups for cleaning and model objects (see labeling.access): 404 for what the user may not see."""
 
 from labeling.access import get_project, one_of
 from labeling.models import Role
+
+from .models import ModelVersion
 
 
 def get_run(user, project_pk, pk):
@@ -17,3 +19,11 @@ def get_recipe(user, project_pk, pk):
     recipe = one_of(project.cleaning_recipes.all(), pk, "recipe")
     recipe.project = project
     return recipe
+
+
+def get_version(user, project_pk, pk):
+    project = get_project(user, project_pk, Role.MANAGER)
+    version = one_of(ModelVersion.objects.select_related("registered_model", "base__registered_model", "job")
+                     .filter(registered_model__project=project), pk, "model version")
+    version.registered_model.project = project
+    return version

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import CleaningRecipe, CleaningRun
+from .models import CleaningRecipe, CleaningRun, ModelVersion, Pretraining, RegisteredModel
 
 
 class RecipeSerializer(serializers.ModelSerializer):
@@ -28,4 +28,31 @@ class RunSerializer(serializers.ModelSerializer):
 class RunReportSerializer(RunSerializer):
     class Meta(RunSerializer.Meta):
         fields = RunSerializer.Meta.fields + ["samples"]
+        read_only_fields = fields
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="registered_model.name", read_only=True)
+    kind = serializers.CharField(source="registered_model.kind", read_only=True)
+
+    class Meta:
+        model = ModelVersion
+        fields = ["id", "model", "kind", "version", "base", "base_name", "job", "params", "lineage", "metrics", "size",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class RegisteredModelSerializer(serializers.ModelSerializer):
+    versions = ModelVersionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RegisteredModel
+        fields = ["id", "name", "kind", "versions"]
+        read_only_fields = fields
+
+
+class PretrainingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Pretraining
+        fields = ["id", "config", "job", "status", "output", "created_at"]
         read_only_fields = fields
