@@ -6,7 +6,7 @@ the same model on the same blocks with the same arguments through a bare `transf
 (no callbacks, no checkpoints), and prints tokens/s of both and the studio's overhead.
 Target: overhead ≤ 10%.
 
-    .venv/bin/python benchmarks/pretrain_bench.py [--documents 3000] [--preset mini] [--steps 60]
+    .venv/bin/python benchmarks/pretrain_bench.py [--documents 3000] [--preset mini] [--steps 200] [--checkpoint-every 100]
 
 `--bare-presets small,base` needs no database or Django: it trains each preset bare on random
 token blocks with the precision the studio picks for the device (bf16 and TF32 on CUDA) and
@@ -70,7 +70,7 @@ class _Tokenizer:
 def bare_run(config, dataset, tokenizer, model, folder, precision):
     """Tokens/s of a plain Trainer run (no callbacks, no checkpoints)."""
     args = training_arguments(config, folder, len(dataset), precision, checkpoints=False)
-    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config["mlm_probability"], seed=config["seed"])
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config["mlm_probability"])
     trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=collator)
     started = time.perf_counter()
     result = trainer.train()
@@ -99,7 +99,7 @@ def bare_presets(names, steps, length, batch):
               f"peak GPU memory {memory:.1f} GiB")
 
 
-def studio_against_bare(documents, preset, steps, length, batch):
+def studio_against_bare(documents, preset, steps, length, batch, checkpoint_every):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings.local")
     import django
 
@@ -127,7 +127,7 @@ def studio_against_bare(documents, preset, steps, length, batch):
                                           length=1) for i in range(documents))
     try:
         run = start_pretraining(user, project, {"preset": preset, "max_length": length, "batch_size": batch,
-                                                "max_steps": steps, "checkpoint_every": max(1, steps // 3),
+                                                "max_steps": steps, "checkpoint_every": checkpoint_every,
                                                 "eval_share": 0.02, "queue": "cpu"})
         execution.execute(run.job_id, "bench@host", {})
         job = Job.objects.get(pk=run.job_id)
@@ -144,7 +144,7 @@ def studio_against_bare(documents, preset, steps, length, batch):
         with tempfile.TemporaryDirectory() as scratch:
             bare = bare_run(run.config, dataset, tokenizer, model, scratch, precision)
         print(f"{preset}, {steps} steps of {batch}×{length} tokens on {run.output.lineage['device']}:")
-        print(f"  studio pretrain job (Reporter, curves, {steps // max(1, steps // 3)} checkpoints): {studio:,.0f} tokens/s")
+        print(f"  studio pretrain job (Reporter, curves, {steps // checkpoint_every} checkpoints): {studio:,.0f} tokens/s")
         print(f"  bare transformers.Trainer:                        {bare:,.0f} tokens/s")
         print(f"  studio overhead: {(bare - studio) / bare:+.1%} (target ≤ 10%)")
     finally:
@@ -155,15 +155,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=3000)
     parser.add_argument("--preset", default="mini")
-    parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--length", type=int, default=128)
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--checkpoint-every", type=int, default=100, help="the studio job's checkpoint interval")
     parser.add_argument("--bare-presets", default="", help="e.g. small,base: bare runs only, no database")
     args = parser.parse_args()
     if args.bare_presets:
         bare_presets(args.bare_presets.split(","), args.steps, args.length, args.batch)
     else:
-        studio_against_bare(args.documents, args.preset, args.steps, args.length, args.batch)
+        studio_against_bare(args.documents, args.preset, args.steps, args.length, args.batch, args.checkpoint_every)
 
 
 if __name__ == "__main__":

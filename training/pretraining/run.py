@@ -162,7 +162,7 @@ def _train(run, job, reporter):
                                      temperature=config["temperature"], callbacks=[reporter.as_trainer_callback()])
     else:
         collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=config["mlm_probability"],
-                                                   whole_word_mask=config["whole_word_mask"], seed=config["seed"])
+                                                   whole_word_mask=config["whole_word_mask"])
         trainer = Trainer(model=model, args=args, train_dataset=train, data_collator=collator,
                           callbacks=[reporter.as_trainer_callback()])
 
@@ -195,6 +195,7 @@ def _train(run, job, reporter):
 
 
 def _evaluate(trainer, held_out, contrastive, tokenizer):
+    set_seed(trainer.args.seed)  # the same masks before and after training
     if contrastive:
         return embedding_quality(trainer.model, held_out, tokenizer, trainer.args.device)
     loss = trainer.evaluate(held_out)["eval_loss"]
