@@ -1,0 +1,1 @@
+"""Evaluation of classifiers: metrics, calibration, confidence intervals and comparisons."""

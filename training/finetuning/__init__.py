@@ -1,0 +1,1 @@
+"""Classifiers from labeled snapshots: the TF-IDF baseline and fine-tuned encoders."""
