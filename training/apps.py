@@ -46,3 +46,14 @@ class TrainingConfig(AppConfig):
                 Param("queue", str, "gpu", choices=("cpu", "gpu"), help="Which workers run it."),
             ),
         ))
+        for name, label, run, param, description in (
+            ("finetune", "Fine-tuning", "training.finetuning.run.run_finetuning", "finetuning_id",
+             "Trains a classifier (the baseline or an encoder) on a snapshot's train split, then evaluates it."),
+            ("evaluate", "Evaluation", "training.finetuning.run.run_evaluation", "report_id",
+             "Scores a classifier on a snapshot's split: F1, per-label figures, confusion, calibration, errors."),
+        ):
+            register(JobKind(
+                name=name, label=label, run=run, queue_param="queue", startable_by_users=False, description=description,
+                params=(Param(param, int, minimum=1),
+                        Param("queue", str, "gpu", choices=("cpu", "gpu"), help="Which workers run it.")),
+            ))

@@ -145,3 +145,51 @@ class Pretraining(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class Finetuning(models.Model):
+    """A fine-tuning run: a snapshot and a base in, a classifier version out."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="finetunings")
+    snapshot = models.ForeignKey("labeling.DatasetSnapshot", on_delete=models.PROTECT, related_name="finetunings")
+    config = models.JSONField(help_text="The full configuration, defaults filled in.")
+    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    output = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="finetuning")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class EvaluationReport(models.Model):
+    """A classifier's figures on one split of a snapshot (see training.evaluation.metrics)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="evaluations")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="evaluations")
+    snapshot = models.ForeignKey("labeling.DatasetSnapshot", on_delete=models.PROTECT, related_name="evaluations")
+    split = models.CharField(max_length=12, default="test")
+    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    metrics = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True,
+                              help_text="Misclassified documents: [{document_id, external_id, truth, predicted, scores}].")
+    predictions = models.JSONField(default=dict, blank=True,
+                                   help_text="{document id: scores}, kept for paired comparisons.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -76,7 +76,9 @@ class Baseline:
         for index, vectorizer in enumerate(self.vectorizers):
             arrays[f"idf_{index}"] = vectorizer.idf_
             vocabularies.append({term: int(column) for term, column in vectorizer.vocabulary_.items()})
-        save_file(arrays, str(folder / "baseline.safetensors"))
+        # safetensors writes the raw buffer: Fortran-ordered arrays (a fitted coef_ may be one) must be copied.
+        save_file({name: np.ascontiguousarray(array) for name, array in arrays.items()},
+                  str(folder / "baseline.safetensors"))
         (folder / "baseline.json").write_text(json.dumps({
             "kind": "tfidf-logistic-regression", "labels": self.labels, "multi": self.multi,
             "vocabularies": vocabularies,

@@ -1,0 +1,125 @@
+"""Fine-tuning and evaluation on snapshots (tiny, CPU): the baseline and a tiny encoder learn a
+planted signal, evaluation runs after every fine-tune, test documents never train, artifacts
+reload with the same scores, and a snapshot with other labels is refused."""
+
+import random
+
+import numpy as np
+import pytest
+from transformers import BertConfig, BertForMaskedLM
+
+from labeling.models import Annotation, Corpus, DatasetSnapshot, Document, Label, LabelSchema
+from labeling.services import snapshots
+from studio.jobs import execution
+from studio.models import Job
+from tests.phi_notes import body
+from training.finetuning import classifier, data
+from training.finetuning.run import FinetuneError, start_evaluation, start_finetuning
+from training.models import EvaluationReport
+from training.pretraining.tokenizer import train_wordpiece
+
+SIGNALS = {"Cardiology": "troponin raised with chest pain", "Respiratory": "wheeze with reduced air entry",
+           "Neurology": "left arm weakness with aphasia"}
+
+
+def labeled_snapshot(project, manager, capture, count=240, kind=LabelSchema.Kind.SINGLE, name="v1"):
+    schema, _ = LabelSchema.objects.get_or_create(project=project, defaults={"kind": kind})
+    labels = {label: Label.objects.get_or_create(schema=schema, name=label, defaults={"position": index})[0]
+              for index, label in enumerate(SIGNALS)}
+    corpus = Corpus.objects.create(project=project, name=f"notes {name}", status=Corpus.Status.READY, document_count=count)
+    rng = random.Random(7)
+    chosen = []
+    for index in range(count):
+        if kind == LabelSchema.Kind.MULTI:
+            picks = [label for label in SIGNALS if rng.random() < 0.4] or [rng.choice(list(SIGNALS))]
+        else:
+            picks = [rng.choice(list(SIGNALS))]
+        chosen.append(picks)
+    Document.objects.bulk_create(Document(corpus=corpus, external_id=f"d{i}", content_hash=str(i), length=1,
+                                          text=f"{body(rng, 2)} {' and '.join(SIGNALS[p] for p in picks)}.")
+                                 for i, picks in enumerate(chosen))
+    for document, picks in zip(corpus.documents.order_by("id"), chosen):
+        annotation = Annotation.objects.create(document=document, source=Annotation.Source.IMPORTED)
+        annotation.labels.set([labels[pick] for pick in picks])
+    with capture(execute=True):
+        snapshot = snapshots.start_snapshot(manager, project, name=name, train_ratio=0.6, validation_ratio=0.2,
+                                            test_ratio=0.2)
+    execution.execute(snapshot.job_id, "w@host", {})
+    snapshot.refresh_from_db()
+    assert snapshot.status == "ready"
+    return snapshot
+
+
+def finetune(manager, project, snapshot, capture, **config):
+    with capture(execute=True):
+        run = start_finetuning(manager, project, snapshot, {"queue": "cpu", **config})
+    execution.execute(run.job_id, "w@host", {})
+    run.refresh_from_db()
+    assert run.status == "done", Job.objects.get(pk=run.job_id).error
+    report = EvaluationReport.objects.get(model_version=run.output)
+    execution.execute(report.job_id, "w@host", {})
+    report.refresh_from_db()
+    assert report.status == "done", Job.objects.get(pk=report.job_id).error
+    return run, report
+
+
+@pytest.fixture
+def tiny_base(settings, tmp_path):
+    settings.STUDIO_BASE_MODELS_DIR = tmp_path / "base-models"
+    folder = settings.STUDIO_BASE_MODELS_DIR / "tiny"
+    rng = random.Random(1)
+    tokenizer = train_wordpiece([body(rng, 3) for _ in range(200)] + list(SIGNALS.values()) * 20, 500)
+    tokenizer.save_pretrained(folder)
+    BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                               intermediate_size=128, max_position_embeddings=128)).save_pretrained(folder)
+    return "folder:tiny"
+
+
+@pytest.mark.django_db
+def test_the_baseline_learns_and_is_evaluated_on_test_documents_it_never_saw(
+        project, manager, artifacts, django_capture_on_commit_callbacks):
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks)
+    labels, multi = data.snapshot_labels(snapshot)
+    train, test = (data.read_split(snapshot, split, labels, multi) for split in ("train", "test"))
+    assert not set(train.ids) & set(test.ids) and report.metrics["documents"] == len(test.ids)
+    assert report.metrics["macro_f1"] > 0.9  # chance is about 0.33
+    assert run.output.registered_model.kind == "classifier" and run.output.lineage["snapshot"]["sha256"] == snapshot.sha256
+    files = sorted(path.name for path in run.output.path.iterdir())
+    assert files == ["baseline.json", "baseline.safetensors", "classifier.json"]
+    scores, _settings = classifier.scores(run.output.path, test.texts)
+    stored = np.array([report.predictions[str(pk)] for pk in test.ids])
+    assert np.allclose(scores, stored, atol=1e-4)  # the artifact reloads to the same scores
+
+
+@pytest.mark.django_db
+def test_a_tiny_encoder_fine_tunes_single_and_multi_label(
+        project, manager, artifacts, tiny_base, django_capture_on_commit_callbacks, other_project):
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks, base=tiny_base,
+                           learning_rate=3e-3, epochs=6, batch_size=16, max_length=64, model_name="single")
+    assert report.metrics["macro_f1"] > 0.6, report.metrics
+    assert "model.safetensors" in {path.name for path in run.output.path.iterdir()}
+    multi_snapshot = labeled_snapshot(other_project, manager, django_capture_on_commit_callbacks,
+                                      kind=LabelSchema.Kind.MULTI, name="multi")
+    multi_run, multi_report = finetune(manager, other_project, multi_snapshot, django_capture_on_commit_callbacks,
+                                       base=tiny_base, learning_rate=3e-3, epochs=6, batch_size=16, max_length=64,
+                                       class_weighting=True, model_name="multi")
+    assert multi_report.metrics["micro_f1"] > 0.6, multi_report.metrics
+    assert len(classifier.read_settings(multi_run.output.path)["thresholds"]) == 3
+
+
+@pytest.mark.django_db
+def test_evaluating_on_a_snapshot_with_other_labels_is_refused(
+        project, manager, artifacts, django_capture_on_commit_callbacks):
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, _report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks)
+    Label.objects.create(schema=project.label_schema, name="Oncology", position=9)
+    document = Document.objects.filter(corpus__project=project).first()
+    Annotation.objects.filter(document=document).first().labels.set([Label.objects.get(name="Oncology")])
+    with django_capture_on_commit_callbacks(execute=True):
+        other = snapshots.start_snapshot(manager, project, name="v2")
+    execution.execute(other.job_id, "w@host", {})
+    other.refresh_from_db()
+    with pytest.raises(FinetuneError, match="same labels"):
+        start_evaluation(manager, project, run.output, DatasetSnapshot.objects.get(pk=other.pk))

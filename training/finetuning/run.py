@@ -1,0 +1,305 @@
+"""The `finetune` job (a classifier from a snapshot's train/validation splits and a base) and the
+`evaluate` job (a classifier's figures on a snapshot's split). A fine-tune ends by starting an
+evaluation on the snapshot's test split."""
+
+import math
+import os
+import shutil
+
+import numpy as np
+import torch
+from datasets import Dataset
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from sklearn.metrics import f1_score
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    EarlyStoppingCallback,
+    Trainer,
+    TrainingArguments,
+    set_seed,
+)
+from transformers.trainer_utils import get_last_checkpoint
+
+from labeling.models import DatasetSnapshot
+from studio import audit
+from studio.jobs import service as jobs_service
+
+from .. import settings_schema
+from ..device import training_precision
+from ..evaluation import metrics
+from ..models import EvaluationReport, Finetuning, ModelVersion, RegisteredModel
+from ..pretraining.config import base_folders
+from . import classifier, data
+from .baseline import Baseline
+
+SETTINGS = {
+    "model_name": (str, "", None, None, "The registered classifier the new version joins (default: from the snapshot)."),
+    "base": (str, "baseline", None, None, "baseline (TF-IDF + logistic regression), version:<encoder id> or folder:<name>."),
+    "learning_rate": (float, 5e-5, 1e-7, 1.0, "Peak learning rate."),
+    "epochs": (float, 3.0, 0.1, 100.0, "Passes over the training split."),
+    "batch_size": (int, 16, 1, 1024, "Documents per batch."),
+    "max_length": (int, 256, 16, 4096, "Tokens per document (longer ones are cut)."),
+    "warmup_ratio": (float, 0.06, 0.0, 0.5, "Share of the steps spent warming up."),
+    "weight_decay": (float, 0.01, 0.0, 1.0, "AdamW weight decay."),
+    "class_weighting": (bool, False, None, None, "Weigh rare labels up in the loss (imbalanced data)."),
+    "early_stopping": (int, 2, 0, 100, "Stop after this many epochs without a better validation macro F1 (0: never)."),
+    "seed": (int, 13, 0, 2**31 - 1, "Fixes the initial weights and the batches."),
+    "queue": (str, "gpu", None, None, "gpu (CPU-only machines run it on the CPU too) or cpu."),
+}
+THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)
+
+
+class FinetuneError(ValueError):
+    """The fine-tune or evaluation cannot start as asked; the message says why."""
+
+
+def clean_config(raw):
+    config = settings_schema.clean(SETTINGS, raw, "fine-tuning setting")
+    kind, _, name = config["base"].partition(":")
+    if config["base"] != "baseline" and (kind not in ("version", "folder") or not name):
+        raise settings_schema.SettingsError("base: baseline, version:<encoder id> or folder:<name>.")
+    if kind == "folder" and name not in base_folders():
+        raise settings_schema.SettingsError(f"base: no model folder {name!r} under the base models folder.")
+    if config["queue"] not in ("gpu", "cpu"):
+        raise settings_schema.SettingsError("queue: gpu or cpu.")
+    return config
+
+
+def start_finetuning(user, project, snapshot, raw):
+    config = clean_config(raw)
+    if snapshot.project_id != project.pk or snapshot.status != DatasetSnapshot.Status.READY:
+        raise FinetuneError("The snapshot is not a ready snapshot of this project.")
+    if config["base"].startswith("version:") and not ModelVersion.objects.filter(
+            pk=int(config["base"][8:]) if config["base"][8:].isdigit() else 0, registered_model__project=project,
+            registered_model__kind=RegisteredModel.Kind.ENCODER).exists():
+        raise FinetuneError("base: no encoder version with that id in this project.")
+    config["model_name"] = config["model_name"] or f"{snapshot.name} classifier"[:120]
+    queue = "cpu" if config["base"] == "baseline" else config["queue"]
+    with transaction.atomic():
+        run = Finetuning.objects.create(project=project, snapshot=snapshot, config=config, created_by=user)
+        run.job = jobs_service.start_job(user, "finetune", {"finetuning_id": run.pk, "queue": queue}, project=project,
+                                         inputs=[{"type": "snapshot", "id": snapshot.pk, "label": snapshot.name}])
+        run.save(update_fields=["job"])
+        audit.record(user, "model.finetune", run, project_id=project.pk, snapshot=snapshot.pk, base=config["base"])
+    return run
+
+
+def run_finetuning(job, reporter):
+    run = Finetuning.objects.select_related("snapshot", "project").get(pk=job.params["finetuning_id"])
+    Finetuning.objects.filter(pk=run.pk).update(status=Finetuning.Status.RUNNING, job=job)
+    try:
+        return _finetune(run, job, reporter)
+    except BaseException:
+        Finetuning.objects.filter(pk=run.pk).update(status=Finetuning.Status.FAILED)
+        raise
+
+
+def _finetune(run, job, reporter):
+    config, snapshot = run.config, run.snapshot
+    labels, multi = data.snapshot_labels(snapshot)
+    train = data.read_split(snapshot, "train", labels, multi)
+    validation = data.read_split(snapshot, "validation", labels, multi)
+    if not train.texts:
+        raise FinetuneError("The snapshot's train split is empty.")
+    folder = jobs_service.workdir(job)
+    output = folder / "model"
+    reporter.progress(0, f"Training on {len(train.texts)} documents")
+    if config["base"] == "baseline":
+        weighting = "balanced" if config["class_weighting"] else None
+        model = Baseline.fit(train.texts, train.targets, labels, multi, seed=config["seed"], class_weight=weighting)
+        shutil.rmtree(output, ignore_errors=True)
+        model.save(output)
+        validation_scores = model.predict_proba(validation.texts) if validation.texts else None
+        device, extra = "cpu", {}
+    else:
+        validation_scores, device, extra = _train_encoder(run, config, labels, multi, train, validation, folder,
+                                                          output, reporter)
+    thresholds = _tune_thresholds(validation.targets, validation_scores) if multi and validation_scores is not None \
+        else ([0.5] * len(labels) if multi else None)
+    classifier.write_settings(output, labels, multi, thresholds, config["max_length"])
+    validation_f1 = None
+    if validation_scores is not None and len(validation.texts):
+        predicted = metrics.predictions(validation_scores, multi, thresholds)
+        validation_f1 = float(f1_score(validation.targets, predicted, average="macro", zero_division=0))
+    version = _save_version(run, job, output, labels, multi, device, {"validation_macro_f1": validation_f1, **extra})
+    evaluation = start_evaluation(run.created_by, run.project, version, snapshot)
+    reporter.log(f"Evaluation on the test split started: report #{evaluation.pk}")
+    return {"validation_macro_f1": validation_f1, "model_version": version.pk, "evaluation": evaluation.pk, **extra}
+
+
+def _tune_thresholds(truth, scores):
+    """Per label, the threshold with the best validation F1 (0.5 when the label never occurs there)."""
+    chosen = []
+    for column in range(truth.shape[1]):
+        if truth[:, column].max() == 0:
+            chosen.append(0.5)
+            continue
+        values = [f1_score(truth[:, column], scores[:, column] >= threshold, zero_division=0) for threshold in THRESHOLDS]
+        chosen.append(float(THRESHOLDS[int(np.argmax(values))]))
+    return chosen
+
+
+class _WeightedTrainer(Trainer):
+    def __init__(self, *args, label_weights=None, multi=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_weights, self.multi = label_weights, multi
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.label_weights is None:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        weights = self.label_weights.to(outputs.logits.device)
+        if self.multi:
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(outputs.logits.float(), labels.float(),
+                                                                        pos_weight=weights)
+        else:
+            loss = torch.nn.functional.cross_entropy(outputs.logits.float(), labels, weight=weights)
+        return (loss, outputs) if return_outputs else loss
+
+
+def _base_path(run, config):
+    kind, _, name = config["base"].partition(":")
+    if kind == "version":
+        return ModelVersion.objects.get(pk=int(name), registered_model__project=run.project).path
+    return settings.STUDIO_BASE_MODELS_DIR / name
+
+
+def _train_encoder(run, config, labels, multi, train, validation, folder, output, reporter):
+    device, precision = training_precision()
+    base = _base_path(run, config)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    set_seed(config["seed"])
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id={name: index for index, name in enumerate(labels)},
+        problem_type="multi_label_classification" if multi else "single_label_classification")
+
+    def dataset(split):
+        targets = split.targets.astype(np.float32) if multi else split.targets
+        encoded = tokenizer(split.texts, truncation=True, max_length=config["max_length"])
+        return Dataset.from_dict({**encoded, "labels": [list(row) if multi else int(row) for row in targets]})
+
+    train_set = dataset(train)
+    validation_set = dataset(validation) if validation.texts else None
+
+    def compute_metrics(prediction):
+        logits, truth = prediction
+        predicted = (logits > 0).astype(int) if multi else logits.argmax(axis=1)
+        return {"macro_f1": f1_score(truth.astype(int) if multi else truth, predicted, average="macro", zero_division=0)}
+
+    per_epoch = max(1, math.ceil(len(train_set) / config["batch_size"]))
+    total = max(1, math.ceil(per_epoch * config["epochs"]))
+    evaluate = validation_set is not None
+    args = TrainingArguments(
+        output_dir=str(folder / "checkpoints"), per_device_train_batch_size=config["batch_size"],
+        per_device_eval_batch_size=config["batch_size"], learning_rate=config["learning_rate"],
+        num_train_epochs=config["epochs"], warmup_steps=math.ceil(config["warmup_ratio"] * total),
+        weight_decay=config["weight_decay"], eval_strategy="epoch" if evaluate else "no", save_strategy="epoch",
+        save_total_limit=2, load_best_model_at_end=evaluate, metric_for_best_model="macro_f1" if evaluate else None,
+        greater_is_better=True, logging_steps=max(1, min(50, total // 20)), seed=config["seed"],
+        data_seed=config["seed"], report_to=[], disable_tqdm=True, **precision,
+    )
+    weights = None
+    if config["class_weighting"]:
+        counts = train.targets.sum(axis=0) if multi else np.bincount(train.targets, minlength=len(labels))
+        weights = torch.tensor(
+            (len(train.targets) - counts) / np.maximum(counts, 1) if multi
+            else len(train.targets) / (len(labels) * np.maximum(counts, 1)), dtype=torch.float32)
+    callbacks = [reporter.as_trainer_callback()]
+    if evaluate and config["early_stopping"]:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=config["early_stopping"]))
+    trainer = _WeightedTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
+                               data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
+                               callbacks=callbacks, label_weights=weights, multi=multi)
+    last = get_last_checkpoint(args.output_dir) if os.path.isdir(args.output_dir) else None
+    if last:
+        reporter.log(f"Resuming from {os.path.basename(last)}")
+    result = trainer.train(resume_from_checkpoint=last)
+    shutil.rmtree(output, ignore_errors=True)
+    trainer.model.save_pretrained(output, safe_serialization=True)
+    tokenizer.save_pretrained(output)
+    validation_scores = (classifier.encoder_scores(trainer.model, tokenizer, validation.texts, multi,
+                                                   config["max_length"]) if evaluate else None)
+    return validation_scores, device, {"train_loss": result.training_loss, "steps": result.global_step}
+
+
+def _save_version(run, job, output, labels, multi, device, measured):
+    config, snapshot = run.config, run.snapshot
+    with transaction.atomic():
+        registered, _ = RegisteredModel.objects.get_or_create(
+            project=run.project, name=config["model_name"], defaults={"kind": RegisteredModel.Kind.CLASSIFIER})
+        if registered.kind != RegisteredModel.Kind.CLASSIFIER:
+            raise FinetuneError(f"{registered.name!r} is an {registered.kind} model; name the classifier differently.")
+        number = (registered.versions.aggregate(last=Max("version"))["last"] or 0) + 1
+        version = ModelVersion(registered_model=registered, version=number, folder=f"models/{registered.pk}/{number}",
+                               job=job, params=config, metrics={k: v for k, v in measured.items() if v is not None},
+                               created_by=run.created_by)
+        shutil.rmtree(version.path, ignore_errors=True)
+        shutil.copytree(output, version.path)
+        base = config["base"]
+        if base.startswith("version:"):
+            version.base_id = int(base[8:])
+        else:
+            version.base_name = base
+        version.lineage = {"snapshot": {"id": snapshot.pk, "name": snapshot.name, "sha256": snapshot.sha256},
+                           "labels": labels, "multi_label": multi, "base": base, "device": device, "job": job.pk}
+        version.size = sum(path.stat().st_size for path in version.path.rglob("*") if path.is_file())
+        version.save()
+        Finetuning.objects.filter(pk=run.pk).update(status=Finetuning.Status.DONE, output=version)
+        audit.record(run.created_by, "model.version", version, project_id=run.project_id, model=registered.name,
+                     version=number, job=job.pk)
+    return version
+
+
+def start_evaluation(user, project, version, snapshot, split="test"):
+    """An `evaluate` job for the classifier on the snapshot's split; refused when their labels differ."""
+    if version.registered_model.kind != RegisteredModel.Kind.CLASSIFIER:
+        raise FinetuneError("Only classifiers can be evaluated.")
+    if snapshot.project_id != project.pk or snapshot.status != DatasetSnapshot.Status.READY:
+        raise FinetuneError("The snapshot is not a ready snapshot of this project.")
+    labels, multi = data.snapshot_labels(snapshot)
+    trained = classifier.read_settings(version.path)
+    if trained["labels"] != labels or trained["multi"] != multi:
+        raise FinetuneError(f"The classifier knows the labels {', '.join(trained['labels'])}; the snapshot has "
+                            f"{', '.join(labels)}{' (multi-label)' if multi else ''}. Evaluate it on a snapshot "
+                            "with the same labels.")
+    with transaction.atomic():
+        report = EvaluationReport.objects.create(project=project, model_version=version, snapshot=snapshot, split=split,
+                                                 created_by=user)
+        queue = "cpu" if (version.path / "baseline.json").exists() else version.params.get("queue", "gpu")
+        report.job = jobs_service.start_job(user, "evaluate", {"report_id": report.pk, "queue": queue}, project=project,
+                                            inputs=[{"type": "model_version", "id": version.pk, "label": str(version)},
+                                                    {"type": "snapshot", "id": snapshot.pk, "label": snapshot.name}])
+        report.save(update_fields=["job"])
+    return report
+
+
+def run_evaluation(job, reporter):
+    report = EvaluationReport.objects.select_related("model_version", "snapshot").get(pk=job.params["report_id"])
+    EvaluationReport.objects.filter(pk=report.pk).update(status=EvaluationReport.Status.RUNNING, job=job)
+    try:
+        labels, multi = data.snapshot_labels(report.snapshot)
+        split = data.read_split(report.snapshot, report.split, labels, multi)
+        if not split.texts:
+            raise FinetuneError(f"The snapshot's {report.split} split is empty.")
+        reporter.progress(0.1, f"Scoring {len(split.texts)} documents")
+        scores, settings_ = classifier.scores(report.model_version.path, split.texts)
+        figures = metrics.evaluate(split.targets, scores, labels, multi, settings_["thresholds"])
+        predicted = metrics.predictions(scores, multi, settings_["thresholds"])
+        wrong = np.nonzero((predicted != split.targets).any(axis=1) if multi else predicted != split.targets)[0]
+        name = lambda row: [labels[i] for i in np.nonzero(row)[0]] if multi else labels[int(row)]  # noqa: E731
+        errors = [{"document_id": split.ids[i], "external_id": split.external_ids[i], "truth": name(split.targets[i]),
+                   "predicted": name(predicted[i]), "scores": dict(zip(labels, np.round(scores[i], 4).tolist()))}
+                  for i in wrong[:500]]
+        EvaluationReport.objects.filter(pk=report.pk).update(
+            status=EvaluationReport.Status.DONE, metrics=figures, errors=errors,
+            predictions={str(pk): np.round(row, 5).tolist() for pk, row in zip(split.ids, scores)})
+        return {"macro_f1": figures["macro_f1"], "accuracy": figures["accuracy"], "errors": len(wrong)}
+    except BaseException:
+        EvaluationReport.objects.filter(pk=report.pk).update(status=EvaluationReport.Status.FAILED)
+        raise
