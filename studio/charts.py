@@ -86,3 +86,31 @@ def bar_chart(title, bars):
         w=WIDTH, h=height, title=title, left=label_w, rows=rows,
         summary=", ".join(f"{name} {count}" for name, count in bars),
     )
+
+
+def reliability_chart(title, bins):
+    """A reliability diagram: each confidence bin's accuracy against its mean confidence, with the
+    diagonal a calibrated model would follow. `bins`: [(low, high, confidence, accuracy, count)]."""
+    if not bins:
+        return format_html('<p class="muted">Nothing to show for {} yet.</p>', title)
+    size, left, top = 220, 40, 24
+
+    def point(x, y):
+        return f"{left + x * size:.1f}", f"{top + (1 - y) * size:.1f}"
+
+    dots = format_html_join("", '<circle cx="{}" cy="{}" r="{}" class="series-dot"><title>{}</title></circle>', (
+        (*point(confidence, accuracy), f"{2 + min(6, count ** 0.5 / 3):.1f}",
+         f"{low:.1f}–{high:.1f}: confidence {confidence:.2f}, accuracy {accuracy:.2f}, {count} predictions")
+        for low, high, confidence, accuracy, count in bins))
+    path = " ".join(f"{x},{y}" for x, y in (point(confidence, accuracy) for _l, _h, confidence, accuracy, _c in bins))
+    x0, y0 = point(0, 0)
+    x1, y1 = point(1, 1)
+    return format_html(
+        '<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{title}">'
+        '<text x="{left}" y="14" class="chart-title">{title}</text>'
+        '<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" class="grid"/>'
+        '<text x="{left}" y="{bottom}" class="tick">confidence 0 → 1 (accuracy up)</text>'
+        '<polyline points="{path}" class="series"/>{dots}</svg>',
+        w=left + size + 20, h=top + size + 30, title=title, left=left, x0=x0, y0=y0, x1=x1, y1=y1,
+        bottom=top + size + 20, path=mark_safe(path), dots=dots,
+    )

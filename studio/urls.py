@@ -22,6 +22,11 @@ from labeling.review_api import Dashboard, Disagreements, DocumentReview, Reject
 from labeling.schema_api import LabelCreate, LabelDetail, SchemaView
 from training.api import CleanCorpus, RecipeDefaults, RecipeDetail, RecipeList, RunClusters, RunDetail, RunList
 from training.models_api import (
+    EvaluationComparison,
+    EvaluationDetail,
+    EvaluationList,
+    FinetuningDefaults,
+    FinetuningList,
     ModelList,
     ModelVersionDetail,
     ModelVersionDownload,
@@ -78,6 +83,13 @@ api_patterns = [
     path("projects/<int:project_pk>/pretraining/defaults/", PretrainingDefaults.as_view(),
          name="api-pretraining-defaults"),
     path("projects/<int:project_pk>/models/", ModelList.as_view(), name="api-model-list"),
+    path("projects/<int:project_pk>/finetuning/", FinetuningList.as_view(), name="api-finetuning-list"),
+    path("projects/<int:project_pk>/finetuning/defaults/", FinetuningDefaults.as_view(),
+         name="api-finetuning-defaults"),
+    path("projects/<int:project_pk>/evaluations/", EvaluationList.as_view(), name="api-evaluation-list"),
+    path("projects/<int:project_pk>/evaluations/compare/", EvaluationComparison.as_view(),
+         name="api-evaluation-compare"),
+    path("projects/<int:project_pk>/evaluations/<int:pk>/", EvaluationDetail.as_view(), name="api-evaluation"),
     path("projects/<int:project_pk>/model-versions/<int:pk>/", ModelVersionDetail.as_view(), name="api-model-version"),
     path("projects/<int:project_pk>/model-versions/<int:pk>/download/", ModelVersionDownload.as_view(),
          name="api-model-version-download"),

@@ -123,3 +123,56 @@ def test_evaluating_on_a_snapshot_with_other_labels_is_refused(
     other.refresh_from_db()
     with pytest.raises(FinetuneError, match="same labels"):
         start_evaluation(manager, project, run.output, DatasetSnapshot.objects.get(pk=other.pk))
+
+
+@pytest.mark.django_db
+def test_fine_tuning_evaluation_and_comparison_in_the_browser_and_the_api(
+        client, login, project, manager, annotator, artifacts, tiny_base, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from training.finetuning.run import SETTINGS
+    from training.models import Finetuning
+
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    login(manager)
+    form = client.get(reverse("finetune", args=[project.pk])).content.decode()
+    assert 'value="baseline"' in form and 'value="folder:tiny"' in form and f'value="{snapshot.pk}"' in form
+    fields = {name: str(spec[1]) for name, spec in SETTINGS.items() if spec[0] is not bool}
+    fields.update(snapshot=str(snapshot.pk), queue="cpu", model_name="Triage baseline")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("finetune", args=[project.pk]), fields)
+    run = Finetuning.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("job-detail", args=[run.job_id])
+    execution.execute(run.job_id, "w@host", {})
+    first = EvaluationReport.objects.get()
+    execution.execute(first.job_id, "w@host", {})
+    page = client.get(reverse("evaluation-report", args=[project.pk, first.pk])).content.decode()
+    assert "Macro F1" in page and "report-confusion" in page and "Reliability" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("api-finetuning-list", args=[project.pk]),
+                              {"snapshot": snapshot.pk, "base": tiny_base, "queue": "cpu", "epochs": 1,
+                               "max_length": 64, "model_name": "Tiny encoder"}, content_type="application/json")
+    assert started.status_code == 201, started.content
+    execution.execute(started.json()["job"], "w@host", {})
+    second = EvaluationReport.objects.exclude(pk=first.pk).get()
+    execution.execute(second.job_id, "w@host", {})
+    detail = client.get(reverse("api-evaluation", args=[project.pk, second.pk])).json()
+    assert detail["status"] == "done" and "macro_f1" in detail["metrics"]
+    compared = client.get(reverse("api-evaluation-compare", args=[project.pk]),
+                          {"report": [first.pk, second.pk]}).json()
+    macro = next(row for row in compared["metrics"] if row["metric"] == "macro_f1")
+    assert macro["deltas"][0] == 0 and compared["tests"][0] is None and "p_value" in compared["tests"][1]
+    html = client.get(reverse("evaluation-compare", args=[project.pk]), {"report": [first.pk, second.pk]})
+    assert html.status_code == 200 and "comparison-tests" in html.content.decode()
+    assert client.get(reverse("evaluation-compare", args=[project.pk]), {"report": [first.pk]}).status_code == 400
+    again = client.post(reverse("api-evaluation-list", args=[project.pk]),
+                        {"model_version": first.model_version_id, "snapshot": snapshot.pk}, content_type="application/json")
+    assert again.status_code == 201
+    bad = client.post(reverse("api-finetuning-list", args=[project.pk]), {"snapshot": snapshot.pk, "base": "magic"},
+                      content_type="application/json")
+    assert bad.status_code == 400 and "base" in bad.json()["detail"]
+    assert client.get(reverse("api-finetuning-defaults", args=[project.pk])).json()["bases"][0] == "baseline"
+    login(annotator)
+    assert client.get(reverse("evaluation-report", args=[project.pk, first.pk])).status_code == 403
+    assert client.get(reverse("api-evaluation", args=[project.pk, first.pk])).status_code == 403

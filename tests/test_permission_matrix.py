@@ -13,7 +13,7 @@ from labeling.models import AnnotatorPool, Corpus, DatasetSnapshot, Document, Me
 from labeling.services import uploads
 from studio.models import Job, QueueCheck
 from tests.factories import MembershipFactory, UserFactory
-from training.models import CleaningRecipe, CleaningRun, ModelVersion, RegisteredModel
+from training.models import CleaningRecipe, CleaningRun, EvaluationReport, ModelVersion, RegisteredModel
 
 ACTORS = ["M", "R", "A", "O", "S", "N"]
 
@@ -94,6 +94,12 @@ HTML = [
     ("model version", "get", "model-version", lambda w: {"pk": w.project.pk, "version_pk": w.version.pk}, None, "M200 R403 A403 O404 S404 N302"),
     ("another project's model version", "get", "model-version", lambda w: {"pk": w.project.pk, "version_pk": w.other_version.pk}, None, "M404 R403 A403 O404 S404 N302"),
     ("download a model version without files", "get", "model-version-download", lambda w: {"pk": w.project.pk, "version_pk": w.version.pk}, None, "M404 R403 A403 O404 S404 N302"),
+    ("fine-tune form", "get", "finetune", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("fine-tune, bad", "post", "finetune", lambda w: {"pk": w.project.pk}, {"base": "magic"}, "M400 R403 A403 O404 S404 N302"),
+    ("evaluation report", "get", "evaluation-report", lambda w: {"pk": w.project.pk, "report_pk": w.report.pk}, None, "M200 R403 A403 O404 S404 N302"),
+    ("another project's evaluation report", "get", "evaluation-report", lambda w: {"pk": w.project.pk, "report_pk": w.other_report.pk}, None, "M404 R403 A403 O404 S404 N302"),
+    ("compare one report", "get", "evaluation-compare", lambda w: {"pk": w.project.pk}, None, "M400 R403 A403 O404 S404 N302"),
+    ("evaluate, no snapshot", "post", "model-version-evaluate", lambda w: {"pk": w.project.pk, "version_pk": w.version.pk}, {}, "M302 R403 A403 O404 S404 N302"),
     ("set documents aside", "post", "pool-create", lambda w: {"pk": w.project.pk, "corpus_pk": w.corpus.pk}, {"name": "P"}, "M302 R403 A403 O404 S404 N302"),
     ("set another project's documents aside", "post", "pool-create", lambda w: {"pk": w.project.pk, "corpus_pk": w.other_corpus.pk}, {"name": "P"}, "M404 R403 A403 O404 S404 N302"),
     ("remove pool", "post", "pool-delete", lambda w: {"pk": w.project.pk, "pool_pk": w.pool.pk}, {}, "M302 R403 A403 O404 S404 N302"),
@@ -183,6 +189,13 @@ API = [
     ("model version", "get", "api-model-version", lambda w: {"project_pk": w.project.pk, "pk": w.version.pk}, None, "M200 R403 A403 O404 S404 N401"),
     ("another project's model version", "get", "api-model-version", lambda w: {"project_pk": w.project.pk, "pk": w.other_version.pk}, None, "M404 R403 A403 O404 S404 N401"),
     ("download a model version without files", "get", "api-model-version-download", lambda w: {"project_pk": w.project.pk, "pk": w.version.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("fine-tuning defaults", "get", "api-finetuning-defaults", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("fine-tuning runs", "get", "api-finetuning-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("fine-tune, no snapshot", "post", "api-finetuning-list", lambda w: {"project_pk": w.project.pk}, {}, "M400 R403 A403 O404 S404 N401"),
+    ("evaluate, bad", "post", "api-evaluation-list", lambda w: {"project_pk": w.project.pk}, {"model_version": "x"}, "M400 R403 A403 O404 S404 N401"),
+    ("evaluation report", "get", "api-evaluation", lambda w: {"project_pk": w.project.pk, "pk": w.report.pk}, None, "M200 R403 A403 O404 S404 N401"),
+    ("another project's evaluation report", "get", "api-evaluation", lambda w: {"project_pk": w.project.pk, "pk": w.other_report.pk}, None, "M404 R403 A403 O404 S404 N401"),
+    ("compare, no reports", "get", "api-evaluation-compare", lambda w: {"project_pk": w.project.pk}, None, "M400 R403 A403 O404 S404 N401"),
     ("pools", "get", "api-pool-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R403 A403 O404 S404 N401"),
     ("make pool, no annotators", "post", "api-pool-list", lambda w: {"project_pk": w.project.pk}, {"name": "P", "annotators": [], "corpus": 0}, "M400 R403 A403 O404 S404 N401"),
     ("remove pool", "delete", "api-pool-detail", lambda w: {"project_pk": w.project.pk, "pk": w.pool.pk}, None, "M204 R403 A403 O404 S404 N401"),
@@ -231,6 +244,9 @@ class World:
         self.version = ModelVersion.objects.create(registered_model=encoder, version=1, folder="models/none/1")
         theirs = RegisteredModel.objects.create(project=other_project, name="Enc", kind="encoder")
         self.other_version = ModelVersion.objects.create(registered_model=theirs, version=1, folder="models/none/2")
+        self.report = EvaluationReport.objects.create(project=project, model_version=self.version, snapshot=self.snapshot)
+        self.other_report = EvaluationReport.objects.create(project=other_project, model_version=self.other_version,
+                                                            snapshot=self.other_snapshot)
         self.pool = AnnotatorPool.objects.create(project=project, name="Pool")
         self.other_pool = AnnotatorPool.objects.create(project=other_project, name="Their pool")
         self.upload = uploads.store_upload(manager_user(project), project, "notes.csv", [b"id,text\na,b\n"])

@@ -27,3 +27,11 @@ def get_version(user, project_pk, pk):
                      .filter(registered_model__project=project), pk, "model version")
     version.registered_model.project = project
     return version
+
+
+def get_report(user, project_pk, pk):
+    project = get_project(user, project_pk, Role.MANAGER)
+    report = one_of(project.evaluations.select_related("model_version__registered_model", "snapshot", "job"), pk,
+                    "evaluation report")
+    report.project = project
+    return report

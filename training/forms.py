@@ -2,6 +2,7 @@ from django import forms
 
 from .cleaning import recipe as recipes
 from .cleaning.deid import CATEGORIES
+from .finetuning import run as finetuning
 from .pretraining import config as pretraining
 
 
@@ -78,3 +79,16 @@ class PretrainForm(SettingsForm):
         }
         super().__init__(*args, **kwargs)
         self.fields["corpora"].initial = [str(pk) for pk in self.fields["corpora"].initial]
+
+
+class FinetuneForm(SettingsForm):
+    table = finetuning.SETTINGS
+
+    def __init__(self, *args, snapshots=(), bases=(), **kwargs):
+        self.choices = {"base": list(bases), "queue": [("gpu", "gpu"), ("cpu", "cpu")]}
+        super().__init__(*args, **kwargs)
+        self.fields["snapshot"] = forms.TypedChoiceField(
+            coerce=int, label="Snapshot", help_text="Trains on its train split, picks thresholds and stops early on "
+            "validation, and is evaluated on test.",
+            choices=[(snapshot.pk, f"{snapshot.name} ({snapshot.row_count} documents)") for snapshot in snapshots])
+        self.order_fields(["snapshot", *self.table])

@@ -32,7 +32,7 @@ def model_list(request, pk):
     project = get_project(request.user, pk, Role.MANAGER)
     return render(request, "training/models.html", {
         "project": project,
-        "registered": project.registered_models.prefetch_related("versions"),
+        "registered": project.registered_models.prefetch_related("versions__evaluations__snapshot"),
         "runs": project.pretrainings.select_related("job", "output__registered_model")[:20],
     })
 
@@ -61,8 +61,12 @@ def version_detail(request, pk, version_pk):
     version = get_version(request.user, pk, version_pk)
     files = sorted((path.relative_to(version.path).as_posix(), path.stat().st_size)
                    for path in version.path.rglob("*") if path.is_file()) if version.path.is_dir() else []
-    return render(request, "training/version.html", {"project": version.registered_model.project,
-                                                      "version": version, "files": files})
+    project = version.registered_model.project
+    return render(request, "training/version.html", {
+        "project": project, "version": version, "files": files,
+        "evaluations": version.evaluations.select_related("snapshot"),
+        "snapshots": project.snapshots.filter(status="ready") if version.registered_model.kind == "classifier" else [],
+    })
 
 
 @login_required

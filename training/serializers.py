@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from .models import CleaningRecipe, CleaningRun, ModelVersion, Pretraining, RegisteredModel
+from .models import CleaningRecipe, CleaningRun, EvaluationReport, Finetuning, ModelVersion, Pretraining, RegisteredModel
 
 
 class RecipeSerializer(serializers.ModelSerializer):
@@ -56,3 +56,22 @@ class PretrainingSerializer(serializers.ModelSerializer):
         model = Pretraining
         fields = ["id", "config", "job", "status", "output", "created_at"]
         read_only_fields = fields
+
+
+class FinetuningSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Finetuning
+        fields = ["id", "snapshot", "config", "job", "status", "output", "created_at"]
+        read_only_fields = fields
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EvaluationReport
+        fields = ["id", "model_version", "snapshot", "split", "job", "status", "metrics", "errors", "created_at"]
+        read_only_fields = fields
+
+
+class EvaluateSerializer(serializers.Serializer):
+    model_version = serializers.IntegerField(help_text="A classifier version of the project.")
+    snapshot = serializers.IntegerField(help_text="A ready snapshot of the project with the classifier's labels.")

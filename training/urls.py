@@ -1,8 +1,13 @@
 from django.urls import path
 
-from . import model_views, views
+from . import evaluation_views, model_views, views
 
 urlpatterns = [
+    path("projects/<int:pk>/models/finetune/", evaluation_views.finetune, name="finetune"),
+    path("projects/<int:pk>/models/versions/<int:version_pk>/evaluate/", evaluation_views.evaluate_version,
+         name="model-version-evaluate"),
+    path("projects/<int:pk>/evaluations/<int:report_pk>/", evaluation_views.report_detail, name="evaluation-report"),
+    path("projects/<int:pk>/evaluations/compare/", evaluation_views.comparison, name="evaluation-compare"),
     path("projects/<int:pk>/models/", model_views.model_list, name="model-list"),
     path("projects/<int:pk>/models/pretrain/", model_views.pretrain, name="pretrain"),
     path("projects/<int:pk>/models/versions/<int:version_pk>/", model_views.version_detail, name="model-version"),

@@ -24,6 +24,9 @@ from django.utils import timezone
 from ..models import AnnotatorPool, Annotation, Assignment, Corpus, Document, Label, Prediction, Project
 
 
+LOCKED_RETRIES = 5  # when every open document is locked by others' hand-outs, look again this often
+
+
 class TaskError(Exception):
     """The request cannot be carried out as asked; the message says why."""
 
@@ -96,25 +99,38 @@ def next_assignment(user, project):
     if not corpora:
         return None
     pools = list(AnnotatorPool.objects.filter(project=project, annotators=user).values_list("id", flat=True))
-    with transaction.atomic():
-        document = _choose(user, project, corpora, pools)
-        if document is None:
+    for attempt in range(LOCKED_RETRIES):
+        with transaction.atomic():
+            document = _choose(user, project, corpora, pools)
+            if document is not None:
+                assignment = Assignment.objects.create(
+                    document=document, annotator=user, project=project,
+                    reserved_until=timezone.now() + timedelta(minutes=project.reservation_minutes),
+                )
+                _claim([document.pk], +1, project.overlap)
+                return assignment
+        # Nothing unlocked: either nothing is left, or the rest is being handed to others this
+        # very moment (and may still have room when they are done).
+        if not _open_documents(user, corpora, pools, lock=False).exists():
             return None
-        assignment = Assignment.objects.create(
-            document=document, annotator=user, project=project,
-            reserved_until=timezone.now() + timedelta(minutes=project.reservation_minutes),
-        )
-        _claim([document.pk], +1, project.overlap)
-    return assignment
+        time.sleep(0.01 * (attempt + 1))
+    return None
+
+
+def _open_documents(user, corpora, pools, lock=True):
+    mine = Assignment.objects.filter(document=OuterRef("pk"), annotator=user)
+    documents = Document.objects.all()
+    if lock:
+        # Lock the document only: locking its corpus too would make concurrent annotators skip it all.
+        documents = documents.select_for_update(of=("self",), **_skip_locked()).select_related("corpus")
+    allowed = Q(pool__isnull=True) | Q(pool_id__in=pools) if pools else Q(pool__isnull=True)
+    return (documents.filter(allowed, corpus_id__in=[corpus for corpus, _floor, _ceiling in corpora], full=False)
+            .exclude(Exists(mine)))
 
 
 def _choose(user, project, corpora, pools):
     """The open document to hand out next, locked; the user's pools before documents in no pool."""
-    mine = Assignment.objects.filter(document=OuterRef("pk"), annotator=user)
-    # Lock the document only: locking its corpus too would make concurrent annotators skip it all.
-    open_documents = (Document.objects.select_for_update(of=("self",), **_skip_locked()).select_related("corpus")
-                      .filter(corpus_id__in=[corpus for corpus, _floor, _ceiling in corpora], full=False)
-                      .exclude(Exists(mine)))
+    open_documents = _open_documents(user, corpora, pools)
     for where in ([Q(pool_id__in=pools)] if pools else []) + [Q(pool__isnull=True)]:
         candidates = open_documents.filter(where)
         document = None

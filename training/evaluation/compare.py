@@ -1,0 +1,39 @@
+"""Classifiers side by side on one snapshot split: each metric with its delta against the first,
+and a paired bootstrap test of the headline metric on the same documents."""
+
+import numpy as np
+
+from ..finetuning import classifier, data
+from . import metrics
+
+ROWS = ("macro_f1", "micro_f1", "weighted_f1", "accuracy", "roc_auc", "pr_auc", "ece")
+
+
+class ComparisonError(ValueError):
+    """The reports cannot be compared; the message says why."""
+
+
+def compare(reports):
+    if len(reports) < 2:
+        raise ComparisonError("Choose two or more evaluation reports.")
+    first = reports[0]
+    if any(report.snapshot_id != first.snapshot_id or report.split != first.split for report in reports):
+        raise ComparisonError("Reports compare only on the same snapshot and split.")
+    if any(report.status != report.Status.DONE for report in reports):
+        raise ComparisonError("Some of these evaluations have not finished.")
+    labels, multi = data.snapshot_labels(first.snapshot)
+    split = data.read_split(first.snapshot, first.split, labels, multi)
+    predicted = []
+    for report in reports:
+        scores = np.array([report.predictions[str(pk)] for pk in split.ids])
+        thresholds = classifier.read_settings(report.model_version.path)["thresholds"] \
+            if report.model_version.path.is_dir() else None
+        predicted.append(metrics.predictions(scores, multi, thresholds))
+    table = []
+    for name in ROWS:
+        values = [report.metrics.get(name) for report in reports]
+        base = values[0]
+        deltas = [None if value is None or base is None else value - base for value in values]
+        table.append({"metric": name, "values": values, "deltas": deltas, "pairs": list(zip(values, deltas))})
+    tests = [None] + [metrics.paired_bootstrap(split.targets, predicted[0], other, multi) for other in predicted[1:]]
+    return {"reports": reports, "table": table, "tests": tests}
