@@ -13,6 +13,7 @@ from labeling.services import snapshots
 from studio.jobs import execution
 from studio.models import Job
 from tests.phi_notes import body
+from tests.worker import wait_for
 from training.finetuning import classifier, data
 from training.finetuning.run import FinetuneError, start_evaluation, start_finetuning
 from training.models import EvaluationReport
@@ -22,7 +23,9 @@ SIGNALS = {"Cardiology": "troponin raised with chest pain", "Respiratory": "whee
            "Neurology": "left arm weakness with aphasia"}
 
 
-def labeled_snapshot(project, manager, capture, count=240, kind=LabelSchema.Kind.SINGLE, name="v1"):
+def labeled_snapshot(project, manager, capture, count=240, kind=LabelSchema.Kind.SINGLE, name="v1", worker_runs=False):
+    """A ready snapshot of `count` notes, each carrying its labels' planted signals. With
+    `worker_runs`, a real worker writes it (browser tests); otherwise this process does."""
     schema, _ = LabelSchema.objects.get_or_create(project=project, defaults={"kind": kind})
     labels = {label: Label.objects.get_or_create(schema=schema, name=label, defaults={"position": index})[0]
               for index, label in enumerate(SIGNALS)}
@@ -44,7 +47,10 @@ def labeled_snapshot(project, manager, capture, count=240, kind=LabelSchema.Kind
     with capture(execute=True):
         snapshot = snapshots.start_snapshot(manager, project, name=name, train_ratio=0.6, validation_ratio=0.2,
                                             test_ratio=0.2)
-    execution.execute(snapshot.job_id, "w@host", {})
+    if worker_runs:
+        assert wait_for(lambda: DatasetSnapshot.objects.get(pk=snapshot.pk).status == "ready", timeout=60)
+    else:
+        execution.execute(snapshot.job_id, "w@host", {})
     snapshot.refresh_from_db()
     assert snapshot.status == "ready"
     return snapshot
