@@ -103,13 +103,13 @@ def test_a_tiny_encoder_fine_tunes_single_and_multi_label(
         project, manager, artifacts, tiny_base, django_capture_on_commit_callbacks, other_project):
     snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
     run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks, base=tiny_base,
-                           learning_rate=3e-3, epochs=6, batch_size=16, max_length=64, model_name="single")
+                           learning_rate=3e-3, epochs=12, batch_size=16, max_length=64, model_name="single")
     assert report.metrics["macro_f1"] > 0.6, report.metrics
     assert "model.safetensors" in {path.name for path in run.output.path.iterdir()}
     multi_snapshot = labeled_snapshot(other_project, manager, django_capture_on_commit_callbacks,
                                       kind=LabelSchema.Kind.MULTI, name="multi")
     multi_run, multi_report = finetune(manager, other_project, multi_snapshot, django_capture_on_commit_callbacks,
-                                       base=tiny_base, learning_rate=3e-3, epochs=6, batch_size=16, max_length=64,
+                                       base=tiny_base, learning_rate=3e-3, epochs=12, batch_size=16, max_length=64,
                                        class_weighting=True, model_name="multi")
     assert multi_report.metrics["micro_f1"] > 0.6, multi_report.metrics
     assert len(classifier.read_settings(multi_run.output.path)["thresholds"]) == 3
@@ -182,3 +182,16 @@ def test_fine_tuning_evaluation_and_comparison_in_the_browser_and_the_api(
     login(annotator)
     assert client.get(reverse("evaluation-report", args=[project.pk, first.pk])).status_code == 403
     assert client.get(reverse("api-evaluation", args=[project.pk, first.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_augmentation_adds_copies_to_the_training_split_and_is_recorded(
+        project, manager, artifacts, django_capture_on_commit_callbacks):
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks, augment_ratio=0.5,
+                           synonyms=["troponin = cardiac enzyme", "wheeze = wheezing"])
+    labels, multi = data.snapshot_labels(snapshot)
+    trained = len(data.read_split(snapshot, "train", labels, multi).texts)
+    assert run.output.metrics["augmented_copies"] == round(0.5 * trained)
+    assert run.output.params["augment_ratio"] == 0.5 and report.metrics["macro_f1"] > 0.9
+    assert "Augmented the training split" in Job.objects.get(pk=run.job_id).log

@@ -83,6 +83,7 @@ class PretrainForm(SettingsForm):
 
 class FinetuneForm(SettingsForm):
     table = finetuning.SETTINGS
+    lines = ("synonyms",)
 
     def __init__(self, *args, snapshots=(), bases=(), **kwargs):
         self.choices = {"base": list(bases), "queue": [("gpu", "gpu"), ("cpu", "cpu")]}

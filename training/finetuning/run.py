@@ -34,6 +34,7 @@ from ..evaluation import metrics
 from ..models import EvaluationReport, Finetuning, ModelVersion, RegisteredModel
 from ..pretraining.config import base_folders
 from . import classifier, data
+from .augment import augment, parse_synonyms
 from .baseline import Baseline
 
 SETTINGS = {
@@ -47,6 +48,9 @@ SETTINGS = {
     "weight_decay": (float, 0.01, 0.0, 1.0, "AdamW weight decay."),
     "class_weighting": (bool, False, None, None, "Weigh rare labels up in the loss (imbalanced data)."),
     "early_stopping": (int, 2, 0, 100, "Stop after this many epochs without a better validation macro F1 (0: never)."),
+    "augment_ratio": (float, 0.0, 0.0, 5.0, "Add this share of the training split again as copies with words masked "
+                                           "and domain synonyms swapped in (0: none)."),
+    "synonyms": (list, [], None, None, "Domain synonyms for augmentation, one group a line: MI = myocardial infarction."),
     "seed": (int, 13, 0, 2**31 - 1, "Fixes the initial weights and the batches."),
     "queue": (str, "gpu", None, None, "gpu (CPU-only machines run it on the CPU too) or cpu."),
 }
@@ -105,6 +109,12 @@ def _finetune(run, job, reporter):
     validation = data.read_split(snapshot, "validation", labels, multi)
     if not train.texts:
         raise FinetuneError("The snapshot's train split is empty.")
+    added = 0
+    if config["augment_ratio"]:
+        texts, targets, added = augment(train.texts, list(train.targets), config["augment_ratio"],
+                                        parse_synonyms(config["synonyms"]), "[MASK]", config["seed"])
+        train = data.Split(train.ids, train.external_ids, texts, np.array(targets))
+        reporter.log(f"Augmented the training split with {added} copies (ratio {config['augment_ratio']})")
     folder = jobs_service.workdir(job)
     output = folder / "model"
     reporter.progress(0, f"Training on {len(train.texts)} documents")
@@ -125,7 +135,8 @@ def _finetune(run, job, reporter):
     if validation_scores is not None and len(validation.texts):
         predicted = metrics.predictions(validation_scores, multi, thresholds)
         validation_f1 = float(f1_score(validation.targets, predicted, average="macro", zero_division=0))
-    version = _save_version(run, job, output, labels, multi, device, {"validation_macro_f1": validation_f1, **extra})
+    version = _save_version(run, job, output, labels, multi, device,
+                            {"validation_macro_f1": validation_f1, "augmented_copies": added, **extra})
     evaluation = start_evaluation(run.created_by, run.project, version, snapshot)
     reporter.log(f"Evaluation on the test split started: report #{evaluation.pk}")
     return {"validation_macro_f1": validation_f1, "model_version": version.pk, "evaluation": evaluation.pk, **extra}
