@@ -47,7 +47,8 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "medical_abstracts" / "medical_
 
 class Studio:
     def __init__(self, user):
-        self.client = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        self.client = Client(HTTP_HOST="localhost",
+                             HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
 
     def post(self, path, payload, status=201, **kwargs):
         response = (self.client.post(path, payload, **kwargs) if kwargs else

@@ -225,3 +225,13 @@ def test_metadata_that_json_cannot_hold_becomes_null(do_import, tmp_path):
     parquet.write_table(pyarrow.table({"id": ["p1"], "text": ["one"], "score": [float("nan")]}), path)
     corpus, _, _ = do_import("notes.parquet", path.read_bytes(), meta_fields=["score"])
     assert corpus.documents.get().meta == {"score": None}
+
+
+def test_doubled_quotes_inside_quoted_fields_are_read_even_when_the_sniffer_misses_them(do_import):
+    # Real abstracts, written by Python's csv module: the sniffer's sample had no doubled quote.
+    plain = "".join(f'a{i},"Cohort study {i}, with mixed methods, in 90 patients.",condition {i % 5}\r\n' for i in range(200))
+    quoted = 'a200,"Immunophenotypes in ""classical"" B-cell leukemia, with 36 markers: CD5+, CD23+.",condition 1\r\n'
+    data = ("id,medical_abstract,condition\r\n" + plain + quoted).encode()
+    corpus, _job, _status = do_import("abstracts.csv", data, text_field="medical_abstract", id_field="id")
+    assert corpus.error_count == 0 and corpus.document_count == 201
+    assert corpus.documents.get(external_id="a200").text.startswith('Immunophenotypes in "classical" B-cell')

@@ -92,6 +92,10 @@ def read_csv(source):
     sample = source.sample.decode(source.encoding, errors="ignore")
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        if not dialect.escapechar and not dialect.doublequote:
+            # The sniffer says "no doubled quotes" whenever its sample happens to hold none; a quote
+            # inside a quoted field is then read as its end. Doubled quotes are the CSV standard.
+            dialect = type("Sniffed", (dialect,), {"doublequote": True})
     except csv.Error:
         dialect = csv.excel_tab if source.name.lower().endswith(".tsv") else csv.excel
     reader = csv.reader(source.text(), dialect)
