@@ -10,6 +10,8 @@ from labeling.models import LabelSchema, Project
 from labeling.services import demo
 from tests.e2e.conftest import log_in
 from tests.test_finetuning import labeled_snapshot
+from tests.worker import wait_for
+from training.models import EvaluationReport
 
 pytestmark = pytest.mark.worker
 
@@ -37,6 +39,9 @@ def test_a_manager_fine_tunes_opens_the_report_and_compares(page, worker):
     expect(page.locator("#report-status")).to_have_text("Done", timeout=60_000)
     expect(page.locator("#report-headline")).to_contain_text("Macro F1")
     expect(page.locator("#report-confusion")).to_be_visible()
+    # Both fine-tunes' evaluations must have finished for the report to offer the comparison.
+    assert wait_for(lambda: EvaluationReport.objects.filter(status="done").count() == 2, timeout=60)
+    page.reload()
     page.get_by_role("button", name="Compare side by side").click()
     expect(page.locator("#comparison-tests")).to_contain_text("reference")
     assert page.problems == []
