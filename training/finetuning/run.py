@@ -9,7 +9,6 @@ import shutil
 import numpy as np
 import torch
 from datasets import Dataset
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from sklearn.metrics import f1_score
@@ -33,6 +32,7 @@ from ..device import training_precision
 from ..evaluation import metrics
 from ..models import EvaluationReport, Finetuning, ModelVersion, RegisteredModel
 from ..pretraining.config import base_folders
+from ..pretraining.run import base_path
 from . import classifier, data
 from .augment import augment, parse_synonyms
 from .baseline import Baseline
@@ -173,16 +173,9 @@ class _WeightedTrainer(Trainer):
         return (loss, outputs) if return_outputs else loss
 
 
-def _base_path(run, config):
-    kind, _, name = config["base"].partition(":")
-    if kind == "version":
-        return ModelVersion.objects.get(pk=int(name), registered_model__project=run.project).path
-    return settings.STUDIO_BASE_MODELS_DIR / name
-
-
 def _train_encoder(run, config, labels, multi, train, validation, folder, output, reporter):
     device, precision = training_precision()
-    base = _base_path(run, config)
+    base = base_path(run.project, config["base"])  # its config admits no hub ids
     tokenizer = AutoTokenizer.from_pretrained(base)
     set_seed(config["seed"])
     model = AutoModelForSequenceClassification.from_pretrained(

@@ -98,10 +98,11 @@ def _write_once(path, write):
     return path
 
 
-def _base_path(run, config):
-    kind, _, name = config["base"].partition(":")
+def base_path(project, base):
+    """Where a base named `version:<id>`, `folder:<name>` or `hub:<id>` is loaded from."""
+    kind, _, name = base.partition(":")
     if kind == "version":
-        return str(ModelVersion.objects.get(pk=int(name), registered_model__project=run.project).path)
+        return str(ModelVersion.objects.get(pk=int(name), registered_model__project=project).path)
     if kind == "folder":
         return str(settings.STUDIO_BASE_MODELS_DIR / name)
     return name  # a hub id: allowed only with STUDIO_ALLOW_HUB_DOWNLOADS (checked with the config)
@@ -120,7 +121,7 @@ def _tokenizer_and_model(run, config, folder, corpus_ids, reporter):
                                    config["heads"], config["max_length"])
         model = BertModel(model_config, add_pooling_layer=False) if contrastive else BertForMaskedLM(model_config)
         return tokenizer, model, None
-    base = _base_path(run, config)
+    base = base_path(run.project, config["base"])
     tokenizer = AutoTokenizer.from_pretrained(base)
     set_seed(config["seed"])
     model = (AutoModel if contrastive else AutoModelForMaskedLM).from_pretrained(base)
