@@ -14,71 +14,20 @@ split for reference.
 import argparse
 import csv
 import io
-import os
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings.local")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Permission  # noqa: E402
-from django.test import Client  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from _studio import MEDICAL_ABSTRACTS, Studio, read_abstracts, run_job  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 
 from labeling.models import DatasetSnapshot, Project  # noqa: E402
 from labeling.services import corpora  # noqa: E402
-from studio.jobs import execution  # noqa: E402
-from studio.models import Job  # noqa: E402
 from training.finetuning import data  # noqa: E402
 from training.models import EvaluationReport, Finetuning, Pretraining  # noqa: E402
-
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "medical_abstracts" / "medical_tc_test.csv"
-
-
-class Studio:
-    def __init__(self, user):
-        self.client = Client(HTTP_HOST="localhost",
-                             HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-
-    def post(self, path, payload, status=201, **kwargs):
-        response = (self.client.post(path, payload, **kwargs) if kwargs else
-                    self.client.post(path, payload, content_type="application/json"))
-        if response.status_code != status:
-            raise SystemExit(f"{path}: {response.status_code} {response.content[:300]!r}")
-        return response.json()
-
-
-def run_job(job_id):
-    started = time.monotonic()
-    execution.execute(job_id, "bench@host", {})
-    job = Job.objects.get(pk=job_id)
-    if job.status != Job.Status.SUCCEEDED:
-        raise SystemExit(f"job {job.kind} #{job.pk} failed: {job.error}")
-    return time.monotonic() - started
-
-
-def import_csv(studio, project, name, data_bytes, label_fields):
-    upload = studio.post(f"/api/projects/{project}/uploads/", {"file": _file(name, data_bytes)}, format="multipart")
-    started = studio.post(f"/api/projects/{project}/corpora/", {
-        "upload": upload["id"], "name": name, "format": "csv", "text_field": "medical_abstract", "id_field": "id",
-        "label_fields": label_fields})
-    return started["corpus"]["id"], run_job(started["job"]["id"])
-
-
-def _file(name, data_bytes):
-    handle = io.BytesIO(data_bytes)
-    handle.name = name
-    return handle
 
 
 def finetune_and_evaluate(studio, project, snapshot, **settings):
@@ -92,27 +41,18 @@ def finetune_and_evaluate(studio, project, snapshot, **settings):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=MEDICAL_ABSTRACTS)
     parser.add_argument("--pretrain-steps", type=int, default=300)
     parser.add_argument("--epochs", type=float, default=2)
     args = parser.parse_args()
-    rows = list(csv.DictReader(args.data.open(encoding="utf-8")))
-    user, _ = get_user_model().objects.get_or_create(username="abstracts-benchmark")
-    user.user_permissions.add(Permission.objects.get(codename="add_project", content_type__app_label="labeling"))
-    studio = Studio(user)
+    rows = read_abstracts(args.data)
+    studio = Studio("abstracts-benchmark")
     project = studio.post("/api/projects/", {"name": "medical abstracts benchmark"})["id"]
     table = []
     try:
-        body = io.StringIO()
-        writer = csv.writer(body)
-        writer.writerow(["id", "medical_abstract", "condition"])
-        for number, row in enumerate(rows):
-            writer.writerow([f"a{number}", row["medical_abstract"], f"condition {row['condition_label']}"])
-        corpus, seconds = import_csv(studio, project, "medical abstracts.csv", body.getvalue().encode(), ["condition"])
+        seconds, snapshot_seconds, snapshot = studio.labeled_snapshot(project, rows, 0.8, 0.0, 0.2)
         table.append(("import (labels as annotations)", seconds, None, None))
-        snapshot = studio.post(f"/api/projects/{project}/snapshots/", {
-            "name": "abstracts 80/20", "train_ratio": 0.8, "validation_ratio": 0.0, "test_ratio": 0.2, "seed": 42})
-        table.append(("snapshot", run_job(snapshot["job"]), None, None))
+        table.append(("snapshot", snapshot_seconds, None, None))
         frozen = DatasetSnapshot.objects.get(pk=snapshot["id"])
         labels, multi = data.snapshot_labels(frozen)
         train, test = (data.read_split(frozen, split, labels, multi) for split in ("train", "test"))
@@ -128,7 +68,7 @@ def main():
         writer.writerow(["id", "medical_abstract"])
         for external_id, text in zip(train.external_ids, train.texts):
             writer.writerow([external_id, text])
-        pretraining_corpus, seconds = import_csv(studio, project, "training abstracts.csv",
+        pretraining_corpus, seconds = studio.import_csv(project, "training abstracts.csv",
                                                  training_only.getvalue().encode(), [])
         pretraining = studio.post(f"/api/projects/{project}/pretraining/", {
             "corpora": [pretraining_corpus], "preset": "mini", "vocab_size": 12000, "max_length": 128,

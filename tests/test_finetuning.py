@@ -6,10 +6,11 @@ import random
 
 import numpy as np
 import pytest
+from django.db.models import RestrictedError
 from transformers import BertConfig, BertForMaskedLM
 
 from labeling.models import Annotation, Corpus, DatasetSnapshot, Document, Label, LabelSchema
-from labeling.services import snapshots
+from labeling.services import corpora, snapshots
 from studio.jobs import execution
 from studio.models import Job
 from tests.phi_notes import body
@@ -96,6 +97,10 @@ def test_the_baseline_learns_and_is_evaluated_on_test_documents_it_never_saw(
     scores, _settings = classifier.scores(run.output.path, test.texts)
     stored = np.array([report.predictions[str(pk)] for pk in test.ids])
     assert np.allclose(scores, stored, atol=1e-4)  # the artifact reloads to the same scores
+    with pytest.raises(RestrictedError):  # a snapshot a classifier was trained on stays
+        DatasetSnapshot.objects.get(pk=snapshot.pk).delete()
+    corpora.delete_project_data(project)  # …unless its whole project goes
+    assert not DatasetSnapshot.objects.filter(pk=snapshot.pk).exists()
 
 
 @pytest.mark.django_db
@@ -106,6 +111,12 @@ def test_a_tiny_encoder_fine_tunes_single_and_multi_label(
                            learning_rate=3e-3, epochs=12, batch_size=16, max_length=64, model_name="single")
     assert report.metrics["macro_f1"] > 0.6, report.metrics
     assert "model.safetensors" in {path.name for path in run.output.path.iterdir()}
+    assert run.output.metrics["tokens_per_second"] > 0 and run.output.metrics["steps"] > 0
+    labels, multi = data.snapshot_labels(snapshot)
+    test = data.read_split(snapshot, "test", labels, multi)
+    scores, _settings = classifier.scores(run.output.path, test.texts)
+    stored = np.array([report.predictions[str(pk)] for pk in test.ids])
+    assert np.allclose(scores, stored, atol=1e-4)  # the saved folder reloads to the same scores
     multi_snapshot = labeled_snapshot(other_project, manager, django_capture_on_commit_callbacks,
                                       kind=LabelSchema.Kind.MULTI, name="multi")
     multi_run, multi_report = finetune(manager, other_project, multi_snapshot, django_capture_on_commit_callbacks,

@@ -156,7 +156,7 @@ class Finetuning(models.Model):
         FAILED = "failed", "Failed"
 
     project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="finetunings")
-    snapshot = models.ForeignKey("labeling.DatasetSnapshot", on_delete=models.PROTECT, related_name="finetunings")
+    snapshot = models.ForeignKey("labeling.DatasetSnapshot", on_delete=models.RESTRICT, related_name="finetunings")
     config = models.JSONField(help_text="The full configuration, defaults filled in.")
     job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
@@ -179,7 +179,7 @@ class EvaluationReport(models.Model):
 
     project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="evaluations")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="evaluations")
-    snapshot = models.ForeignKey("labeling.DatasetSnapshot", on_delete=models.PROTECT, related_name="evaluations")
+    snapshot = models.ForeignKey("labeling.DatasetSnapshot", on_delete=models.RESTRICT, related_name="evaluations")
     split = models.CharField(max_length=12, default="test")
     job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)

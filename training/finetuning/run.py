@@ -2,38 +2,23 @@
 `evaluate` job (a classifier's figures on a snapshot's split). A fine-tune ends by starting an
 evaluation on the snapshot's test split."""
 
-import math
-import os
 import shutil
 
 import numpy as np
-import torch
-from datasets import Dataset
 from django.db import transaction
 from django.db.models import Max
 from sklearn.metrics import f1_score
-from transformers import (
-    AutoModelForSequenceClassification,
-    AutoTokenizer,
-    DataCollatorWithPadding,
-    EarlyStoppingCallback,
-    Trainer,
-    TrainingArguments,
-    set_seed,
-)
-from transformers.trainer_utils import get_last_checkpoint
 
 from labeling.models import DatasetSnapshot
 from studio import audit
 from studio.jobs import service as jobs_service
 
 from .. import settings_schema
-from ..device import training_precision
 from ..evaluation import metrics
 from ..models import EvaluationReport, Finetuning, ModelVersion, RegisteredModel
 from ..pretraining.config import base_folders
 from ..pretraining.run import base_path
-from . import classifier, data
+from . import classifier, data, encoder
 from .augment import augment, parse_synonyms
 from .baseline import Baseline
 
@@ -126,8 +111,9 @@ def _finetune(run, job, reporter):
         validation_scores = model.predict_proba(validation.texts) if validation.texts else None
         device, extra = "cpu", {}
     else:
-        validation_scores, device, extra = _train_encoder(run, config, labels, multi, train, validation, folder,
-                                                          output, reporter)
+        base = base_path(run.project, config["base"])  # its config admits no hub ids
+        validation_scores, device, extra = encoder.train(base, config, labels, multi, train, validation, folder,
+                                                         output, reporter)
     thresholds = _tune_thresholds(validation.targets, validation_scores) if multi and validation_scores is not None \
         else ([0.5] * len(labels) if multi else None)
     classifier.write_settings(output, labels, multi, thresholds, config["max_length"])
@@ -152,84 +138,6 @@ def _tune_thresholds(truth, scores):
         values = [f1_score(truth[:, column], scores[:, column] >= threshold, zero_division=0) for threshold in THRESHOLDS]
         chosen.append(float(THRESHOLDS[int(np.argmax(values))]))
     return chosen
-
-
-class _WeightedTrainer(Trainer):
-    def __init__(self, *args, label_weights=None, multi=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.label_weights, self.multi = label_weights, multi
-
-    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-        if self.label_weights is None:
-            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-        labels = inputs.pop("labels")
-        outputs = model(**inputs)
-        weights = self.label_weights.to(outputs.logits.device)
-        if self.multi:
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(outputs.logits.float(), labels.float(),
-                                                                        pos_weight=weights)
-        else:
-            loss = torch.nn.functional.cross_entropy(outputs.logits.float(), labels, weight=weights)
-        return (loss, outputs) if return_outputs else loss
-
-
-def _train_encoder(run, config, labels, multi, train, validation, folder, output, reporter):
-    device, precision = training_precision()
-    base = base_path(run.project, config["base"])  # its config admits no hub ids
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    set_seed(config["seed"])
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(labels), id2label=dict(enumerate(labels)),
-        label2id={name: index for index, name in enumerate(labels)},
-        problem_type="multi_label_classification" if multi else "single_label_classification")
-
-    def dataset(split):
-        targets = split.targets.astype(np.float32) if multi else split.targets
-        encoded = tokenizer(split.texts, truncation=True, max_length=config["max_length"])
-        return Dataset.from_dict({**encoded, "labels": [list(row) if multi else int(row) for row in targets]})
-
-    train_set = dataset(train)
-    validation_set = dataset(validation) if validation.texts else None
-
-    def compute_metrics(prediction):
-        logits, truth = prediction
-        predicted = (logits > 0).astype(int) if multi else logits.argmax(axis=1)
-        return {"macro_f1": f1_score(truth.astype(int) if multi else truth, predicted, average="macro", zero_division=0)}
-
-    per_epoch = max(1, math.ceil(len(train_set) / config["batch_size"]))
-    total = max(1, math.ceil(per_epoch * config["epochs"]))
-    evaluate = validation_set is not None
-    args = TrainingArguments(
-        output_dir=str(folder / "checkpoints"), per_device_train_batch_size=config["batch_size"],
-        per_device_eval_batch_size=config["batch_size"], learning_rate=config["learning_rate"],
-        num_train_epochs=config["epochs"], warmup_steps=math.ceil(config["warmup_ratio"] * total),
-        weight_decay=config["weight_decay"], eval_strategy="epoch" if evaluate else "no", save_strategy="epoch",
-        save_total_limit=2, load_best_model_at_end=evaluate, metric_for_best_model="macro_f1" if evaluate else None,
-        greater_is_better=True, logging_steps=max(1, min(50, total // 20)), seed=config["seed"],
-        data_seed=config["seed"], report_to=[], disable_tqdm=True, **precision,
-    )
-    weights = None
-    if config["class_weighting"]:
-        counts = train.targets.sum(axis=0) if multi else np.bincount(train.targets, minlength=len(labels))
-        weights = torch.tensor(
-            (len(train.targets) - counts) / np.maximum(counts, 1) if multi
-            else len(train.targets) / (len(labels) * np.maximum(counts, 1)), dtype=torch.float32)
-    callbacks = [reporter.as_trainer_callback()]
-    if evaluate and config["early_stopping"]:
-        callbacks.append(EarlyStoppingCallback(early_stopping_patience=config["early_stopping"]))
-    trainer = _WeightedTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
-                               data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=compute_metrics,
-                               callbacks=callbacks, label_weights=weights, multi=multi)
-    last = get_last_checkpoint(args.output_dir) if os.path.isdir(args.output_dir) else None
-    if last:
-        reporter.log(f"Resuming from {os.path.basename(last)}")
-    result = trainer.train(resume_from_checkpoint=last)
-    shutil.rmtree(output, ignore_errors=True)
-    trainer.model.save_pretrained(output, safe_serialization=True)
-    tokenizer.save_pretrained(output)
-    validation_scores = (classifier.encoder_scores(trainer.model, tokenizer, validation.texts, multi,
-                                                   config["max_length"]) if evaluate else None)
-    return validation_scores, device, {"train_loss": result.training_loss, "steps": result.global_step}
 
 
 def _save_version(run, job, output, labels, multi, device, measured):

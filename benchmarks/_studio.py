@@ -1,0 +1,83 @@
+"""The studio's API and job path as benchmarks use them: Django set up on the local settings, a
+token-authenticated test client, jobs run in this process through the real execution path."""
+
+import csv
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Permission  # noqa: E402
+from django.test import Client  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from studio.jobs import execution  # noqa: E402
+from studio.models import Job  # noqa: E402
+
+MEDICAL_ABSTRACTS = ROOT.parent / "shared" / "data" / "medical_abstracts" / "medical_tc_test.csv"
+
+
+class Studio:
+    def __init__(self, username):
+        self.user, _ = get_user_model().objects.get_or_create(username=username)
+        self.user.user_permissions.add(Permission.objects.get(codename="add_project",
+                                                              content_type__app_label="labeling"))
+        self.client = Client(HTTP_HOST="localhost",
+                             HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=self.user)[0].key}")
+
+    def post(self, path, payload, status=201, **kwargs):
+        response = (self.client.post(path, payload, **kwargs) if kwargs else
+                    self.client.post(path, payload, content_type="application/json"))
+        if response.status_code != status:
+            raise SystemExit(f"{path}: {response.status_code} {response.content[:300]!r}")
+        return response.json()
+
+    def import_csv(self, project, name, data_bytes, label_fields, text_field="medical_abstract"):
+        """(corpus id, seconds) of a CSV uploaded and imported through the API."""
+        handle = io.BytesIO(data_bytes)
+        handle.name = name
+        upload = self.post(f"/api/projects/{project}/uploads/", {"file": handle}, format="multipart")
+        started = self.post(f"/api/projects/{project}/corpora/", {
+            "upload": upload["id"], "name": name, "format": "csv", "text_field": text_field, "id_field": "id",
+            "label_fields": label_fields})
+        return started["corpus"]["id"], run_job(started["job"]["id"])
+
+    def labeled_snapshot(self, project, rows, train, validation, test, seed=42):
+        """Abstracts imported with their condition as a label, then frozen into a snapshot:
+        (import seconds, snapshot seconds, snapshot as the API returned it)."""
+        body = io.StringIO()
+        writer = csv.writer(body)
+        writer.writerow(["id", "medical_abstract", "condition"])
+        for number, row in enumerate(rows):
+            writer.writerow([f"a{number}", row["medical_abstract"], f"condition {row['condition_label']}"])
+        _corpus, seconds = self.import_csv(project, "medical abstracts.csv", body.getvalue().encode(), ["condition"])
+        snapshot = self.post(f"/api/projects/{project}/snapshots/", {
+            "name": f"abstracts {train:g}/{validation:g}/{test:g}", "train_ratio": train,
+            "validation_ratio": validation, "test_ratio": test, "seed": seed})
+        return seconds, run_job(snapshot["job"]), snapshot
+
+
+def read_abstracts(path=MEDICAL_ABSTRACTS, limit=None):
+    with open(path, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return rows[:limit] if limit else rows
+
+
+def run_job(job_id):
+    """Seconds the job took, run here through the worker's code path; exits when it failed."""
+    started = time.monotonic()
+    execution.execute(job_id, "bench@host", {})
+    job = Job.objects.get(pk=job_id)
+    if job.status != Job.Status.SUCCEEDED:
+        raise SystemExit(f"job {job.kind} #{job.pk} failed: {job.error}")
+    return time.monotonic() - started

@@ -1,0 +1,24 @@
+"""The Trainer arguments a fine-tuning configuration means (shared with the benchmark, which runs
+the same training bare)."""
+
+import math
+
+from transformers import TrainingArguments
+
+
+def training_arguments(config, output_dir, examples, precision, evaluate, checkpoints=True):
+    """Evaluation each epoch when there is a validation split; with checkpoints, one per epoch and
+    the best one (by validation macro F1) loaded at the end."""
+    per_epoch = max(1, math.ceil(examples / config["batch_size"]))
+    total = max(1, math.ceil(per_epoch * config["epochs"]))
+    keep_best = evaluate and checkpoints
+    return TrainingArguments(
+        output_dir=str(output_dir), per_device_train_batch_size=config["batch_size"],
+        per_device_eval_batch_size=config["batch_size"], learning_rate=config["learning_rate"],
+        num_train_epochs=config["epochs"], warmup_steps=math.ceil(config["warmup_ratio"] * total),
+        weight_decay=config["weight_decay"], eval_strategy="epoch" if evaluate else "no",
+        save_strategy="epoch" if checkpoints else "no", save_total_limit=2, load_best_model_at_end=keep_best,
+        metric_for_best_model="macro_f1" if keep_best else None, greater_is_better=True,
+        logging_steps=max(1, min(50, total // 20)), seed=config["seed"], data_seed=config["seed"], report_to=[],
+        disable_tqdm=True, **precision,
+    )

@@ -1,0 +1,119 @@
+"""Fine-tuning an encoder into a classifier with the Trainer: a softmax head and cross-entropy for
+single-label, sigmoid and BCE for multi-label, optional class weights, early stopping on the
+validation macro F1, checkpoints each epoch and resume from the last one."""
+
+import os
+import shutil
+import time
+
+import numpy as np
+import torch
+from datasets import Dataset
+from sklearn.metrics import f1_score
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    DataCollatorWithPadding,
+    EarlyStoppingCallback,
+    Trainer,
+    set_seed,
+)
+from transformers.trainer_utils import get_last_checkpoint
+
+from ..device import training_precision
+from . import classifier
+from .arguments import training_arguments
+
+
+def load_base(base, labels, multi, seed):
+    """(model with a fresh classification head, tokenizer) from a local Hugging Face folder."""
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    set_seed(seed)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=len(labels), id2label=dict(enumerate(labels)),
+        label2id={name: index for index, name in enumerate(labels)},
+        problem_type="multi_label_classification" if multi else "single_label_classification")
+    return model, tokenizer
+
+
+def encode(tokenizer, split, multi, max_length):
+    targets = split.targets.astype(np.float32) if multi else split.targets
+    encoded = tokenizer(split.texts, truncation=True, max_length=max_length)
+    return Dataset.from_dict({**encoded, "labels": [list(row) if multi else int(row) for row in targets]})
+
+
+def macro_f1(multi):
+    """The Trainer's `compute_metrics` for the validation split."""
+    def compute(prediction):
+        logits, truth = prediction
+        predicted = (logits > 0).astype(int) if multi else logits.argmax(axis=1)
+        return {"macro_f1": f1_score(truth.astype(int) if multi else truth, predicted, average="macro",
+                                     zero_division=0)}
+    return compute
+
+
+def tokens_per_second(dataset, batch_size, steps, seconds):
+    """Training throughput: the split's tokens (padding not counted) per epoch, times the epochs
+    that `steps` make, over the seconds they took."""
+    per_epoch = max(1, -(-len(dataset) // batch_size))
+    return sum(len(ids) for ids in dataset["input_ids"]) * steps / per_epoch / max(seconds, 1e-9)
+
+
+def class_weights(targets, count, multi):
+    """Rare labels weighed up: positive weights (negatives / positives) for BCE, inverse
+    frequency for cross-entropy."""
+    counts = targets.sum(axis=0) if multi else np.bincount(targets, minlength=count)
+    weights = ((len(targets) - counts) / np.maximum(counts, 1) if multi
+               else len(targets) / (count * np.maximum(counts, 1)))
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+class WeightedTrainer(Trainer):
+    def __init__(self, *args, label_weights=None, multi=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.label_weights, self.multi = label_weights, multi
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        if self.label_weights is None:
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        weights = self.label_weights.to(outputs.logits.device)
+        if self.multi:
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(outputs.logits.float(), labels.float(),
+                                                                        pos_weight=weights)
+        else:
+            loss = torch.nn.functional.cross_entropy(outputs.logits.float(), labels, weight=weights)
+        return (loss, outputs) if return_outputs else loss
+
+
+def train(base, config, labels, multi, train_split, validation, folder, output, reporter):
+    """Fine-tune `base` and save it to `output`; (validation scores or None, device, figures)."""
+    device, precision = training_precision()
+    model, tokenizer = load_base(base, labels, multi, config["seed"])
+    train_set = encode(tokenizer, train_split, multi, config["max_length"])
+    evaluate = bool(validation.texts)
+    validation_set = encode(tokenizer, validation, multi, config["max_length"]) if evaluate else None
+    args = training_arguments(config, folder / "checkpoints", len(train_set), precision, evaluate)
+    callbacks = [reporter.as_trainer_callback()]
+    if evaluate and config["early_stopping"]:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=config["early_stopping"]))
+    weights = class_weights(train_split.targets, len(labels), multi) if config["class_weighting"] else None
+    trainer = WeightedTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
+                              data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=macro_f1(multi),
+                              callbacks=callbacks, label_weights=weights, multi=multi)
+    last = get_last_checkpoint(args.output_dir) if os.path.isdir(args.output_dir) else None
+    if last:
+        reporter.log(f"Resuming from {os.path.basename(last)}")
+    started = time.perf_counter()
+    result = trainer.train(resume_from_checkpoint=last)
+    seconds = time.perf_counter() - started
+    steps = result.global_step - (int(last.rsplit("-", 1)[1]) if last else 0)
+    shutil.rmtree(output, ignore_errors=True)
+    trainer.model.save_pretrained(output, safe_serialization=True)
+    tokenizer.save_pretrained(output)
+    validation_scores = (classifier.encoder_scores(trainer.model, tokenizer, validation.texts, multi,
+                                                   config["max_length"]) if evaluate else None)
+    return validation_scores, device, {
+        "train_loss": result.training_loss, "steps": result.global_step,
+        "tokens_per_second": round(tokens_per_second(train_set, config["batch_size"], steps, seconds), 1)}
