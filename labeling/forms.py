@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Label, LabelSchema, Project, Role
+from .models import DatasetSnapshot, Label, LabelSchema, Project, Role
 from .services.projects import find_user
 
 
@@ -15,9 +15,13 @@ class ProjectEditForm(ProjectForm):
     """A project's settings, the task queue's among them."""
 
     class Meta(ProjectForm.Meta):
-        fields = ["name", "description", "overlap", "reservation_minutes", "task_order"]
+        fields = ["name", "description", "overlap", "reservation_minutes", "task_order", "gold_snapshot"]
         labels = {"overlap": "Annotators per note", "reservation_minutes": "Minutes a note stays reserved",
-                  "task_order": "Which note comes next"}
+                  "task_order": "Which note comes next", "gold_snapshot": "Gold snapshot for promotion"}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["gold_snapshot"].queryset = project.snapshots.filter(status=DatasetSnapshot.Status.READY)
 
 
 class MemberAddForm(forms.Form):

@@ -54,6 +54,10 @@ class Project(models.Model):
         help_text="Which open note an annotator gets next. By uncertainty needs model predictions; "
                   "notes without one come after, in order.",
     )
+    gold_snapshot = models.ForeignKey(
+        "DatasetSnapshot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The snapshot whose test split every candidate for production is evaluated on.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -342,6 +346,8 @@ class Prediction(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="predictions")
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="predictions")
     model_version = models.CharField(max_length=200, help_text="Which model made it, e.g. “triage-classifier v3”.")
+    version = models.ForeignKey("training.ModelVersion", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="predictions", help_text="The studio's version that made it, if one did.")
     labels = models.ManyToManyField(Label, related_name="predictions", blank=True)
     scores = models.JSONField(default=dict, blank=True, help_text="{label name: probability}.")
     uncertainty = models.FloatField(null=True, blank=True, help_text="1 − the highest score; higher comes first.")

@@ -5,13 +5,24 @@ from .models import AnnotatorPool, Annotation, Corpus, DatasetSnapshot, Document
 from .services.projects import find_user
 
 
+class _ProjectSnapshotField(serializers.PrimaryKeyRelatedField):
+    """A ready snapshot of the project being edited (any other id does not exist)."""
+
+    def get_queryset(self):
+        instance = self.parent.instance
+        return DatasetSnapshot.objects.filter(project=instance if instance and instance.pk else None,
+                                              status=DatasetSnapshot.Status.READY)
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     role = serializers.SerializerMethodField(help_text="Your role in the project; null for admins who are not members.")
+    gold_snapshot = _ProjectSnapshotField(required=False, allow_null=True,
+                                          help_text="The ready snapshot candidates for production are evaluated on.")
 
     class Meta:
         model = Project
-        fields = ["id", "name", "description", "overlap", "reservation_minutes", "task_order", "role", "created_at",
-                  "updated_at"]
+        fields = ["id", "name", "description", "overlap", "reservation_minutes", "task_order", "gold_snapshot", "role",
+                  "created_at", "updated_at"]
         read_only_fields = ["id", "role", "created_at", "updated_at"]
 
     def get_role(self, project) -> str | None:

@@ -33,6 +33,7 @@ from training.models_api import (
     PretrainingDefaults,
     PretrainingList,
 )
+from training.registry_api import AliasHistory, AliasMove, Predict, PredictCorpus, PromotionCase, Rollback
 
 from .api import AuditEventList, JobKindList, JobViewSet, QueueCheckViewSet, SystemStatusView
 from .views import admin_pages, auth, health, jobs
@@ -93,6 +94,16 @@ api_patterns = [
     path("projects/<int:project_pk>/model-versions/<int:pk>/", ModelVersionDetail.as_view(), name="api-model-version"),
     path("projects/<int:project_pk>/model-versions/<int:pk>/download/", ModelVersionDownload.as_view(),
          name="api-model-version-download"),
+    path("projects/<int:project_pk>/model-versions/<int:pk>/promotion/", PromotionCase.as_view(),
+         name="api-model-version-promotion"),
+    path("projects/<int:project_pk>/model-versions/<int:pk>/aliases/", AliasMove.as_view(),
+         name="api-model-version-aliases"),
+    path("projects/<int:project_pk>/model-versions/<int:pk>/predict-corpus/", PredictCorpus.as_view(),
+         name="api-model-version-predict-corpus"),
+    path("projects/<int:project_pk>/models/<int:pk>/history/", AliasHistory.as_view(), name="api-model-history"),
+    path("projects/<int:project_pk>/models/<int:pk>/rollback/", Rollback.as_view(), name="api-model-rollback"),
+    path("projects/<int:project_pk>/predict", Predict.as_view(), name="api-predict"),
+    path("projects/<int:project_pk>/predict/", Predict.as_view()),
     path("projects/<int:project_pk>/pools/", PoolList.as_view(), name="api-pool-list"),
     path("projects/<int:project_pk>/pools/<int:pk>/", PoolDetail.as_view(), name="api-pool-detail"),
     path("projects/<int:project_pk>/predictions/", PredictionList.as_view(), name="api-prediction-list"),

@@ -57,3 +57,12 @@ class TrainingConfig(AppConfig):
                 params=(Param(param, int, minimum=1),
                         Param("queue", str, "gpu", choices=("cpu", "gpu"), help="Which workers run it.")),
             ))
+        register(JobKind(
+            name="predict", label="Prediction", run="training.predict_job.run_prediction", queue_param="queue",
+            startable_by_users=False,
+            description="Labels and scores a corpus with a classifier version: pre-selections for annotators and "
+                        "the uncertainty the task queue orders by.",
+            params=(Param("version_id", int, minimum=1), Param("corpus_id", int, minimum=1),
+                    Param("measure", str, "least_confidence", choices=("least_confidence", "margin", "entropy")),
+                    Param("queue", str, "gpu", choices=("cpu", "gpu"), help="Which workers run it.")),
+        ))

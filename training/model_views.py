@@ -32,7 +32,7 @@ def model_list(request, pk):
     project = get_project(request.user, pk, Role.MANAGER)
     return render(request, "training/models.html", {
         "project": project,
-        "registered": project.registered_models.prefetch_related("versions__evaluations__snapshot"),
+        "registered": project.registered_models.prefetch_related("versions__evaluations__snapshot", "versions__aliases"),
         "runs": project.pretrainings.select_related("job", "output__registered_model")[:20],
     })
 
@@ -66,6 +66,8 @@ def version_detail(request, pk, version_pk):
         "project": project, "version": version, "files": files,
         "evaluations": version.evaluations.select_related("snapshot"),
         "snapshots": project.snapshots.filter(status="ready") if version.registered_model.kind == "classifier" else [],
+        "corpora": project.corpora.filter(status=Corpus.Status.READY) if version.registered_model.kind == "classifier"
+        else [],
     })
 
 

@@ -110,6 +110,7 @@ class ModelVersion(models.Model):
     lineage = models.JSONField(default=dict, blank=True, help_text="Input corpora and their hashes, base, device.")
     metrics = models.JSONField(default=dict, blank=True)
     size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True, help_text="Of the folder's files (see registry.versions).")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -123,6 +124,52 @@ class ModelVersion(models.Model):
     @property
     def path(self):
         return Path(settings.STUDIO_ARTIFACTS_DIR) / self.folder
+
+
+class Alias(models.TextChoices):
+    PRODUCTION = "production", "Production"
+    STAGING = "staging", "Staging"
+
+
+class ModelAlias(models.Model):
+    """Which version of a registered model holds an alias now: at most one per alias."""
+
+    registered_model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=12, choices=Alias.choices)
+    version = models.ForeignKey(ModelVersion, on_delete=models.RESTRICT, related_name="aliases")
+    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    moved_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["registered_model", "name"], name="unique_model_alias")]
+
+    def __str__(self):
+        return f"{self.registered_model.name}@{self.name}"
+
+
+class AliasChange(models.Model):
+    """One move of an alias: which version held it before and after, by whom, when and why."""
+
+    class Action(models.TextChoices):
+        PROMOTE = "promote", "Promoted"
+        ROLLBACK = "rollback", "Rolled back"
+        PROPOSE = "propose", "Proposed"
+
+    registered_model = models.ForeignKey(RegisteredModel, on_delete=models.CASCADE, related_name="alias_changes")
+    alias = models.CharField(max_length=12, choices=Alias.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    version = models.ForeignKey(ModelVersion, on_delete=models.RESTRICT, related_name="+")
+    previous = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.RESTRICT, related_name="+")
+    reason = models.TextField(blank=True)
+    comparison = models.JSONField(default=dict, blank=True,
+                                  help_text="The candidate's and the previous version's figures on the gold snapshot.")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["registered_model", "alias", "-id"], name="alias_change_history")]
 
 
 class Pretraining(models.Model):

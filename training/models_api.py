@@ -66,8 +66,8 @@ class ModelList(APIView):
     @extend_schema(responses=RegisteredModelSerializer(many=True))
     def get(self, request, project_pk):
         project = get_project(request.user, project_pk, Role.MANAGER)
-        return Response(RegisteredModelSerializer(project.registered_models.prefetch_related("versions"),
-                                                  many=True).data)
+        return Response(RegisteredModelSerializer(
+            project.registered_models.prefetch_related("versions__aliases", "aliases"), many=True).data)
 
 
 @extend_schema(parameters=[PROJECT_PK])

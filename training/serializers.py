@@ -1,6 +1,15 @@
 from rest_framework import serializers
 
-from .models import CleaningRecipe, CleaningRun, EvaluationReport, Finetuning, ModelVersion, Pretraining, RegisteredModel
+from .models import (
+    AliasChange,
+    CleaningRecipe,
+    CleaningRun,
+    EvaluationReport,
+    Finetuning,
+    ModelVersion,
+    Pretraining,
+    RegisteredModel,
+)
 
 
 class RecipeSerializer(serializers.ModelSerializer):
@@ -34,21 +43,64 @@ class RunReportSerializer(RunSerializer):
 class ModelVersionSerializer(serializers.ModelSerializer):
     model = serializers.CharField(source="registered_model.name", read_only=True)
     kind = serializers.CharField(source="registered_model.kind", read_only=True)
+    aliases = serializers.SerializerMethodField(help_text="The aliases this version holds now.")
 
     class Meta:
         model = ModelVersion
-        fields = ["id", "model", "kind", "version", "base", "base_name", "job", "params", "lineage", "metrics", "size",
-                  "created_at"]
+        fields = ["id", "model", "kind", "version", "aliases", "base", "base_name", "job", "params", "lineage",
+                  "metrics", "size", "sha256", "created_at"]
         read_only_fields = fields
+
+    def get_aliases(self, version) -> list[str]:
+        return sorted(alias.name for alias in version.aliases.all())
 
 
 class RegisteredModelSerializer(serializers.ModelSerializer):
     versions = ModelVersionSerializer(many=True, read_only=True)
+    aliases = serializers.SerializerMethodField(help_text="{alias: version id}.")
 
     class Meta:
         model = RegisteredModel
-        fields = ["id", "name", "kind", "versions"]
+        fields = ["id", "name", "kind", "aliases", "versions"]
         read_only_fields = fields
+
+    def get_aliases(self, registered) -> dict:
+        return {alias.name: alias.version_id for alias in registered.aliases.all()}
+
+
+class AliasChangeSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="registered_model.name", read_only=True)
+    version_number = serializers.IntegerField(source="version.version", read_only=True)
+    previous_number = serializers.IntegerField(source="previous.version", read_only=True, allow_null=True)
+    actor = serializers.CharField(source="actor.get_username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AliasChange
+        fields = ["id", "model", "alias", "action", "version", "version_number", "previous", "previous_number",
+                  "reason", "comparison", "actor", "created_at"]
+        read_only_fields = fields
+
+
+class AliasMoveSerializer(serializers.Serializer):
+    alias = serializers.ChoiceField(choices=["production", "staging"], default="production",
+                                    help_text="production (admins) or staging (managers propose).")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                   help_text="Why; required to promote a candidate worse than production.")
+
+
+class PredictRequestSerializer(serializers.Serializer):
+    texts = serializers.JSONField(required=False, help_text="A list of texts (or use \"text\").")
+    text = serializers.CharField(required=False, trim_whitespace=False, help_text="One text.")
+    model = serializers.CharField(required=False, help_text="A registered classifier's name (default: the one "
+                                                            "in production).")
+    version = serializers.IntegerField(required=False, help_text="A version id, to ask a version other than "
+                                                                 "production.")
+
+
+class PredictJobSerializer(serializers.Serializer):
+    corpus = serializers.IntegerField(help_text="A ready corpus of the project.")
+    measure = serializers.ChoiceField(choices=["least_confidence", "margin", "entropy"], default="least_confidence",
+                                      help_text="How uncertainty is measured for the task queue.")
 
 
 class PretrainingSerializer(serializers.ModelSerializer):

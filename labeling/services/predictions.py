@@ -4,8 +4,9 @@ task queue can order by. Prediction jobs and the API record them the same way.""
 import math
 
 from django.db import transaction
+from django.db.models import Q
 
-from ..models import Document, Label, Prediction
+from ..models import Document, Label, LabelSchema, Prediction
 
 MAX_PER_CALL = 1000
 
@@ -14,9 +15,38 @@ class PredictionError(ValueError):
     """A prediction names a document or label the project does not have, or a bad score."""
 
 
-def uncertainty(scores):
-    """1 − the highest score: 0 for a sure model, near 1 − 1/k for one that cannot tell k labels apart."""
-    return 1.0 - max(scores.values()) if scores else None
+def _binary(p):
+    return [p, 1.0 - p]
+
+
+def _least_confidence(probabilities):
+    return 1.0 - max(probabilities)
+
+
+def _margin(probabilities):
+    top = sorted(probabilities, reverse=True) + [0.0]
+    return 1.0 - (top[0] - top[1])
+
+
+def _entropy(probabilities):
+    if len(probabilities) < 2:
+        return 0.0
+    return -sum(p * math.log(p) for p in probabilities if p > 0) / math.log(len(probabilities))
+
+
+MEASURES = {"least_confidence": _least_confidence, "margin": _margin, "entropy": _entropy}
+
+
+def uncertainty(scores, measure="least_confidence", multi=False):
+    """How unsure the model is, higher first in the queue: least confidence (1 − the top score),
+    margin (1 − the gap between the two top scores) or entropy (normalised to 0…1). Multi-label
+    scores are independent yes/no probabilities: the most uncertain label counts."""
+    if not scores:
+        return None
+    rate = MEASURES[measure]
+    if multi:
+        return max(rate(_binary(p)) for p in scores.values())
+    return rate(list(scores.values()))
 
 
 def _scores(raw, names, number):
@@ -34,9 +64,11 @@ def _scores(raw, names, number):
 
 
 @transaction.atomic
-def record(project, model_version, items):
+def record(project, model_version, items, measure="least_confidence", version=None):
     """Store predictions [{document, labels: [label names], scores: {name: p}}] of one model version;
-    a document's earlier prediction by the same version is replaced. Returns how many were stored."""
+    a document's earlier prediction by the same version is replaced — and with `version` (a studio
+    ModelVersion), every earlier prediction by a version of the same registered model, so the queue
+    orders by the latest. Returns how many were stored."""
     model_version = (model_version or "").strip()
     if not model_version or len(model_version) > 200:
         raise PredictionError("model_version: name the model that made these (at most 200 characters).")
@@ -45,6 +77,7 @@ def record(project, model_version, items):
     if len(items) > MAX_PER_CALL:
         raise PredictionError(f"predictions: at most {MAX_PER_CALL} in one call; send the rest in another.")
     labels = {label.name: label for label in Label.objects.filter(schema__project=project)}
+    multi = LabelSchema.objects.filter(project=project, kind=LabelSchema.Kind.MULTI).exists()
     wanted = {item["document"] for item in items}
     if len(wanted) != len(items):
         raise PredictionError("predictions: each document at most once per call.")
@@ -59,9 +92,12 @@ def record(project, model_version, items):
             raise PredictionError(f"Prediction {number}: {missing[0]!r} is not one of the project's labels.")
         scores = _scores(item.get("scores") or {}, labels, number)
         rows.append(Prediction(project=project, document_id=item["document"], model_version=model_version,
-                               scores=scores, uncertainty=uncertainty(scores)))
+                               version=version, scores=scores, uncertainty=uncertainty(scores, measure, multi)))
         chosen.append([labels[name] for name in names])
-    Prediction.objects.filter(model_version=model_version, document_id__in=wanted).delete()
+    earlier = Q(model_version=model_version)
+    if version is not None:
+        earlier |= Q(version__registered_model_id=version.registered_model_id)
+    Prediction.objects.filter(earlier, document_id__in=wanted).delete()
     created = Prediction.objects.bulk_create(rows)
     through = Prediction.labels.through
     through.objects.bulk_create([through(prediction_id=prediction.pk, label_id=label.pk)

@@ -22,7 +22,7 @@ def create_project(actor, *, name, description=""):
     return project
 
 
-EDITABLE_FIELDS = ("name", "description", "overlap", "reservation_minutes", "task_order")
+EDITABLE_FIELDS = ("name", "description", "overlap", "reservation_minutes", "task_order", "gold_snapshot")
 
 
 @transaction.atomic
@@ -35,7 +35,8 @@ def update_project(actor, project, **values):
             setattr(project, field, value)
         project.save(update_fields=[*changed, "updated_at"])
         audit.record(actor, "project.update", project, project_id=project.pk,
-                     fields=sorted(changed), **({"overlap": project.overlap} if "overlap" in changed else {}))
+                     fields=sorted(changed), **({"overlap": project.overlap} if "overlap" in changed else {}),
+                     **({"gold_snapshot": project.gold_snapshot_id} if "gold_snapshot" in changed else {}))
     if "overlap" in changed:
         Document.objects.filter(corpus__project=project).update(
             full=ExpressionWrapper(Q(claims__gte=project.overlap), output_field=BooleanField()))

@@ -59,7 +59,7 @@ def project_detail(request, pk):
 def project_edit(request, pk):
     project = get_project(request.user, pk, Role.MANAGER)
     # The form edits a copy: a rejected form must not change the project the page shows.
-    form = ProjectEditForm(request.POST or None, instance=Project(
+    form = ProjectEditForm(request.POST or None, project=project, instance=Project(
         **{field: getattr(project, field) for field in project_service.EDITABLE_FIELDS}))
     if request.method == "POST" and form.is_valid():
         project_service.update_project(request.user, project, **form.cleaned_data)

@@ -153,6 +153,10 @@ CONTENT_SECURITY_POLICY = {
 # Where the studio keeps what it produces.
 STUDIO_ARTIFACTS_DIR = env_path("STUDIO_ARTIFACTS_DIR", VAR_DIR / "artifacts")
 STUDIO_BASE_MODELS_DIR = env_path("STUDIO_BASE_MODELS_DIR", VAR_DIR / "base-models")
+# The predict API: classifier versions each process keeps loaded, and a request's limits.
+STUDIO_SERVING_CACHE = env_int("STUDIO_SERVING_CACHE", 2, minimum=1)
+STUDIO_PREDICT_MAX_TEXTS = env_int("STUDIO_PREDICT_MAX_TEXTS", 256, minimum=1)
+STUDIO_PREDICT_MAX_CHARS = env_int("STUDIO_PREDICT_MAX_CHARS", 50_000, minimum=1)
 # Off: base models come only from the folder above and from earlier model versions.
 STUDIO_ALLOW_HUB_DOWNLOADS = env_bool("STUDIO_ALLOW_HUB_DOWNLOADS", False)
 # The longest job the studio expects; the broker must not redeliver a job before it.

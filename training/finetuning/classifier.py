@@ -1,5 +1,7 @@
 """A classifier version's scores for texts, whatever it is: the baseline (arrays + JSON) or a
-fine-tuned encoder (Hugging Face folder with its label mapping and thresholds)."""
+fine-tuned encoder (Hugging Face folder with its label mapping and thresholds). Weights are read
+from safetensors only: a folder whose weights are pickled (`pytorch_model.bin`) is refused, never
+unpickled, and no code is ever taken from a model folder."""
 
 import json
 
@@ -7,9 +9,14 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from ..evaluation.metrics import predictions
 from .baseline import Baseline
 
 SETTINGS_FILE = "classifier.json"  # labels, multi-label, thresholds, max length
+
+
+class ClassifierLoadError(ValueError):
+    """The folder holds no classifier the studio can load safely; the message says why."""
 
 
 def write_settings(folder, labels, multi, thresholds, max_length):
@@ -34,13 +41,44 @@ def encoder_scores(model, tokenizer, texts, multi, max_length, batch_size=32):
     return np.concatenate(out) if out else np.zeros((0, model.config.num_labels))
 
 
+class Classifier:
+    """A classifier loaded once: `scores(texts)` → probabilities, `labels_of(scores)` → label names."""
+
+    def __init__(self, folder):
+        if not (folder / SETTINGS_FILE).is_file():
+            raise ClassifierLoadError(f"{folder.name} holds no {SETTINGS_FILE}: it is not a studio classifier.")
+        self.settings = read_settings(folder)
+        self.labels, self.multi = self.settings["labels"], self.settings["multi"]
+        if (folder / "baseline.json").exists():
+            self._baseline, self._model = Baseline.load(folder), None
+            return
+        if not (folder / "model.safetensors").is_file():
+            raise ClassifierLoadError(f"{folder.name} has no model.safetensors; pickled weights are never loaded.")
+        self._baseline = None
+        self._model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True,
+                                                                         trust_remote_code=False)
+        if torch.cuda.is_available():
+            self._model = self._model.cuda()
+        self._tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+
+    def scores(self, texts):
+        if self._baseline is not None:
+            return self._baseline.predict_proba(texts)
+        return encoder_scores(self._model, self._tokenizer, texts, self.multi, self.settings["max_length"])
+
+    def predicted(self, scores):
+        """Class indices (single-label) or a 0/1 matrix (multi-label, the tuned thresholds applied)."""
+        return predictions(scores, self.multi, self.settings["thresholds"])
+
+    def labels_of(self, scores):
+        """Each row's predicted label names, as evaluation counts them."""
+        chosen = self.predicted(scores)
+        if self.multi:
+            return [[self.labels[i] for i in np.nonzero(row)[0]] for row in chosen]
+        return [[self.labels[int(index)]] for index in chosen]
+
+
 def scores(folder, texts):
     """(probabilities, settings) of the classifier saved in `folder` for the texts."""
-    settings = read_settings(folder)
-    if (folder / "baseline.json").exists():
-        return Baseline.load(folder).predict_proba(texts), settings
-    model = AutoModelForSequenceClassification.from_pretrained(folder)
-    if torch.cuda.is_available():
-        model = model.cuda()
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    return encoder_scores(model, tokenizer, texts, settings["multi"], settings["max_length"]), settings
+    loaded = Classifier(folder)
+    return loaded.scores(texts), loaded.settings

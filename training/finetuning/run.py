@@ -6,7 +6,6 @@ import shutil
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Max
 from sklearn.metrics import f1_score
 
 from labeling.models import DatasetSnapshot
@@ -16,6 +15,7 @@ from studio.jobs import service as jobs_service
 from .. import settings_schema
 from ..evaluation import metrics
 from ..models import EvaluationReport, Finetuning, ModelVersion, RegisteredModel
+from ..registry.versions import VersionError, create_version
 from ..pretraining.config import base_folders
 from ..pretraining.run import base_path
 from . import classifier, data, encoder
@@ -142,29 +142,17 @@ def _tune_thresholds(truth, scores):
 
 def _save_version(run, job, output, labels, multi, device, measured):
     config, snapshot = run.config, run.snapshot
+    lineage = {"snapshot": {"id": snapshot.pk, "name": snapshot.name, "sha256": snapshot.sha256},
+               "labels": labels, "multi_label": multi, "base": config["base"], "device": device, "job": job.pk}
     with transaction.atomic():
-        registered, _ = RegisteredModel.objects.get_or_create(
-            project=run.project, name=config["model_name"], defaults={"kind": RegisteredModel.Kind.CLASSIFIER})
-        if registered.kind != RegisteredModel.Kind.CLASSIFIER:
-            raise FinetuneError(f"{registered.name!r} is an {registered.kind} model; name the classifier differently.")
-        number = (registered.versions.aggregate(last=Max("version"))["last"] or 0) + 1
-        version = ModelVersion(registered_model=registered, version=number, folder=f"models/{registered.pk}/{number}",
-                               job=job, params=config, metrics={k: v for k, v in measured.items() if v is not None},
-                               created_by=run.created_by)
-        shutil.rmtree(version.path, ignore_errors=True)
-        shutil.copytree(output, version.path)
-        base = config["base"]
-        if base.startswith("version:"):
-            version.base_id = int(base[8:])
-        else:
-            version.base_name = base
-        version.lineage = {"snapshot": {"id": snapshot.pk, "name": snapshot.name, "sha256": snapshot.sha256},
-                           "labels": labels, "multi_label": multi, "base": base, "device": device, "job": job.pk}
-        version.size = sum(path.stat().st_size for path in version.path.rglob("*") if path.is_file())
-        version.save()
+        try:
+            version = create_version(run.project, config["model_name"], RegisteredModel.Kind.CLASSIFIER,
+                                     lambda path: shutil.copytree(output, path), job=job, params=config,
+                                     metrics={key: value for key, value in measured.items() if value is not None},
+                                     lineage=lineage, base=config["base"], created_by=run.created_by)
+        except VersionError as error:
+            raise FinetuneError(str(error)) from None
         Finetuning.objects.filter(pk=run.pk).update(status=Finetuning.Status.DONE, output=version)
-        audit.record(run.created_by, "model.version", version, project_id=run.project_id, model=registered.name,
-                     version=number, job=job.pk)
     return version
 
 

@@ -14,7 +14,6 @@ import time
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from transformers import (
     AutoModel,
     AutoModelForMaskedLM,
@@ -33,6 +32,7 @@ from studio.jobs import service as jobs_service
 
 from ..device import training_precision
 from ..models import ModelVersion, Pretraining, RegisteredModel
+from ..registry.versions import VersionError, create_version
 from ..settings_schema import SettingsError
 from . import blocks, corpus
 from . import config as configs
@@ -204,33 +204,23 @@ def _evaluate(trainer, held_out, contrastive, tokenizer):
 
 
 def _save_version(run, job, model, tokenizer, config, metrics, device, base):
-    corpora = list(run.corpora.all())
+    def write(path):
+        model.save_pretrained(path, safe_serialization=True)
+        tokenizer.save_pretrained(path)
+
+    lineage = {
+        "corpora": [{"id": item.pk, "name": item.name, "kind": item.kind, "documents": item.document_count,
+                     "source_sha256": item.source_sha256} for item in run.corpora.all()],
+        "base": base, "device": device, "job": job.pk, "objective": config["objective"],
+    }
     with transaction.atomic():
-        registered, _ = RegisteredModel.objects.get_or_create(
-            project=run.project, name=config["model_name"], defaults={"kind": RegisteredModel.Kind.ENCODER})
-        if registered.kind != RegisteredModel.Kind.ENCODER:
-            raise PretrainingError(f"{registered.name!r} is a {registered.kind} model; name the encoder differently.")
-        number = (registered.versions.aggregate(last=Max("version"))["last"] or 0) + 1
-        folder = f"models/{registered.pk}/{number}"
-        version = ModelVersion(registered_model=registered, version=number, folder=folder, job=job, params=config,
-                               metrics=metrics, created_by=run.created_by)
-        shutil.rmtree(version.path, ignore_errors=True)
-        model.save_pretrained(version.path, safe_serialization=True)
-        tokenizer.save_pretrained(version.path)
-        if base and config["base"].startswith("version:"):
-            version.base_id = int(config["base"][8:])
-        elif base:
-            version.base_name = config["base"]
-        version.lineage = {
-            "corpora": [{"id": item.pk, "name": item.name, "kind": item.kind, "documents": item.document_count,
-                         "source_sha256": item.source_sha256} for item in corpora],
-            "base": base, "device": device, "job": job.pk, "objective": config["objective"],
-        }
-        version.size = sum(path.stat().st_size for path in version.path.rglob("*") if path.is_file())
-        version.save()
+        try:
+            version = create_version(run.project, config["model_name"], RegisteredModel.Kind.ENCODER, write, job=job,
+                                     params=config, metrics=metrics, lineage=lineage,
+                                     base=config["base"] if base else "", created_by=run.created_by)
+        except VersionError as error:
+            raise PretrainingError(str(error)) from None
         Pretraining.objects.filter(pk=run.pk).update(status=Pretraining.Status.DONE, output=version)
-        audit.record(run.created_by, "model.version", version, project_id=run.project_id, model=registered.name,
-                     version=number, job=job.pk)
     return version
 
 

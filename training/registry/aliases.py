@@ -1,0 +1,168 @@
+"""Moving the `production` and `staging` aliases: promotion (admins), proposal (managers) and
+rollback, each atomic, fingerprint-checked, written to the alias history and the audit log.
+
+A candidate for production needs a finished evaluation on the test split of the project's gold
+snapshot; it is shown against current production on the same documents, and one that is worse on
+the primary metric is refused unless the admin writes why it should go out anyway."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from labeling.models import Role
+from studio import audit
+
+from ..evaluation.compare import compare
+from ..models import Alias, AliasChange, EvaluationReport, ModelAlias, ModelVersion, RegisteredModel
+from .versions import artifact_sha256
+
+PRIMARY_METRIC = "macro_f1"
+
+
+class PromotionError(ValueError):
+    """The alias cannot move as asked; the message says why."""
+
+
+def is_admin(user):
+    return user.is_active and (user.is_superuser or (user.is_staff and user.has_perm("studio.promote_model")))
+
+
+def holder(registered, alias):
+    """The version holding `alias` now, or None."""
+    found = ModelAlias.objects.select_related("version").filter(registered_model=registered, name=alias).first()
+    return found.version if found else None
+
+
+def gold_evaluation(version, snapshot):
+    """The version's latest finished evaluation on the snapshot's test split, or None."""
+    if snapshot is None:
+        return None
+    return (EvaluationReport.objects.select_related("snapshot", "model_version")
+            .filter(model_version=version, snapshot=snapshot, split="test", status=EvaluationReport.Status.DONE)
+            .order_by("-id").first())
+
+
+def promotion_case(version):
+    """What an admin sees before promoting: the candidate's and production's gold evaluations, the
+    comparison table and paired test, and whether the candidate is worse on the primary metric."""
+    registered = version.registered_model
+    project = registered.project
+    snapshot = project.gold_snapshot
+    production = holder(registered, Alias.PRODUCTION)
+    case = {"snapshot": snapshot, "production": production, "candidate": version, "problems": [],
+            "candidate_report": gold_evaluation(version, snapshot), "production_report": None, "comparison": None,
+            "worse": False, "delta": None}
+    if registered.kind != RegisteredModel.Kind.CLASSIFIER:
+        case["problems"].append("Only classifiers go to production.")
+        return case
+    if snapshot is None:
+        case["problems"].append("The project has no gold snapshot: a manager sets one in the project's settings.")
+        return case
+    if case["candidate_report"] is None:
+        case["problems"].append(f"{version} has no finished evaluation on the gold snapshot “{snapshot.name}”: "
+                                "evaluate it there first.")
+        return case
+    if production is None or production.pk == version.pk:
+        return case
+    case["production_report"] = gold_evaluation(production, snapshot)
+    if case["production_report"] is None:
+        case["worse"] = True  # nothing shows it is not worse
+        return case
+    case["comparison"] = compare([case["production_report"], case["candidate_report"]])
+    before = case["production_report"].metrics.get(PRIMARY_METRIC) or 0.0
+    after = case["candidate_report"].metrics.get(PRIMARY_METRIC) or 0.0
+    case["delta"] = after - before
+    case["worse"] = after < before
+    return case
+
+
+def _verify(version):
+    if not version.path.is_dir():
+        raise PromotionError(f"{version}'s files are missing.")
+    if not version.sha256 or artifact_sha256(version.path) != version.sha256:
+        raise PromotionError(f"{version}'s files differ from what was registered (sha256 mismatch): "
+                             "it cannot be promoted.")
+
+
+def _move(user, registered, alias, version, action, reason, comparison):
+    """Point `alias` at `version` inside the caller's transaction, with its history and audit event."""
+    current = ModelAlias.objects.select_for_update().filter(registered_model=registered, name=alias).first()
+    previous = current.version if current else None
+    if previous is not None and previous.pk == version.pk:
+        raise PromotionError(f"{version} already holds {alias}.")
+    _verify(version)
+    ModelAlias.objects.update_or_create(registered_model=registered, name=alias,
+                                        defaults={"version": version, "moved_by": user, "moved_at": timezone.now()})
+    change = AliasChange.objects.create(registered_model=registered, alias=alias, action=action, version=version,
+                                        previous=previous, reason=reason, comparison=comparison, actor=user)
+    audit.record(user, f"model.{action}", version, project_id=registered.project_id, model=registered.name,
+                 alias=alias, version=version.version, previous=previous.version if previous else None,
+                 reason=reason[:500])
+    return change
+
+
+def _locked(version):
+    """The registered model's row locked for this transaction: moves of its aliases run one at a time."""
+    return RegisteredModel.objects.select_for_update().select_related("project", "project__gold_snapshot").get(
+        pk=version.registered_model_id)
+
+
+def _summary(case):
+    return {"metric": PRIMARY_METRIC, "snapshot": case["snapshot"].pk if case["snapshot"] else None,
+            "candidate": case["candidate_report"].metrics.get(PRIMARY_METRIC) if case["candidate_report"] else None,
+            "production": case["production_report"].metrics.get(PRIMARY_METRIC) if case["production_report"] else None,
+            "candidate_report": case["candidate_report"].pk if case["candidate_report"] else None,
+            "production_report": case["production_report"].pk if case["production_report"] else None}
+
+
+def promote(user, version, reason=""):
+    """Move `production` to `version` (admins only)."""
+    if not is_admin(user):
+        raise PermissionDenied("Only admins move production.")
+    reason = reason.strip()
+    with transaction.atomic():
+        registered = _locked(version)
+        version = ModelVersion.objects.select_related("registered_model__project").get(pk=version.pk)
+        version.registered_model = registered
+        case = promotion_case(version)
+        if case["problems"]:
+            raise PromotionError(" ".join(case["problems"]))
+        if case["worse"] and not reason:
+            if case["production_report"] is None:
+                raise PromotionError(f"Production ({case['production']}) has no evaluation on the gold snapshot to "
+                                     "compare with: evaluate it there, or write a reason to promote anyway.")
+            raise PromotionError(
+                f"{version} is worse than production ({case['production']}) on macro F1: "
+                f"{case['candidate_report'].metrics[PRIMARY_METRIC]:.3f} against "
+                f"{case['production_report'].metrics[PRIMARY_METRIC]:.3f}. Write a reason to promote it anyway.")
+        return _move(user, registered, Alias.PRODUCTION, version, AliasChange.Action.PROMOTE, reason, _summary(case))
+
+
+def propose(user, version, reason=""):
+    """Move `staging` to `version`: a manager's proposal for the next production model."""
+    if not is_admin(user) and not version.registered_model.project.has_role(Role.MANAGER):
+        raise PermissionDenied("Managers and admins move staging.")
+    with transaction.atomic():
+        registered = _locked(version)
+        if registered.kind != RegisteredModel.Kind.CLASSIFIER:
+            raise PromotionError("Only classifiers are staged for production.")
+        return _move(user, registered, Alias.STAGING, version, AliasChange.Action.PROPOSE, reason.strip(), {})
+
+
+def rollback_target(registered):
+    """The version that held production before the current one, or None."""
+    last = registered.alias_changes.filter(alias=Alias.PRODUCTION).select_related("previous").order_by("-id").first()
+    return last.previous if last else None
+
+
+def rollback(user, registered, reason=""):
+    """Production back to the version that held it before (admins only), in one action."""
+    if not is_admin(user):
+        raise PermissionDenied("Only admins move production.")
+    with transaction.atomic():
+        registered = RegisteredModel.objects.select_for_update().get(pk=registered.pk)
+        target = rollback_target(registered)
+        if target is None:
+            raise PromotionError("Production has no earlier version to roll back to.")
+        return _move(user, registered, Alias.PRODUCTION, target, AliasChange.Action.ROLLBACK,
+                     reason.strip() or "Rolled back", {})

@@ -1,0 +1,72 @@
+"""The model card that goes into a version's download (README.md): what it was trained on, how it
+scored (with intervals), its labels, intended use, limitations and lineage."""
+
+from django.utils import timezone
+
+from ..models import EvaluationReport
+
+
+def _figure(value):
+    return "—" if value is None else f"{value:.3f}"
+
+
+def model_card(version):
+    registered = version.registered_model
+    project = registered.project
+    lineage, metrics = version.lineage or {}, version.metrics or {}
+    aliases = [alias.name for alias in version.aliases.all()]
+    lines = [f"# {registered.name} — version {version.version}", "",
+             f"A {registered.kind} from the project “{project.name}”, registered "
+             f"{timezone.localtime(version.created_at):%Y-%m-%d %H:%M %Z}"
+             f"{' by ' + version.created_by.get_username() if version.created_by else ''}."
+             f"{' Now holds: ' + ', '.join(aliases) + '.' if aliases else ''}", ""]
+    lines += ["## Data", ""]
+    if "snapshot" in lineage:
+        snapshot = lineage["snapshot"]
+        lines.append(f"- Trained on the train split of snapshot “{snapshot['name']}” (#{snapshot['id']}, "
+                     f"sha256 `{snapshot['sha256']}`); validation split used for early stopping and thresholds.")
+    for corpus in lineage.get("corpora", []):
+        lines.append(f"- Pretrained on corpus “{corpus['name']}” ({corpus['kind']}, {corpus['documents']:,} documents"
+                     f"{', source sha256 `' + corpus['source_sha256'] + '`' if corpus.get('source_sha256') else ''}).")
+    if "labels" in lineage:
+        lines += ["", "## Labels", "",
+                  f"{'Multi-label' if lineage.get('multi_label') else 'Single-label'}: "
+                  + ", ".join(f"`{label}`" for label in lineage["labels"]) + "."]
+    reports = EvaluationReport.objects.filter(model_version=version, status=EvaluationReport.Status.DONE) \
+        .select_related("snapshot").order_by("-id")[:5]
+    lines += ["", "## Evaluation", ""]
+    if reports:
+        lines += ["| snapshot | split | documents | macro F1 (95% interval) | micro F1 | accuracy | ECE |",
+                  "| --- | --- | ---: | --- | ---: | ---: | ---: |"]
+        for report in reports:
+            figures = report.metrics
+            low, high = (figures.get("macro_f1_interval") or [None, None])[:2]
+            gold = " (gold)" if project.gold_snapshot_id == report.snapshot_id else ""
+            lines.append(f"| {report.snapshot.name}{gold} | {report.split} | {figures.get('documents', '—')} | "
+                         f"{_figure(figures.get('macro_f1'))} ({_figure(low)}–{_figure(high)}) | "
+                         f"{_figure(figures.get('micro_f1'))} | {_figure(figures.get('accuracy'))} | "
+                         f"{_figure(figures.get('ece'))} |")
+    else:
+        lines.append("Not evaluated yet.")
+    if metrics:
+        lines += ["", "Training figures: " + ", ".join(
+            f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}" for key, value in metrics.items()
+            if isinstance(value, int | float)) + "."]
+    lines += ["", "## Intended use", "",
+              f"{'Suggesting labels for' if registered.kind == 'classifier' else 'Fine-tuning classifiers on'} "
+              f"documents like those of this project, with a person checking the result. Not for decisions about "
+              f"patients without clinical review.",
+              "", "## Limitations", "",
+              "- It learned from this project's documents and labels only; other sites, specialties or writing "
+              "styles may score lower than the figures above.",
+              "- Figures come from held-out documents of the same snapshot: they estimate, not guarantee, "
+              "performance in use; see the intervals.",
+              "- Scores are probabilities as calibrated on the test split (ECE above); thresholds for multi-label "
+              "were tuned on the validation split."]
+    lines += ["", "## Lineage", "",
+              f"- Base: {lineage.get('base') or version.base_name or (str(version.base) if version.base else 'none')}",
+              f"- Job: #{version.job_id}" if version.job_id else "- Job: —",
+              f"- Device: {lineage.get('device', '—')}",
+              f"- Artifact sha256 (files of this folder before this card was added): `{version.sha256}`",
+              f"- Parameters: `{version.params}`", ""]
+    return "\n".join(lines)
