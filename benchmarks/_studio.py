@@ -67,6 +67,19 @@ class Studio:
         return seconds, run_job(snapshot["job"]), snapshot
 
 
+def build_base(folder, texts, preset, length):
+    """A freshly initialised encoder of the preset and a WordPiece vocabulary learned on `texts`,
+    saved as a Hugging Face folder (what an operator would place under the base models folder)."""
+    from transformers import BertForMaskedLM
+
+    from training.pretraining.presets import bert_config
+    from training.pretraining.tokenizer import train_wordpiece
+
+    tokenizer = train_wordpiece(texts, 8000)
+    BertForMaskedLM(bert_config(len(tokenizer), preset, max_length=length)).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+
+
 def read_abstracts(path=MEDICAL_ABSTRACTS, limit=None):
     with open(path, encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))

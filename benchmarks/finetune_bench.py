@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _studio import Studio, read_abstracts  # noqa: E402
+from _studio import Studio, build_base, read_abstracts  # noqa: E402
 from django.conf import settings  # noqa: E402
-from transformers import BertForMaskedLM, DataCollatorWithPadding, Trainer  # noqa: E402
+from transformers import DataCollatorWithPadding, Trainer  # noqa: E402
 
 from labeling.models import DatasetSnapshot, Project  # noqa: E402
 from labeling.services import corpora  # noqa: E402
@@ -32,15 +32,6 @@ from training.device import training_precision  # noqa: E402
 from training.finetuning import data, encoder  # noqa: E402
 from training.finetuning.arguments import training_arguments  # noqa: E402
 from training.models import Finetuning  # noqa: E402
-from training.pretraining.presets import bert_config  # noqa: E402
-from training.pretraining.tokenizer import train_wordpiece  # noqa: E402
-
-
-def build_base(folder, texts, preset, length):
-    """A freshly initialised encoder and its vocabulary, saved as a Hugging Face folder."""
-    tokenizer = train_wordpiece(texts, 8000)
-    BertForMaskedLM(bert_config(len(tokenizer), preset, max_length=length)).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
 
 
 def bare_run(base, config, labels, multi, train, validation):

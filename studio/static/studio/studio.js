@@ -20,6 +20,12 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { paintSwatches(document); });
+
+  // A plain form with data-confirm asks before it submits (htmx forms use hx-confirm).
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
   document.addEventListener("htmx:afterSwap", function (event) { paintSwatches(event.target); });
 
   // A request htmx did not swap (403, 404, 500) or that never reached the server is shown, never silently dropped.
