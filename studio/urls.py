@@ -33,7 +33,16 @@ from training.models_api import (
     PretrainingDefaults,
     PretrainingList,
 )
-from training.registry_api import AliasHistory, AliasMove, Predict, PredictCorpus, PromotionCase, Rollback
+from training.registry_api import (
+    AliasHistory,
+    AliasMove,
+    Predict,
+    PredictCorpus,
+    PromotionCase,
+    RetrainNow,
+    RetrainPolicyDetail,
+    Rollback,
+)
 
 from .api import AuditEventList, JobKindList, JobViewSet, QueueCheckViewSet, SystemStatusView
 from .views import admin_pages, auth, health, jobs
@@ -102,6 +111,8 @@ api_patterns = [
          name="api-model-version-predict-corpus"),
     path("projects/<int:project_pk>/models/<int:pk>/history/", AliasHistory.as_view(), name="api-model-history"),
     path("projects/<int:project_pk>/models/<int:pk>/rollback/", Rollback.as_view(), name="api-model-rollback"),
+    path("projects/<int:project_pk>/retrain-policy/", RetrainPolicyDetail.as_view(), name="api-retrain-policy"),
+    path("projects/<int:project_pk>/retrain-policy/run/", RetrainNow.as_view(), name="api-retrain-now"),
     path("projects/<int:project_pk>/predict", Predict.as_view(), name="api-predict"),
     path("projects/<int:project_pk>/predict/", Predict.as_view()),
     path("projects/<int:project_pk>/pools/", PoolList.as_view(), name="api-pool-list"),

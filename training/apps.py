@@ -6,7 +6,11 @@ class TrainingConfig(AppConfig):
     verbose_name = "Training"
 
     def ready(self):
+        from django.db.models.signals import post_save
+
         from studio.jobs.kinds import JobKind, Param, register
+
+        post_save.connect(_count_label, sender="labeling.Annotation", dispatch_uid="training-count-label")
 
         register(JobKind(
             name="selftest",
@@ -66,3 +70,18 @@ class TrainingConfig(AppConfig):
                     Param("measure", str, "least_confidence", choices=("least_confidence", "margin", "entropy")),
                     Param("queue", str, "gpu", choices=("cpu", "gpu"), help="Which workers run it.")),
         ))
+        register(JobKind(
+            name="retrain", label="Retraining", run="training.retraining.run_retraining", queue="cpu",
+            startable_by_users=False,
+            description="Freezes the labels so far, fits the baseline, evaluates it and predicts the project's "
+                        "corpora (the project's “retrain every N labels” order).",
+            params=(Param("policy_id", int, minimum=1),),
+        ))
+
+
+def _count_label(sender, instance, created, **kwargs):
+    """A label an annotator added counts towards the project's retraining order."""
+    if created and instance.annotator_id is not None:
+        from .retraining import count_label
+
+        count_label(instance.document_id)

@@ -3,6 +3,7 @@ from django import forms
 from .cleaning import recipe as recipes
 from .cleaning.deid import CATEGORIES
 from .finetuning import run as finetuning
+from .models import RetrainPolicy
 from .pretraining import config as pretraining
 
 
@@ -93,3 +94,11 @@ class FinetuneForm(SettingsForm):
             "validation, and is evaluated on test.",
             choices=[(snapshot.pk, f"{snapshot.name} ({snapshot.row_count} documents)") for snapshot in snapshots])
         self.order_fields(["snapshot", *self.table])
+
+
+class RetrainPolicyForm(forms.ModelForm):
+    class Meta:
+        model = RetrainPolicy
+        fields = ["enabled", "every", "model_name", "measure"]
+        labels = {"enabled": "Retrain automatically", "every": "Every this many new labels",
+                  "model_name": "Classifier name", "measure": "Uncertainty measure"}

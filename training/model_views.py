@@ -11,7 +11,7 @@ from labeling.models import Corpus, Role
 
 from .access import get_version
 from .downloads import version_zip_response
-from .forms import PretrainForm
+from .forms import PretrainForm, RetrainPolicyForm
 from .models import ModelVersion, RegisteredModel
 from .pretraining import config as configs
 from .pretraining.run import PretrainingError, start_pretraining
@@ -34,6 +34,8 @@ def model_list(request, pk):
         "project": project,
         "registered": project.registered_models.prefetch_related("versions__evaluations__snapshot", "versions__aliases"),
         "runs": project.pretrainings.select_related("job", "output__registered_model")[:20],
+        "policy": getattr(project, "retrain_policy", None),
+        "policy_form": RetrainPolicyForm(instance=getattr(project, "retrain_policy", None)),
     })
 
 

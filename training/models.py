@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -240,3 +241,31 @@ class EvaluationReport(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class RetrainPolicy(models.Model):
+    """“Retrain the baseline every N new labels”: a project's standing order. Each time annotators
+    have added `every` labels, a `retrain` job freezes a snapshot, fits the baseline, evaluates it
+    and predicts the project's corpora, so the uncertainty queue keeps following the newest model."""
+
+    class Measure(models.TextChoices):
+        LEAST_CONFIDENCE = "least_confidence", "Least confidence"
+        MARGIN = "margin", "Margin"
+        ENTROPY = "entropy", "Entropy"
+
+    project = models.OneToOneField("labeling.Project", on_delete=models.CASCADE, related_name="retrain_policy")
+    every = models.PositiveIntegerField(default=100, validators=[MinValueValidator(10), MaxValueValidator(100_000)],
+                                        help_text="New labels between two retrainings.")
+    model_name = models.CharField(max_length=120, default="Retrained baseline",
+                                  help_text="The registered classifier each retraining adds a version to.")
+    measure = models.CharField(max_length=20, choices=Measure.choices, default=Measure.LEAST_CONFIDENCE,
+                               help_text="How the predictions' uncertainty is measured for the task queue.")
+    enabled = models.BooleanField(default=True)
+    pending = models.PositiveIntegerField(default=0, help_text="New labels since the last retraining started.")
+    runs = models.PositiveIntegerField(default=0)
+    last_job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"retrain every {self.every} labels"

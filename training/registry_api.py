@@ -1,6 +1,7 @@
 """The registry through the API: promotion (admins), proposals (managers), rollback, the alias
 history, prediction jobs over a corpus, and the predict endpoint services call with a token."""
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -13,7 +14,8 @@ from labeling.api import PROJECT_PK
 from labeling.models import Role
 from studio.serializers import JobSerializer
 
-from . import serving
+from . import retraining, serving
+from .models import RetrainPolicy
 from .access import get_version
 from .predict_job import PredictError, start_prediction
 from .registry import aliases
@@ -22,6 +24,7 @@ from .serializers import (
     AliasMoveSerializer,
     PredictJobSerializer,
     PredictRequestSerializer,
+    RetrainPolicySerializer,
 )
 
 
@@ -132,3 +135,39 @@ class Predict(APIView):
         except serving.ServingError as error:
             return Response({"detail": str(error)}, status=error.status)
 
+
+
+@extend_schema(parameters=[PROJECT_PK])
+class RetrainPolicyDetail(APIView):
+    """The project's “retrain the baseline every N new labels” order (404 until one is set); PUT
+    sets it; POST …/run/ starts a retraining now."""
+
+    @extend_schema(responses=RetrainPolicySerializer)
+    def get(self, request, project_pk):
+        project = get_project(request.user, project_pk, Role.MANAGER)
+        policy = RetrainPolicy.objects.filter(project=project).first()
+        if policy is None:
+            raise Http404("No retraining order in this project.")
+        return Response(RetrainPolicySerializer(policy).data)
+
+    @extend_schema(request=RetrainPolicySerializer, responses=RetrainPolicySerializer)
+    def put(self, request, project_pk):
+        project = get_project(request.user, project_pk, Role.MANAGER)
+        current = RetrainPolicy.objects.filter(project=project).first() or RetrainPolicy()  # defaults
+        serializer = RetrainPolicySerializer(current if current.pk else None, data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = {name: serializer.validated_data.get(name, getattr(current, name))
+                  for name in ("every", "model_name", "measure", "enabled")}
+        return Response(RetrainPolicySerializer(retraining.set_policy(request.user, project, **fields)).data)
+
+
+@extend_schema(parameters=[PROJECT_PK])
+class RetrainNow(APIView):
+    @extend_schema(request=None, responses={201: JobSerializer})
+    def post(self, request, project_pk):
+        project = get_project(request.user, project_pk, Role.MANAGER)
+        policy = RetrainPolicy.objects.filter(project=project).first()
+        if policy is None:
+            raise ValidationError({"detail": "Set the retraining order first (PUT …/retrain-policy/)."})
+        return Response(JobSerializer(retraining.start_retraining(policy, request.user)).data,
+                        status=status.HTTP_201_CREATED)

@@ -10,7 +10,9 @@ from labeling.access import get_corpus, get_project, one_of
 from labeling.models import Role
 from labeling.services.predictions import MEASURES
 
+from . import retraining as retrain
 from .access import get_version
+from .forms import RetrainPolicyForm
 from .predict_job import PredictError, start_prediction
 from .registry import aliases
 
@@ -81,3 +83,23 @@ def predict_corpus(request, pk, version_pk):
     messages.success(request, f"Predicting {corpus.name} with {version}: annotators see the labels as "
                               "pre-selections once it finishes.")
     return redirect("job-detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def retraining(request, pk):
+    """Save the project's retraining order; with `run`, also start a retraining now."""
+    project = get_project(request.user, pk, Role.MANAGER)
+    form = RetrainPolicyForm(request.POST, instance=getattr(project, "retrain_policy", None))
+    if not form.is_valid():
+        messages.error(request, "Retraining not saved: " + "; ".join(
+            f"{form.fields[name].label if name in form.fields else name}: {' '.join(errors)}"
+            for name, errors in form.errors.items()))
+        return redirect("model-list", pk=project.pk)
+    policy = retrain.set_policy(request.user, project, **{name: form.cleaned_data[name] for name in form.Meta.fields})
+    if "run" in request.POST:
+        job = retrain.start_retraining(policy, request.user)
+        messages.success(request, "Retraining started.")
+        return redirect("job-detail", pk=job.pk)
+    messages.success(request, f"Saved: {'a retraining every ' + str(policy.every) + ' new labels' if policy.enabled else 'automatic retraining is off'}.")
+    return redirect("model-list", pk=project.pk)

@@ -9,6 +9,7 @@ from .models import (
     ModelVersion,
     Pretraining,
     RegisteredModel,
+    RetrainPolicy,
 )
 
 
@@ -127,3 +128,10 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class EvaluateSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(help_text="A classifier version of the project.")
     snapshot = serializers.IntegerField(help_text="A ready snapshot of the project with the classifier's labels.")
+
+
+class RetrainPolicySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RetrainPolicy
+        fields = ["enabled", "every", "model_name", "measure", "pending", "runs", "last_job", "updated_at"]
+        read_only_fields = ["pending", "runs", "last_job", "updated_at"]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("projects/<int:pk>/evaluations/compare/", evaluation_views.comparison, name="evaluation-compare"),
     path("projects/<int:pk>/models/", model_views.model_list, name="model-list"),
     path("projects/<int:pk>/models/pretrain/", model_views.pretrain, name="pretrain"),
+    path("projects/<int:pk>/models/retraining/", registry_views.retraining, name="model-retraining"),
     path("projects/<int:pk>/models/<int:model_pk>/", registry_views.registered_model, name="registered-model"),
     path("projects/<int:pk>/models/<int:model_pk>/rollback/", registry_views.rollback, name="model-rollback"),
     path("projects/<int:pk>/models/versions/<int:version_pk>/promote/", registry_views.promote,

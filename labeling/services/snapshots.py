@@ -103,7 +103,12 @@ def _table(rows, single, schema):
 
 def run_snapshot(job, reporter):
     """The `snapshot` job: resolve, split, write and hash the file."""
-    snapshot = DatasetSnapshot.objects.select_related("project__label_schema").get(pk=job.params["snapshot_id"])
+    return build(DatasetSnapshot.objects.get(pk=job.params["snapshot_id"]), job, reporter)
+
+
+def build(snapshot, job, reporter):
+    """Write the snapshot's file as part of `job` (its own job, or a retraining that freezes one)."""
+    snapshot = DatasetSnapshot.objects.select_related("project__label_schema").get(pk=snapshot.pk)
     # A retried snapshot is this job's now: its page follows the new job.
     DatasetSnapshot.objects.filter(pk=snapshot.pk).update(status=DatasetSnapshot.Status.BUILDING, job=job)
     try:

@@ -78,7 +78,12 @@ def start_finetuning(user, project, snapshot, raw):
 
 
 def run_finetuning(job, reporter):
-    run = Finetuning.objects.select_related("snapshot", "project").get(pk=job.params["finetuning_id"])
+    return finetune(Finetuning.objects.get(pk=job.params["finetuning_id"]), job, reporter)
+
+
+def finetune(run, job, reporter):
+    """Train the run's classifier as part of `job` (its own job, or a retraining)."""
+    run = Finetuning.objects.select_related("snapshot", "project").get(pk=run.pk)
     Finetuning.objects.filter(pk=run.pk).update(status=Finetuning.Status.RUNNING, job=job)
     try:
         return _finetune(run, job, reporter)
