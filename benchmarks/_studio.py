@@ -52,6 +52,19 @@ class Studio:
             "label_fields": label_fields})
         return started["corpus"]["id"], run_job(started["job"]["id"])
 
+    def finetune(self, project, snapshot, **settings):
+        """A fine-tune started through the API and run here, then the evaluation it started:
+        (Finetuning, its seconds, EvaluationReport, its seconds)."""
+        from training.models import EvaluationReport, Finetuning
+
+        started = self.post(f"/api/projects/{project}/finetuning/", {"snapshot": snapshot, "queue": "cpu", **settings})
+        seconds = run_job(started["job"])
+        run = Finetuning.objects.select_related("output").get(pk=started["id"])
+        report = EvaluationReport.objects.get(model_version=run.output)
+        evaluation_seconds = run_job(report.job_id)
+        report.refresh_from_db()
+        return run, seconds, report, evaluation_seconds
+
     def labeled_snapshot(self, project, rows, train, validation, test, seed=42):
         """Abstracts imported with their condition as a label, then frozen into a snapshot:
         (import seconds, snapshot seconds, snapshot as the API returned it)."""

@@ -26,12 +26,9 @@ from transformers import DataCollatorWithPadding, Trainer  # noqa: E402
 
 from labeling.models import DatasetSnapshot, Project  # noqa: E402
 from labeling.services import corpora  # noqa: E402
-from studio.jobs import execution  # noqa: E402
-from studio.models import Job  # noqa: E402
 from training.device import training_precision  # noqa: E402
 from training.finetuning import data, encoder  # noqa: E402
 from training.finetuning.arguments import training_arguments  # noqa: E402
-from training.models import Finetuning  # noqa: E402
 
 
 def bare_run(base, config, labels, multi, train, validation):
@@ -66,14 +63,9 @@ def main():
             settings.STUDIO_BASE_MODELS_DIR = Path(models)
             build_base(Path(models) / "bench", [row["medical_abstract"] for row in rows], args.preset, args.length)
             _seconds, _snapshot_seconds, snapshot = studio.labeled_snapshot(project, rows, 0.7, 0.15, 0.15)
-            started = studio.post(f"/api/projects/{project}/finetuning/", {
-                "snapshot": snapshot["id"], "base": "folder:bench", "queue": "cpu", "epochs": args.epochs,
-                "max_length": args.length, "batch_size": args.batch, "learning_rate": 1e-4, "early_stopping": 0})
-            execution.execute(started["job"], "bench@host", {})
-            job = Job.objects.get(pk=started["job"])
-            if job.status != Job.Status.SUCCEEDED:
-                raise SystemExit(f"fine-tuning failed: {job.error}")
-            run = Finetuning.objects.get(pk=started["id"])
+            run, _seconds, _report, _evaluation_seconds = studio.finetune(
+                project, snapshot["id"], base="folder:bench", epochs=args.epochs, max_length=args.length,
+                batch_size=args.batch, learning_rate=1e-4, early_stopping=0)
             studio_rate = run.output.metrics["tokens_per_second"]
             frozen = DatasetSnapshot.objects.get(pk=snapshot["id"])
             labels, multi = data.snapshot_labels(frozen)

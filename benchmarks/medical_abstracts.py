@@ -27,15 +27,11 @@ from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 from labeling.models import DatasetSnapshot, Project  # noqa: E402
 from labeling.services import corpora  # noqa: E402
 from training.finetuning import data  # noqa: E402
-from training.models import EvaluationReport, Finetuning, Pretraining  # noqa: E402
+from training.models import Pretraining  # noqa: E402
 
 
 def finetune_and_evaluate(studio, project, snapshot, **settings):
-    run = studio.post(f"/api/projects/{project}/finetuning/", {"snapshot": snapshot, "queue": "cpu", **settings})
-    seconds = run_job(run["job"])
-    report = EvaluationReport.objects.get(model_version=Finetuning.objects.get(pk=run["id"]).output)
-    evaluation_seconds = run_job(report.job_id)
-    report.refresh_from_db()
+    _run, seconds, report, evaluation_seconds = studio.finetune(project, snapshot, **settings)
     return report.metrics, seconds, evaluation_seconds
 
 

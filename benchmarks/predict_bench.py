@@ -20,13 +20,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
-from _studio import Studio, build_base, read_abstracts, run_job  # noqa: E402
+from _studio import Studio, build_base, read_abstracts  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 
 from labeling.models import Project  # noqa: E402
 from labeling.services import corpora  # noqa: E402
-from training.models import EvaluationReport, Finetuning  # noqa: E402
 from training.registry import aliases  # noqa: E402
 
 
@@ -51,12 +50,10 @@ def main():
             settings.STUDIO_BASE_MODELS_DIR = Path(models)
             build_base(Path(models) / "mini", [row["medical_abstract"] for row in rows], "mini", args.length)
             _seconds, _snapshot_seconds, snapshot = studio.labeled_snapshot(project_id, rows, 0.7, 0.15, 0.15)
-            started = studio.post(f"/api/projects/{project_id}/finetuning/", {
-                "snapshot": snapshot["id"], "base": "folder:mini", "queue": "cpu", "epochs": args.epochs,
-                "max_length": args.length, "learning_rate": 1e-4, "model_name": "triage"})
-            run_job(started["job"])
-        version = Finetuning.objects.get(pk=started["id"]).output
-        run_job(EvaluationReport.objects.get(model_version=version).job_id)
+            run, _seconds, _report, _evaluation_seconds = studio.finetune(
+                project_id, snapshot["id"], base="folder:mini", epochs=args.epochs, max_length=args.length,
+                learning_rate=1e-4, model_name="triage")
+        version = run.output
         project.gold_snapshot_id = snapshot["id"]
         project.save()
         admin = get_user_model().objects.get_or_create(username="predict-benchmark-admin",

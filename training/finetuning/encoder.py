@@ -2,9 +2,7 @@
 single-label, sigmoid and BCE for multi-label, optional class weights, early stopping on the
 validation macro F1, checkpoints each epoch and resume from the last one."""
 
-import os
 import shutil
-import time
 
 import numpy as np
 import torch
@@ -18,9 +16,9 @@ from transformers import (
     Trainer,
     set_seed,
 )
-from transformers.trainer_utils import get_last_checkpoint
 
 from ..device import training_precision
+from ..resume import train_resuming
 from . import classifier
 from .arguments import training_arguments
 
@@ -102,13 +100,7 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
     trainer = WeightedTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
                               data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=macro_f1(multi),
                               callbacks=callbacks, label_weights=weights, multi=multi)
-    last = get_last_checkpoint(args.output_dir) if os.path.isdir(args.output_dir) else None
-    if last:
-        reporter.log(f"Resuming from {os.path.basename(last)}")
-    started = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=last)
-    seconds = time.perf_counter() - started
-    steps = result.global_step - (int(last.rsplit("-", 1)[1]) if last else 0)
+    result, seconds, steps = train_resuming(trainer, reporter)
     shutil.rmtree(output, ignore_errors=True)
     trainer.model.save_pretrained(output, safe_serialization=True)
     tokenizer.save_pretrained(output)

@@ -10,7 +10,6 @@ import json
 import math
 import os
 import shutil
-import time
 
 from django.conf import settings
 from django.db import transaction
@@ -24,13 +23,13 @@ from transformers import (
     Trainer,
     set_seed,
 )
-from transformers.trainer_utils import get_last_checkpoint
 
 from labeling.models import Corpus
 from studio import audit
 from studio.jobs import service as jobs_service
 
 from ..device import training_precision
+from ..resume import train_resuming
 from ..models import ModelVersion, Pretraining, RegisteredModel
 from ..registry.versions import VersionError, create_version
 from ..settings_schema import SettingsError
@@ -173,15 +172,9 @@ def _train(run, job, reporter):
         before_file.write_text(json.dumps(_evaluate(trainer, held_out, contrastive, tokenizer)))
     before = json.loads(before_file.read_text()) if before_file.exists() else {}
 
-    last = get_last_checkpoint(args.output_dir) if os.path.isdir(args.output_dir) else None
-    if last:
-        reporter.log(f"Resuming from {os.path.basename(last)}")
-    started = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=last)
-    seconds = time.perf_counter() - started
+    result, seconds, steps_run = train_resuming(trainer, reporter)
     reporter.progress(0.97, "Measuring the held-out slice after training")
     after = _evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}
-    steps_run = result.global_step - (int(os.path.basename(last).split("-")[-1]) if last else 0)
     tokens_per_step = config["batch_size"] * config["gradient_accumulation"] * config["max_length"]
     metrics = {
         **{f"{name}_before": value for name, value in before.items()},
