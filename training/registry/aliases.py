@@ -103,7 +103,7 @@ def _move(user, registered, alias, version, action, reason, comparison):
 
 def _locked(version):
     """The registered model's row locked for this transaction: moves of its aliases run one at a time."""
-    return RegisteredModel.objects.select_for_update().select_related("project", "project__gold_snapshot").get(
+    return RegisteredModel.objects.select_for_update(of=("self",)).select_related("project__gold_snapshot").get(
         pk=version.registered_model_id)
 
 
