@@ -54,6 +54,7 @@ def main():
                 project_id, snapshot["id"], base="folder:mini", epochs=args.epochs, max_length=args.length,
                 learning_rate=1e-4, model_name="triage")
         version = run.output
+        name = str(version)
         project.gold_snapshot_id = snapshot["id"]
         project.save()
         admin = get_user_model().objects.get_or_create(username="predict-benchmark-admin",
@@ -88,7 +89,7 @@ def main():
             batch_seconds.append(time.perf_counter() - started_at)
     finally:
         corpora.delete_project_data(project)
-    print(f"{version} (mini, ≤{args.length} tokens) on the CPU, abstracts of about "
+    print(f"{name} (mini, ≤{args.length} tokens) on the CPU, abstracts of about "
           f"{np.mean([len(text) for text in texts]):.0f} characters:")
     print(f"  first request (loads and fingerprints the model): {first * 1000:.0f} ms")
     print(f"  one note a request, {args.requests} requests: p50 {percentile(single, 50):.1f} ms, "
