@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
@@ -113,8 +113,7 @@ api_patterns = [
     path("projects/<int:project_pk>/models/<int:pk>/rollback/", Rollback.as_view(), name="api-model-rollback"),
     path("projects/<int:project_pk>/retrain-policy/", RetrainPolicyDetail.as_view(), name="api-retrain-policy"),
     path("projects/<int:project_pk>/retrain-policy/run/", RetrainNow.as_view(), name="api-retrain-now"),
-    path("projects/<int:project_pk>/predict", Predict.as_view(), name="api-predict"),
-    path("projects/<int:project_pk>/predict/", Predict.as_view()),
+    re_path(r"^projects/(?P<project_pk>[0-9]+)/predict/?$", Predict.as_view(), name="api-predict"),
     path("projects/<int:project_pk>/pools/", PoolList.as_view(), name="api-pool-list"),
     path("projects/<int:project_pk>/pools/<int:pk>/", PoolDetail.as_view(), name="api-pool-detail"),
     path("projects/<int:project_pk>/predictions/", PredictionList.as_view(), name="api-prediction-list"),

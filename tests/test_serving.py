@@ -71,6 +71,7 @@ def test_predict_limits_errors_and_service_tokens(client, project, other_project
     url = reverse("api-predict", args=[project.pk])
     post = lambda payload, **extra: client.post(url, payload, content_type="application/json", **{**headers, **extra})  # noqa: E731
     assert post({"text": "troponin raised with chest pain"}).json()["predictions"][0]["labels"] == ["Cardiology"]
+    assert client.post(url + "/", {"text": "wheeze"}, content_type="application/json", **headers).status_code == 200
     settings.STUDIO_PREDICT_MAX_TEXTS, settings.STUDIO_PREDICT_MAX_CHARS = 3, 100
     too_many = post({"texts": ["a"] * 4})
     assert too_many.status_code == 413 and "At most 3 texts" in too_many.json()["detail"]
