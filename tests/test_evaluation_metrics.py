@@ -63,3 +63,18 @@ def test_the_paired_bootstrap_tells_a_real_difference_from_noise(single):
     noise = weak.copy()
     noise[150:152] = truth[150:152]
     assert not metrics.paired_bootstrap(truth, weak, noise, multi=False)["significant"]
+
+
+def test_the_bootstraps_macro_f1_is_scikit_learns():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        k = int(rng.integers(2, 6))
+        truth, predicted = rng.integers(0, k, 40), rng.integers(0, k, 40)
+        predicted = np.where(rng.random(40) < 0.5, truth, predicted)  # about half right
+        assert metrics.headline(truth, predicted, False) == pytest.approx(
+            sk.f1_score(truth, predicted, average="macro", zero_division=0))
+        truth_m, predicted_m = rng.integers(0, 2, (40, k)), rng.integers(0, 2, (40, k))
+        truth_m[:, 0] = 0  # a label nobody has
+        assert metrics.headline(truth_m, predicted_m, True) == pytest.approx(
+            sk.f1_score(truth_m, predicted_m, average="macro", zero_division=0))
+    assert metrics.headline(np.array([2, 2]), np.array([2, 2]), False) == 1.0  # classes 0 and 1 absent
