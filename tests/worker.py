@@ -46,13 +46,15 @@ FAST_RECOVERY = {
 
 
 class WorkerProcess:
-    def __init__(self, queues="cpu,gpu", concurrency=1, artifacts_dir=None):
+    def __init__(self, queues="cpu,gpu", concurrency=1, artifacts_dir=None, base_models_dir=None):
         self.name = f"test-{uuid.uuid4().hex[:8]}@{os.uname().nodename}"
         self.queues = queues
         self.concurrency = concurrency
         self.env = dict(FAST_RECOVERY)
         if artifacts_dir is not None:
             self.env["STUDIO_ARTIFACTS_DIR"] = str(artifacts_dir)
+        if base_models_dir is not None:
+            self.env["STUDIO_BASE_MODELS_DIR"] = str(base_models_dir)
         self.output = []
         self._ready = threading.Event()
 
