@@ -49,7 +49,8 @@ def test_a_tiny_encoder_fine_tunes_single_and_multi_label(
         project, manager, artifacts, tiny_base, django_capture_on_commit_callbacks, other_project):
     snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
     run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks, base=tiny_base,
-                           learning_rate=3e-3, epochs=12, batch_size=16, max_length=64, model_name="single")
+                           learning_rate=1e-3, epochs=16, batch_size=16, max_length=64, model_name="single",
+                           early_stopping=0)  # stable on every split tried (3e-3 collapsed on some)
     assert report.metrics["macro_f1"] > 0.6, report.metrics
     assert "model.safetensors" in {path.name for path in run.output.path.iterdir()}
     assert run.output.metrics["tokens_per_second"] > 0 and run.output.metrics["steps"] > 0
@@ -61,7 +62,7 @@ def test_a_tiny_encoder_fine_tunes_single_and_multi_label(
     multi_snapshot = labeled_snapshot(other_project, manager, django_capture_on_commit_callbacks,
                                       kind=LabelSchema.Kind.MULTI, name="multi")
     multi_run, multi_report = finetune(manager, other_project, multi_snapshot, django_capture_on_commit_callbacks,
-                                       base=tiny_base, learning_rate=3e-3, epochs=12, batch_size=16, max_length=64,
+                                       base=tiny_base, learning_rate=1e-3, epochs=16, batch_size=16, max_length=64, early_stopping=0,
                                        class_weighting=True, model_name="multi")
     assert multi_report.metrics["micro_f1"] > 0.6, multi_report.metrics
     assert len(classifier.read_settings(multi_run.output.path)["thresholds"]) == 3
