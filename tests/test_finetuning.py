@@ -35,7 +35,7 @@ def test_the_baseline_learns_and_is_evaluated_on_test_documents_it_never_saw(
     assert run.output.registered_model.kind == "classifier" and run.output.lineage["snapshot"]["sha256"] == snapshot.sha256
     files = sorted(path.name for path in run.output.path.iterdir())
     assert files == ["baseline.json", "baseline.safetensors", "classifier.json"]
-    scores, _settings = classifier.scores(run.output.path, test.texts)
+    scores = classifier.Classifier(run.output.path).scores(test.texts)
     stored = np.array([report.predictions[str(pk)] for pk in test.ids])
     assert np.allclose(scores, stored, atol=1e-4)  # the artifact reloads to the same scores
     with pytest.raises(RestrictedError):  # a snapshot a classifier was trained on stays
@@ -56,7 +56,7 @@ def test_a_tiny_encoder_fine_tunes_single_and_multi_label(
     assert run.output.metrics["tokens_per_second"] > 0 and run.output.metrics["steps"] > 0
     labels, multi = data.snapshot_labels(snapshot)
     test = data.read_split(snapshot, "test", labels, multi)
-    scores, _settings = classifier.scores(run.output.path, test.texts)
+    scores = classifier.Classifier(run.output.path).scores(test.texts)
     stored = np.array([report.predictions[str(pk)] for pk in test.ids])
     assert np.allclose(scores, stored, atol=1e-4)  # the saved folder reloads to the same scores
     multi_snapshot = labeled_snapshot(other_project, manager, django_capture_on_commit_callbacks,

@@ -9,6 +9,7 @@ from labeling.services import predictions
 from studio import audit
 from studio.jobs import service as jobs_service
 
+from .finetuning.run import classifier_queue
 from .models import ModelVersion, RegisteredModel
 from .serving import loaded
 
@@ -30,10 +31,10 @@ def start_prediction(user, project, version, corpus, measure="least_confidence")
         Label.objects.filter(schema__project=project).values_list("name", flat=True))
     if missing:
         raise PredictError(f"{version} predicts labels the project does not have: {', '.join(sorted(missing))}.")
-    queue = "cpu" if version.lineage.get("base") == "baseline" else version.params.get("queue", "gpu")
     with transaction.atomic():
         job = jobs_service.start_job(
-            user, "predict", {"version_id": version.pk, "corpus_id": corpus.pk, "measure": measure, "queue": queue},
+            user, "predict", {"version_id": version.pk, "corpus_id": corpus.pk, "measure": measure,
+                              "queue": classifier_queue(version)},
             project=project, inputs=[{"type": "model_version", "id": version.pk, "label": str(version)},
                                      {"type": "corpus", "id": corpus.pk, "label": corpus.name}])
         audit.record(user, "model.predict", version, project_id=project.pk, corpus=corpus.pk, job=job.pk)

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from labeling.access import get_corpus, get_project, one_of
 from labeling.models import Role
-from labeling.services.predictions import MEASURES
 
 from . import retraining as retrain
 from .access import get_version
@@ -73,10 +72,9 @@ def predict_corpus(request, pk, version_pk):
     version = get_version(request.user, pk, version_pk)
     corpus_pk = request.POST.get("corpus", "")
     corpus = get_corpus(request.user, pk, int(corpus_pk) if corpus_pk.isdigit() else 0, Role.MANAGER)
-    measure = request.POST.get("measure", "least_confidence")
     try:
         job = start_prediction(request.user, version.registered_model.project, version, corpus,
-                               measure if measure in MEASURES else "")
+                               request.POST.get("measure", "least_confidence"))
     except PredictError as error:
         messages.error(request, str(error))
         return redirect("model-version", pk=pk, version_pk=version.pk)

@@ -31,14 +31,12 @@ def set_policy(user, project, *, every, model_name, measure, enabled):
 
 def count_label(document_id):
     """One more human label on this document: count it, and start a retraining when one is due."""
-    counted = RetrainPolicy.objects.filter(enabled=True, project__corpora__documents__id=document_id).update(
-        pending=F("pending") + 1)
-    if not counted:
+    policies = RetrainPolicy.objects.filter(enabled=True, project__corpora__documents__id=document_id)
+    if not policies.update(pending=F("pending") + 1):
         return None
-    policy = RetrainPolicy.objects.filter(enabled=True, project__corpora__documents__id=document_id).first()
-    if policy is None or not RetrainPolicy.objects.filter(pk=policy.pk, pending__gte=F("every")).update(pending=0):
+    if not policies.filter(pending__gte=F("every")).update(pending=0):
         return None  # not due, or another request claimed it first
-    return start_retraining(policy)
+    return start_retraining(policies.get())
 
 
 def start_retraining(policy, user=None):

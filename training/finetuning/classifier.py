@@ -76,9 +76,3 @@ class Classifier:
         if self.multi:
             return [[self.labels[i] for i in np.nonzero(row)[0]] for row in chosen]
         return [[self.labels[int(index)]] for index in chosen]
-
-
-def scores(folder, texts):
-    """(probabilities, settings) of the classifier saved in `folder` for the texts."""
-    loaded = Classifier(folder)
-    return loaded.scores(texts), loaded.settings

@@ -7,7 +7,6 @@ import shutil
 import numpy as np
 import torch
 from datasets import Dataset
-from sklearn.metrics import f1_score
 from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
@@ -18,6 +17,7 @@ from transformers import (
 )
 
 from ..device import training_precision
+from ..evaluation.metrics import headline
 from ..resume import train_resuming
 from . import classifier
 from .arguments import training_arguments
@@ -45,8 +45,7 @@ def macro_f1(multi):
     def compute(prediction):
         logits, truth = prediction
         predicted = (logits > 0).astype(int) if multi else logits.argmax(axis=1)
-        return {"macro_f1": f1_score(truth.astype(int) if multi else truth, predicted, average="macro",
-                                     zero_division=0)}
+        return {"macro_f1": headline(truth.astype(int), predicted, multi)}
     return compute
 
 

@@ -125,7 +125,7 @@ def _finetune(run, job, reporter):
     validation_f1 = None
     if validation_scores is not None and len(validation.texts):
         predicted = metrics.predictions(validation_scores, multi, thresholds)
-        validation_f1 = float(f1_score(validation.targets, predicted, average="macro", zero_division=0))
+        validation_f1 = metrics.headline(validation.targets, predicted, multi)
     version = _save_version(run, job, output, labels, multi, device,
                             {"validation_macro_f1": validation_f1, "augmented_copies": added, **extra})
     evaluation = start_evaluation(run.created_by, run.project, version, snapshot)
@@ -161,6 +161,11 @@ def _save_version(run, job, output, labels, multi, device, measured):
     return version
 
 
+def classifier_queue(version):
+    """The queue for a classifier version's evaluation and prediction jobs: the baseline needs no GPU."""
+    return "cpu" if (version.path / "baseline.json").exists() else version.params.get("queue", "gpu")
+
+
 def start_evaluation(user, project, version, snapshot, split="test"):
     """An `evaluate` job for the classifier on the snapshot's split; refused when their labels differ."""
     if version.registered_model.kind != RegisteredModel.Kind.CLASSIFIER:
@@ -176,8 +181,8 @@ def start_evaluation(user, project, version, snapshot, split="test"):
     with transaction.atomic():
         report = EvaluationReport.objects.create(project=project, model_version=version, snapshot=snapshot, split=split,
                                                  created_by=user)
-        queue = "cpu" if (version.path / "baseline.json").exists() else version.params.get("queue", "gpu")
-        report.job = jobs_service.start_job(user, "evaluate", {"report_id": report.pk, "queue": queue}, project=project,
+        report.job = jobs_service.start_job(user, "evaluate", {"report_id": report.pk, "queue": classifier_queue(version)},
+                                            project=project,
                                             inputs=[{"type": "model_version", "id": version.pk, "label": str(version)},
                                                     {"type": "snapshot", "id": snapshot.pk, "label": snapshot.name}])
         report.save(update_fields=["job"])
@@ -193,9 +198,10 @@ def run_evaluation(job, reporter):
         if not split.texts:
             raise FinetuneError(f"The snapshot's {report.split} split is empty.")
         reporter.progress(0.1, f"Scoring {len(split.texts)} documents")
-        scores, settings_ = classifier.scores(report.model_version.path, split.texts)
-        figures = metrics.evaluate(split.targets, scores, labels, multi, settings_["thresholds"])
-        predicted = metrics.predictions(scores, multi, settings_["thresholds"])
+        loaded = classifier.Classifier(report.model_version.path)
+        scores = loaded.scores(split.texts)
+        figures = metrics.evaluate(split.targets, scores, labels, multi, loaded.settings["thresholds"])
+        predicted = loaded.predicted(scores)
         wrong = np.nonzero((predicted != split.targets).any(axis=1) if multi else predicted != split.targets)[0]
         name = lambda row: [labels[i] for i in np.nonzero(row)[0]] if multi else labels[int(row)]  # noqa: E731
         errors = [{"document_id": split.ids[i], "external_id": split.external_ids[i], "truth": name(split.targets[i]),

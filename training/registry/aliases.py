@@ -101,10 +101,10 @@ def _move(user, registered, alias, version, action, reason, comparison):
     return change
 
 
-def _locked(version):
+def _locked(registered_id):
     """The registered model's row locked for this transaction: moves of its aliases run one at a time."""
     return RegisteredModel.objects.select_for_update(of=("self",)).select_related("project__gold_snapshot").get(
-        pk=version.registered_model_id)
+        pk=registered_id)
 
 
 def _summary(case):
@@ -121,8 +121,8 @@ def promote(user, version, reason=""):
         raise PermissionDenied("Only admins move production.")
     reason = reason.strip()
     with transaction.atomic():
-        registered = _locked(version)
-        version = ModelVersion.objects.select_related("registered_model__project").get(pk=version.pk)
+        registered = _locked(version.registered_model_id)
+        version = ModelVersion.objects.get(pk=version.pk)
         version.registered_model = registered
         case = promotion_case(version)
         if case["problems"]:
@@ -143,7 +143,7 @@ def propose(user, version, reason=""):
     if not is_admin(user) and not version.registered_model.project.has_role(Role.MANAGER):
         raise PermissionDenied("Managers and admins move staging.")
     with transaction.atomic():
-        registered = _locked(version)
+        registered = _locked(version.registered_model_id)
         if registered.kind != RegisteredModel.Kind.CLASSIFIER:
             raise PromotionError("Only classifiers are staged for production.")
         return _move(user, registered, Alias.STAGING, version, AliasChange.Action.PROPOSE, reason.strip(), {})
@@ -160,7 +160,7 @@ def rollback(user, registered, reason=""):
     if not is_admin(user):
         raise PermissionDenied("Only admins move production.")
     with transaction.atomic():
-        registered = RegisteredModel.objects.select_for_update().get(pk=registered.pk)
+        registered = _locked(registered.pk)
         target = rollback_target(registered)
         if target is None:
             raise PromotionError("Production has no earlier version to roll back to.")
