@@ -38,7 +38,7 @@ from studio.celery import app  # noqa: E402
 from studio.models import Job  # noqa: E402
 from tests.phi_notes import LISTED, body, generate, near_copy  # noqa: E402
 from training.cleaning.near_duplicates import MinHasher, jaccard  # noqa: E402
-from training.cleaning.pipeline import start_cleaning  # noqa: E402
+from training.cleaning.service import start_cleaning  # noqa: E402
 from training.cleaning.text import words  # noqa: E402
 from training.models import CleaningOutcome  # noqa: E402
 

@@ -116,7 +116,7 @@ def studio_against_bare(documents, preset, steps, length, batch, checkpoint_ever
     from tests.phi_notes import body
     from training.models import Pretraining
     from training.pretraining import blocks
-    from training.pretraining.run import start_pretraining
+    from training.pretraining.service import start_pretraining
 
     user, _ = get_user_model().objects.get_or_create(username="pretrain-benchmark")
     project = Project.objects.create(name="pretrain benchmark", created_by=user)

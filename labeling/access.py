@@ -11,10 +11,15 @@ from .models import Document, Label, Project, Role
 
 
 def get_project(user, pk, minimum=Role.ANNOTATOR):
-    try:
-        project = Project.objects.for_user(user).get(pk=pk)
-    except (Project.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such project.") from None
+    """The project with this pk that the user may see — or a project already looked up that way
+    (an API view's `self.project`), checked again for `minimum` without another query."""
+    if isinstance(pk, Project):
+        project = pk
+    else:
+        try:
+            project = Project.objects.for_user(user).get(pk=pk)
+        except (Project.DoesNotExist, ValueError, TypeError):
+            raise Http404("No such project.") from None
     if not (user.is_superuser or project.has_role(minimum)):
         raise PermissionDenied(f"This needs the {Role(minimum).label.lower()} role in the project.")
     return project

@@ -1,7 +1,19 @@
 from rest_framework import serializers
 
 from .importing.formats import FORMATS
-from .models import AnnotatorPool, Annotation, Corpus, DatasetSnapshot, Document, Label, Membership, Prediction, Project, Role, Upload
+from .models import (
+    Annotation,
+    AnnotatorPool,
+    Corpus,
+    DatasetSnapshot,
+    Document,
+    Label,
+    Membership,
+    Prediction,
+    Project,
+    Role,
+    Upload,
+)
 from .services.projects import find_user
 
 

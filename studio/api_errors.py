@@ -1,9 +1,14 @@
 """Every API error is JSON with a `detail` message a person can act on."""
 
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import Refusal
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, Refusal):
+        return Response({"detail": str(exc)}, status=exc.status)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.utils.module_loading import autodiscover_modules
 
 
 class StudioConfig(AppConfig):
@@ -13,6 +14,7 @@ class StudioConfig(AppConfig):
         # creating the folders here lets a fresh checkout start without a manual step.
         for folder in embedded_folders():
             Path(folder).mkdir(parents=True, exist_ok=True)
+        autodiscover_modules("jobs")  # each app declares its job kinds in its jobs.py
 
 
 def embedded_folders():

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
+
+from .errors import Refusal
 
 
 class SecurityHeadersMiddleware:
@@ -38,3 +40,20 @@ class HtmxLoginMiddleware:
             expired["HX-Redirect"] = login
             return expired
         return response
+
+
+class RefusalMiddleware:
+    """A page whose service refused the request shows the refusal's message with its status;
+    views that show refusals inside their own form catch them first."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, Refusal):
+            return None
+        return render(request, "studio/error.html", {"title": "Not done", "message": str(exception)},
+                      status=exception.status)

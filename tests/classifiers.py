@@ -11,7 +11,7 @@ from studio.jobs import execution
 from studio.models import Job
 from tests.phi_notes import body
 from tests.worker import wait_for
-from training.finetuning.run import start_finetuning
+from training.finetuning.service import start_finetuning
 from training.models import EvaluationReport
 from training.pretraining.tokenizer import train_wordpiece
 

@@ -19,7 +19,7 @@ from training.cleaning import recipe as recipes
 from training.cleaning import text as steps
 from training.cleaning.deid import CATEGORIES, Deidentifier, shift_date
 from training.cleaning.near_duplicates import MinHasher, clusters, jaccard, lsh_bands
-from training.cleaning.pipeline import start_cleaning
+from training.cleaning.service import start_cleaning
 from training.models import CleaningOutcome, CleaningRecipe, CleaningRun
 
 
@@ -182,7 +182,7 @@ def test_the_same_recipe_gives_the_same_corpus(project, manager, raw_corpus, dja
 
 @pytest.mark.django_db
 def test_a_failed_clean_leaves_no_corpus(project, manager, raw_corpus, django_capture_on_commit_callbacks, monkeypatch):
-    from training.cleaning import pipeline
+    from training.cleaning import run as pipeline
     monkeypatch.setattr(pipeline, "_carry_annotations", lambda *args: 1 / 0)
     run = clean(manager, project, raw_corpus, django_capture_on_commit_callbacks)
     assert run.status == "failed" and run.output is None

@@ -5,6 +5,7 @@ import pytest
 from sklearn import metrics as sk
 
 from training.evaluation import metrics
+from training.evaluation import report as report_figures
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def single():
 
 def test_single_label_figures_match_scikit_learn(single):
     truth, scores = single
-    report = metrics.evaluate(truth, scores, ["a", "b", "c"], multi=False)
+    report = report_figures.evaluate(truth, scores, ["a", "b", "c"], multi=False)
     predicted = scores.argmax(axis=1)
     assert report["accuracy"] == pytest.approx(sk.accuracy_score(truth, predicted))
     assert report["macro_f1"] == pytest.approx(sk.f1_score(truth, predicted, average="macro"))
@@ -35,7 +36,7 @@ def test_multi_label_figures_match_scikit_learn():
     rng = np.random.default_rng(1)
     truth = rng.integers(0, 2, (200, 4))
     scores = np.clip(truth * 0.6 + rng.random((200, 4)) * 0.5, 0, 1)
-    report = metrics.evaluate(truth, scores, list("wxyz"), multi=True)
+    report = report_figures.evaluate(truth, scores, list("wxyz"), multi=True)
     predicted = (scores >= 0.5).astype(int)
     assert report["micro_f1"] == pytest.approx(sk.f1_score(truth, predicted, average="micro"))
     assert report["accuracy"] == pytest.approx(sk.accuracy_score(truth, predicted))

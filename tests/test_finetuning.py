@@ -11,8 +11,9 @@ from labeling.services import corpora, snapshots
 from studio.jobs import execution
 from studio.models import Job
 from tests.classifiers import build_tiny_base, finetune, labeled_snapshot
-from training.finetuning import classifier, data
-from training.finetuning.run import FinetuneError, start_evaluation
+from training.finetuning import classifier, classifier_file, data
+from training.evaluation.service import start_evaluation
+from training.finetuning.service import FinetuneError
 from training.models import EvaluationReport
 
 
@@ -65,7 +66,7 @@ def test_a_tiny_encoder_fine_tunes_single_and_multi_label(
                                        base=tiny_base, learning_rate=1e-3, epochs=16, batch_size=16, max_length=64, early_stopping=0,
                                        class_weighting=True, model_name="multi")
     assert multi_report.metrics["micro_f1"] > 0.6, multi_report.metrics
-    assert len(classifier.read_settings(multi_run.output.path)["thresholds"]) == 3
+    assert len(classifier_file.read_settings(multi_run.output.path)["thresholds"]) == 3
 
 
 @pytest.mark.django_db
@@ -89,14 +90,14 @@ def test_fine_tuning_evaluation_and_comparison_in_the_browser_and_the_api(
         client, login, project, manager, annotator, artifacts, tiny_base, django_capture_on_commit_callbacks):
     from django.urls import reverse
 
-    from training.finetuning.run import SETTINGS
+    from training.finetuning.service import SETTINGS
     from training.models import Finetuning
 
     snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
     login(manager)
     form = client.get(reverse("finetune", args=[project.pk])).content.decode()
     assert 'value="baseline"' in form and 'value="folder:tiny"' in form and f'value="{snapshot.pk}"' in form
-    fields = {name: str(spec[1]) for name, spec in SETTINGS.items() if spec[0] is not bool}
+    fields = {setting.name: str(setting.default) for setting in SETTINGS if setting.type is not bool}
     fields.update(snapshot=str(snapshot.pk), queue="cpu", model_name="Triage baseline")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("finetune", args=[project.pk]), fields)

@@ -6,7 +6,7 @@ import pytest
 from studio.celery import app
 from tests.classifiers import build_tiny_base, labeled_snapshot
 from tests.worker import WorkerProcess, wait_for
-from training.finetuning.run import start_finetuning
+from training.finetuning.service import start_finetuning
 from training.models import EvaluationReport, Finetuning
 
 pytestmark = pytest.mark.worker

@@ -14,7 +14,7 @@ from studio.jobs import service as jobs_service
 from studio.jobs.reporter import JobCancelled, JobLost, Reporter, cap_log
 from studio.models import AuditEvent, Job, MetricPoint
 from studio.redaction import redact
-from training.services import selftest
+from training import selftest
 
 
 @pytest.fixture
@@ -53,12 +53,12 @@ def test_params_are_validated_and_defaults_filled():
     ],
 )
 def test_bad_params_name_the_parameter(params, message):
-    with pytest.raises(kinds.ParamError, match=message):
+    with pytest.raises(kinds.SettingsError, match=message):
         kinds.get("selftest").clean_params(params)
 
 
 def test_an_unknown_kind_is_refused():
-    with pytest.raises(kinds.ParamError, match="unknown job kind 'nope'"):
+    with pytest.raises(kinds.SettingsError, match="unknown job kind 'nope'"):
         kinds.get("nope")
 
 

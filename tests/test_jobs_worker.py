@@ -6,7 +6,7 @@ from django.utils import timezone
 from studio.celery import app
 from studio.jobs import service as jobs_service
 from tests.worker import WorkerProcess, wait_for
-from training.services import selftest
+from training import selftest
 
 pytestmark = pytest.mark.worker
 

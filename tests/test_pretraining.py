@@ -14,7 +14,7 @@ from tests.phi_notes import body
 from training.models import ModelVersion, Pretraining
 from training.pretraining import config as configs
 from training.pretraining.contrastive import embed
-from training.pretraining.run import start_pretraining
+from training.pretraining.service import start_pretraining
 
 TINY = {"preset": "tiny", "hidden": 64, "heads": 2, "layers": 2, "vocab_size": 600, "max_length": 32, "batch_size": 16,
         "learning_rate": 2e-3, "max_steps": 60, "checkpoint_every": 20, "eval_share": 0.1, "queue": "cpu"}

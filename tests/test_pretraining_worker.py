@@ -11,7 +11,7 @@ from tests.phi_notes import body
 from tests.test_pretraining import TINY
 from tests.worker import WorkerProcess, wait_for
 from training.models import Pretraining
-from training.pretraining.run import start_pretraining
+from training.pretraining.service import start_pretraining
 
 pytestmark = pytest.mark.worker
 

@@ -16,7 +16,7 @@ from labeling.services import tasks
 from studio.jobs import execution
 from tests.classifiers import finetune, labeled_snapshot
 from tests.factories import UserFactory, make_admin
-from training import serving
+from training.serving import service as serving
 from training.evaluation import metrics
 from training.finetuning import data
 from training.finetuning.classifier import Classifier, ClassifierLoadError

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from studio.jobs.records import RunRecord
+
 
 class CleaningRecipe(models.Model):
     """A project's saved cleaning steps and their settings (see training.cleaning.recipe)."""
@@ -22,13 +24,8 @@ class CleaningRecipe(models.Model):
         return self.name
 
 
-class CleaningRun(models.Model):
+class CleaningRun(RunRecord):
     """One cleaning job: a raw corpus in, a cleaned corpus out, and the report of what it did."""
-
-    class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
 
     project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="cleaning_runs")
     source = models.ForeignKey("labeling.Corpus", on_delete=models.CASCADE, related_name="cleaning_runs")
@@ -36,8 +33,6 @@ class CleaningRun(models.Model):
                                   related_name="cleaning_run")
     recipe = models.ForeignKey(CleaningRecipe, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
     steps = models.JSONField(help_text="The full recipe this run used, defaults filled in.")
-    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     documents_in = models.PositiveIntegerField(default=0)
     documents_out = models.PositiveIntegerField(default=0)
     drops = models.JSONField(default=dict, blank=True, help_text="{rule: documents dropped by it}.")
@@ -47,11 +42,6 @@ class CleaningRun(models.Model):
     boilerplate = models.JSONField(default=list, blank=True, help_text="The repeated lines removed (the first 50).")
     timings = models.JSONField(default=dict, blank=True, help_text="{step: seconds}.")
     samples = models.JSONField(default=list, blank=True, help_text="[{source, external_id, before, after}].")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"cleaning of {self.source}"
@@ -173,74 +163,38 @@ class AliasChange(models.Model):
         indexes = [models.Index(fields=["registered_model", "alias", "-id"], name="alias_change_history")]
 
 
-class Pretraining(models.Model):
+class Pretraining(RunRecord):
     """A pretraining run: its configuration, its job, and the encoder version it made."""
-
-    class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
 
     project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="pretrainings")
     config = models.JSONField(help_text="The full configuration, defaults filled in.")
     corpora = models.ManyToManyField("labeling.Corpus", related_name="pretrainings")
-    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     output = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="pretraining")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
 
-class Finetuning(models.Model):
+class Finetuning(RunRecord):
     """A fine-tuning run: a snapshot and a base in, a classifier version out."""
-
-    class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
 
     project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="finetunings")
     snapshot = models.ForeignKey("labeling.DatasetSnapshot", on_delete=models.RESTRICT, related_name="finetunings")
     config = models.JSONField(help_text="The full configuration, defaults filled in.")
-    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     output = models.OneToOneField(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="finetuning")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
 
-class EvaluationReport(models.Model):
+class EvaluationReport(RunRecord):
     """A classifier's figures on one split of a snapshot (see training.evaluation.metrics)."""
-
-    class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
 
     project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="evaluations")
     model_version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="evaluations")
     snapshot = models.ForeignKey("labeling.DatasetSnapshot", on_delete=models.RESTRICT, related_name="evaluations")
     split = models.CharField(max_length=12, default="test")
-    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     metrics = models.JSONField(default=dict, blank=True)
     errors = models.JSONField(default=list, blank=True,
                               help_text="Misclassified documents: [{document_id, external_id, truth, predicted, scores}].")
     predictions = models.JSONField(default=dict, blank=True,
                                    help_text="{document id: scores}, kept for paired comparisons.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
 
 
 class RetrainPolicy(models.Model):

@@ -5,10 +5,12 @@ import io
 
 from charset_normalizer import from_bytes
 
+from studio.errors import Refusal
+
 SAMPLE_BYTES = 64 * 1024
 
 
-class ImportFileError(ValueError):
+class ImportFileError(Refusal):
     """The file as a whole cannot be read; the message names the file and, where known, the byte offset."""
 
 

@@ -6,7 +6,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-
 # ANALYZE samples 300 rows per unit of the largest statistics target among a table's columns and
 # index expressions, and the search index's expression re-reads every sampled note: at the
 # default (100) that is 30,000 notes and seconds per ANALYZE. Ten keeps the common words that

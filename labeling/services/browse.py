@@ -4,13 +4,15 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 
+from studio.errors import Refusal
+
 from ..models import Annotation, Document, Role
 from . import search
 
 IMPORTED = "imported"  # the annotator filter's value for labels that came with the file
 
 
-class FilterError(ValueError):
+class FilterError(Refusal):
     pass
 
 

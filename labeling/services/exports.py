@@ -7,6 +7,7 @@ import io
 import json
 
 from studio import audit
+from studio.errors import Refusal
 
 from ..models import Annotation
 from . import resolution
@@ -23,7 +24,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 BATCH = 2000
 
 
-class ExportError(ValueError):
+class ExportError(Refusal):
     """An export asked for in a format or of a content there is none of."""
 
 

@@ -227,12 +227,10 @@ def run_import(job, reporter):
         refresh_statistics()
         duplicates = mark_duplicates(corpus)
     except BaseException:
-        corpora.delete_documents(corpus)
+        # What only this run knows; the documents go in `cleanup`, which every ending of the job runs.
         if labels is not None:
             labels.remove_added()
-        Corpus.objects.filter(pk=corpus.pk).update(
-            status=Corpus.Status.FAILED, document_count=0, error_count=errors.count, errors=errors.first
-        )
+        Corpus.objects.filter(pk=corpus.pk).update(error_count=errors.count, errors=errors.first)
         raise
     Corpus.objects.filter(pk=corpus.pk).update(
         status=Corpus.Status.READY, document_count=imported, error_count=errors.count, errors=errors.first,
@@ -244,3 +242,12 @@ def run_import(job, reporter):
     if labels is not None:
         result["labels_added"] = len(labels.added)
     return result
+
+
+def cleanup(job):
+    """An import that did not finish (failed, cancelled, given up, never sent) leaves no half corpus."""
+    corpus = Corpus.objects.filter(pk=job.params["corpus_id"], status=Corpus.Status.IMPORTING).first()
+    if corpus is None:
+        return
+    corpora.delete_documents(corpus)
+    Corpus.objects.filter(pk=corpus.pk).update(status=Corpus.Status.FAILED, document_count=0)

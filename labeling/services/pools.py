@@ -4,12 +4,13 @@ named annotators. Only they get those documents, and they get them before any ot
 from django.db import transaction
 
 from studio import audit
+from studio.errors import Refusal
 
 from ..models import AnnotatorPool, Document, Membership
 from . import browse, search
 
 
-class PoolError(ValueError):
+class PoolError(Refusal):
     """The pool cannot be made as asked; the message says why."""
 
 

@@ -6,12 +6,14 @@ import math
 from django.db import transaction
 from django.db.models import Q
 
+from studio.errors import Refusal
+
 from ..models import Document, Label, LabelSchema, Prediction
 
 MAX_PER_CALL = 1000
 
 
-class PredictionError(ValueError):
+class PredictionError(Refusal):
     """A prediction names a document or label the project does not have, or a bad score."""
 
 

@@ -5,11 +5,12 @@ from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from studio import audit
+from studio.errors import Refusal
 
 from ..models import Document, Membership, Project, Role
 
 
-class MembershipError(ValueError):
+class MembershipError(Refusal):
     """A membership change that would leave the project in a bad state."""
 
 

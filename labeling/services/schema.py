@@ -4,15 +4,18 @@ from django.db import transaction
 from django.db.models import Count
 
 from studio import audit
+from studio.errors import Refusal
 
 from ..models import Annotation, Label, LabelSchema
 
 
-class SchemaError(ValueError):
+class SchemaError(Refusal):
     """A change the schema cannot take; the message says why."""
 
 
 class LabelInUse(SchemaError):
+    status = 409
+
     def __init__(self, label, count):
         self.count = count
         super().__init__(f"“{label.name}” is on {count} annotation{'s' if count != 1 else ''}; deleting it takes it "

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from studio import audit
+from studio.errors import Refusal
 from studio.jobs import service as jobs_service
 
 from ..models import DatasetSnapshot, Document, LabelSchema
@@ -28,7 +29,7 @@ ROW_GROUP = 5000
 METADATA_KEY = b"vertical_studio"
 
 
-class SnapshotError(ValueError):
+class SnapshotError(Refusal):
     """The snapshot cannot be made as asked; the message says why."""
 
 
@@ -111,13 +112,15 @@ def build(snapshot, job, reporter):
     snapshot = DatasetSnapshot.objects.select_related("project__label_schema").get(pk=snapshot.pk)
     # A retried snapshot is this job's now: its page follows the new job.
     DatasetSnapshot.objects.filter(pk=snapshot.pk).update(status=DatasetSnapshot.Status.BUILDING, job=job)
-    try:
-        return _build(snapshot, reporter)
-    except BaseException:  # cancelled, failed or interrupted: no half-written file stays
+    return _build(snapshot, reporter)
+
+
+def cleanup(job):
+    """A snapshot job (or a retraining's) that did not finish leaves no half-written file."""
+    for snapshot in DatasetSnapshot.objects.filter(job=job, status=DatasetSnapshot.Status.BUILDING):
         DatasetSnapshot.objects.filter(pk=snapshot.pk).update(status=DatasetSnapshot.Status.FAILED)
         if snapshot.file_name:
             snapshot.path.unlink(missing_ok=True)
-        raise
 
 
 def _build(snapshot, reporter):

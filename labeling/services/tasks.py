@@ -18,21 +18,41 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+)
 from django.utils import timezone
 
-from ..models import AnnotatorPool, Annotation, Assignment, Corpus, Document, Label, Prediction, Project
+from studio.errors import Refusal
 
+from ..models import (
+    Annotation,
+    AnnotatorPool,
+    Assignment,
+    Corpus,
+    Document,
+    Label,
+    Prediction,
+    Project,
+)
 
 LOCKED_RETRIES = 5  # when every open document is locked by others' hand-outs, look again this often
 
 
-class TaskError(Exception):
+class TaskError(Refusal):
     """The request cannot be carried out as asked; the message says why."""
 
 
 class StaleAnnotation(TaskError):
     """The annotation changed since the version the client sent."""
+
+    status = 409
 
 
 def _claim(document_ids, change, overlap):

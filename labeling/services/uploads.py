@@ -7,13 +7,16 @@ from pathlib import Path
 from django.conf import settings
 
 from studio import audit
+from studio.errors import Refusal
 
 from ..importing.sources import ImportFileError
 from ..models import Upload
 
 
-class UploadTooLarge(ValueError):
-    pass
+class UploadTooLarge(Refusal):
+    """An upload over STUDIO_MAX_UPLOAD_BYTES."""
+
+    status = 413
 
 
 def uploads_folder():

@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 
 from ..models import Job
 from ..redaction import redact
-from . import kinds
+from . import kinds, lifecycle
 from .reporter import JobCancelled, JobLost, Reporter
 from .service import fail_after_too_many_starts
 
@@ -44,25 +44,33 @@ def _run_is_dead(job, worker):
 
 def claim(job_id, worker, device):
     """Take the job for this process, or return None if it must not run here (again)."""
+    job, taken = _claim(job_id, worker, device)
+    if job is not None and not taken and job.is_finished:
+        lifecycle.ended(job)  # cancelled before it started, or given up here: its records follow
+    return job if taken else None
+
+
+def _claim(job_id, worker, device):
+    """(job, whether this process took it); a job it ended instead comes back finished, not taken."""
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is None:
             logger.warning("Job %s does not exist; dropping its message", job_id)
-            return None
+            return None, False
         if job.is_finished:
-            return None
+            return None, False
         if job.status == Job.Status.RUNNING and not _run_is_dead(job, worker):
             logger.info("Job %s is running on %s already; ignoring a second delivery", job_id, job.worker)
-            return None
+            return None, False
         now = timezone.now()
         if job.cancel_requested:
             job.status, job.finished_at, job.message = Job.Status.CANCELLED, now, "Cancelled"
             job.save(update_fields=["status", "finished_at", "message"])
-            return None
+            return job, False
         if job.starts >= settings.STUDIO_JOB_MAX_STARTS:
             fail_after_too_many_starts(job)
             job.save()
-            return None
+            return job, False
         job.message = "Resuming after its worker stopped" if job.starts else "Started"
         job.status = Job.Status.RUNNING
         job.starts += 1
@@ -71,7 +79,7 @@ def claim(job_id, worker, device):
         job.started_at = job.started_at or now
         job.heartbeat_at = now
         job.save()
-        return job
+        return job, True
 
 
 class _ToReporter(logging.Handler):
@@ -128,4 +136,6 @@ def execute(job_id, worker, device):
         reporter.close(**outcome, finished_at=timezone.now(), claim="")
     except JobLost:
         logger.warning("Job %s was taken over before its outcome was recorded", job_id)
+        return None
+    lifecycle.ended(job)
     return outcome["status"]

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from .kinds import ParamError
+from ..settings_schema import SettingsError
 
 
 def params_form(kind, data=None):
@@ -25,7 +25,7 @@ def params_form(kind, data=None):
         cleaned = forms.Form.clean(self)
         try:
             self.params = kind.clean_params({name: value for name, value in cleaned.items() if value is not None})
-        except ParamError as error:
+        except SettingsError as error:
             raise forms.ValidationError(str(error)) from None
         return cleaned
 

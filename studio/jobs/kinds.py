@@ -1,48 +1,14 @@
-"""The one table of job kinds: what each needs (validated params), where it runs, what runs it.
+"""The one table of job kinds: what each needs (its parameters, a settings schema), where it runs,
+what runs it, and what must happen however it ends.
 
-Apps register their kinds in `AppConfig.ready()`; the function is named by dotted path and
-imported only by the worker that runs it, so web processes never load training code.
+Each app declares its kinds in its own `jobs.py`, found when the studio starts (`StudioConfig.ready`).
+The run and cleanup functions are named by dotted path and imported only when needed — the run
+function only by the worker that runs it — so web processes never load training code.
 """
 
 from dataclasses import dataclass, field
 
-
-class ParamError(ValueError):
-    """A job parameter is missing, of the wrong type, or out of range; the message names it."""
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    type: type
-    default: object = None
-    minimum: float | None = None
-    maximum: float | None = None
-    choices: tuple = ()
-    help: str = ""
-
-    def clean(self, raw):
-        if raw is None:
-            if self.default is None:
-                raise ParamError(f"{self.name}: this parameter is required.")
-            return self.default
-        if self.type is bool:
-            if not isinstance(raw, bool):
-                raise ParamError(f"{self.name}: expected true or false, got {raw!r}.")
-            return raw
-        try:
-            value = self.type(raw)
-        except (TypeError, ValueError):
-            raise ParamError(f"{self.name}: expected {self.type.__name__}, got {raw!r}.") from None
-        if self.type is int and isinstance(raw, float) and raw != int(raw):
-            raise ParamError(f"{self.name}: expected a whole number, got {raw!r}.")
-        if self.minimum is not None and value < self.minimum:
-            raise ParamError(f"{self.name}: must be at least {self.minimum}, got {value}.")
-        if self.maximum is not None and value > self.maximum:
-            raise ParamError(f"{self.name}: must be at most {self.maximum}, got {value}.")
-        if self.choices and value not in self.choices:
-            raise ParamError(f"{self.name}: must be one of {', '.join(map(str, self.choices))}, got {value!r}.")
-        return value
+from ..settings_schema import Schema, Setting, SettingsError
 
 
 @dataclass(frozen=True)
@@ -56,35 +22,42 @@ class JobKind:
     queue_param: str = ""  # a param whose value chooses the queue, when the kind allows both
     # False for kinds that another service starts after its own checks (an import checks its upload).
     startable_by_users: bool = True
+    # Dotted path of `function(job)`, run once the job has ended any way but success (failed, cancelled,
+    # given up by the reaper, refused by the broker): it removes what the job left half-made. Light imports only.
+    cleanup: str = ""
+    # (model label, id parameter) of the run record this job runs, e.g. ("training.Finetuning", "finetuning_id").
+    record: tuple = ()
+
+    @property
+    def schema(self):
+        return Schema(*self.params, what=f"parameter of {self.name}")
 
     def clean_params(self, raw):
         if not isinstance(raw, dict):
-            raise ParamError("params: expected an object of parameter names and values.")
-        known = {param.name for param in self.params}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ParamError(f"{unknown[0]}: not a parameter of {self.name} (known: {', '.join(sorted(known))}).")
-        return {param.name: param.clean(raw.get(param.name)) for param in self.params}
+            raise SettingsError("params: expected an object of parameter names and values.")
+        return self.schema.clean(raw)
 
     def queue_for(self, params):
         return params[self.queue_param] if self.queue_param else self.queue
 
 
+QUEUE = Setting("queue", str, "gpu", choices=("cpu", "gpu"), help="Which workers run it.")
+
 _KINDS = {}
 
 
-def register(kind):
-    if kind.name in _KINDS and _KINDS[kind.name] != kind:
-        raise ValueError(f"Job kind {kind.name!r} is registered twice.")
-    _KINDS[kind.name] = kind
-    return kind
+def register(*declared):
+    for kind in declared:
+        if kind.name in _KINDS and _KINDS[kind.name] != kind:
+            raise ValueError(f"Job kind {kind.name!r} is registered twice.")
+        _KINDS[kind.name] = kind
 
 
 def get(name):
     try:
         return _KINDS[name]
     except KeyError:
-        raise ParamError(f"kind: unknown job kind {name!r} (known: {', '.join(sorted(_KINDS))}).") from None
+        raise SettingsError(f"kind: unknown job kind {name!r} (known: {', '.join(sorted(_KINDS))}).") from None
 
 
 def all_kinds():

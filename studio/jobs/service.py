@@ -9,13 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import audit, dispatch
+from ..errors import Conflict
 from ..models import Job
-from . import kinds
+from . import kinds, lifecycle
 
 logger = logging.getLogger(__name__)
 
 
-class JobStateError(ValueError):
+class JobStateError(Conflict):
     """The job is not in a state that allows this action; the message says why."""
 
 
@@ -33,10 +34,11 @@ def enqueue(job):
     """Send the job to its queue once the surrounding transaction has committed."""
 
     def not_sent(message):
-        Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+        if Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
             status=Job.Status.FAILED, finished_at=timezone.now(),
             error=f"The job could not be sent to a worker. {message} Retry it once the broker is back.",
-        )
+        ):
+            lifecycle.ended(job)
 
     dispatch.send_on_commit("workers.run_job", [job.pk], job.queue, not_sent)
 
@@ -49,25 +51,29 @@ def start_job(user, kind_name, params, *, project=None, inputs=()):
         kind=kind.name, params=clean, queue=kind.queue_for(clean), project=project, created_by=user,
         inputs=list(inputs), message="Waiting for a worker",
     )
+    lifecycle.attach(job)
     audit.record(user, "job.start", job, project_id=job.project_id, kind=job.kind)
     enqueue(job)
     return job
 
 
-@transaction.atomic
 def cancel_job(user, job):
-    job = Job.objects.select_for_update().get(pk=job.pk)
+    """Cancel a queued job at once (its cleanup runs now); ask a running one to stop at its next check."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job.pk)
+        if job.is_finished:
+            raise JobStateError(f"This job has {job.status} already; there is nothing to cancel.")
+        if job.status == Job.Status.QUEUED:
+            job.status = Job.Status.CANCELLED
+            job.finished_at = timezone.now()
+            job.message = "Cancelled before it started"
+        else:
+            job.message = "Cancelling…"
+        job.cancel_requested = True
+        job.save(update_fields=["status", "finished_at", "message", "cancel_requested"])
+        audit.record(user, "job.cancel", job, project_id=job.project_id)
     if job.is_finished:
-        raise JobStateError(f"This job has {job.status} already; there is nothing to cancel.")
-    if job.status == Job.Status.QUEUED:
-        job.status = Job.Status.CANCELLED
-        job.finished_at = timezone.now()
-        job.message = "Cancelled before it started"
-    else:
-        job.message = "Cancelling…"
-    job.cancel_requested = True
-    job.save(update_fields=["status", "finished_at", "message", "cancel_requested"])
-    audit.record(user, "job.cancel", job, project_id=job.project_id)
+        lifecycle.ended(job)
     return job
 
 
@@ -79,6 +85,7 @@ def retry_job(user, job):
         kind=job.kind, params=job.params, queue=job.queue, project_id=job.project_id, created_by=user,
         inputs=job.inputs, attempt=job.attempt + 1, retry_of=job, message="Waiting for a worker",
     )
+    lifecycle.attach(new)
     audit.record(user, "job.retry", new, project_id=new.project_id, retry_of=job.pk)
     enqueue(new)
     return new
@@ -98,7 +105,7 @@ def fail_after_too_many_starts(job):
 def reap_stale_jobs():
     """Re-queue running jobs whose heartbeat stopped (their worker died); stop those that keep dying."""
     cutoff = timezone.now() - timedelta(seconds=settings.STUDIO_JOB_STALE_SECONDS)
-    reaped = []
+    reaped, given_up = [], []
     for job_id in Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True):
         with transaction.atomic():
             job = Job.objects.select_for_update().get(pk=job_id)
@@ -106,6 +113,7 @@ def reap_stale_jobs():
                 continue
             if job.starts >= settings.STUDIO_JOB_MAX_STARTS:
                 fail_after_too_many_starts(job)
+                given_up.append(job)
                 logger.warning("Job %s stopped after %s starts", job.pk, job.starts)
             else:
                 job.status = Job.Status.QUEUED
@@ -115,6 +123,8 @@ def reap_stale_jobs():
                 enqueue(job)
             job.save()
             reaped.append(job.pk)
+    for job in given_up:
+        lifecycle.ended(job)
     return reaped
 
 

@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "studio.middleware.SecurityHeadersMiddleware",
     "studio.middleware.HtmxLoginMiddleware",
+    "studio.middleware.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "studio.urls"

@@ -65,7 +65,7 @@ def job_detail(request, pk):
 def _kind_or_none(name):
     try:
         return kinds.get(name)
-    except kinds.ParamError:
+    except kinds.SettingsError:
         return None
 
 

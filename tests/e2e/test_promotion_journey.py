@@ -11,7 +11,7 @@ from labeling.services import demo
 from tests.classifiers import labeled_snapshot
 from tests.e2e.conftest import log_in
 from tests.worker import wait_for
-from training.finetuning.run import start_finetuning
+from training.finetuning.service import start_finetuning
 from training.models import EvaluationReport, Finetuning
 from training.registry import aliases
 

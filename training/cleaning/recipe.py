@@ -3,50 +3,48 @@ browser; every setting has a default, and a wrong one is refused with its name."
 
 import re
 
-from .. import settings_schema
-from ..settings_schema import SettingsError as RecipeError
+from studio.settings_schema import Schema, Setting
+from studio.settings_schema import SettingsError as RecipeError
+
 from .deid import CATEGORIES
 
-
-# name: (type, default, minimum, maximum, help)
-SETTINGS = {
-    "normalize_unicode": (bool, True, None, None, "Unicode NFKC normalisation and removal of control characters."),
-    "strip_markup": (bool, True, None, None, "Remove HTML/XML tags and decode entities."),
-    "normalize_whitespace": (bool, True, None, None, "Collapse runs of spaces; at most one blank line."),
-    "remove_boilerplate": (bool, True, None, None, "Remove lines that repeat across many documents."),
-    "boilerplate_min_share": (float, 0.05, 0.001, 1.0, "A line in at least this share of documents is boilerplate."),
-    "boilerplate_min_documents": (int, 20, 2, None, "…and in at least this many documents."),
-    "min_chars": (int, 20, 0, None, "Drop documents shorter than this (characters, after cleaning)."),
-    "max_chars": (int, 200_000, 1, None, "Drop documents longer than this (characters)."),
-    "min_tokens": (int, 0, 0, None, "Drop documents with fewer words (0: no limit)."),
-    "max_tokens": (int, 0, 0, None, "Drop documents with more words (0: no limit)."),
-    "exact_dedup": (bool, True, None, None, "Drop documents whose cleaned text repeats an earlier one's."),
-    "near_dedup": (bool, True, None, None, "Drop near-copies (MinHash + LSH), keeping the first of each cluster."),
-    "near_threshold": (float, 0.8, 0.5, 1.0, "Jaccard similarity of word shingles that makes two notes near-copies."),
-    "shingle_size": (int, 5, 1, 10, "Words per shingle."),
-    "num_perm": (int, 128, 16, 512, "MinHash permutations (more: finer estimates, slower)."),
-    "deidentify": (bool, True, None, None, "Replace identifiers (HIPAA Safe Harbor categories patterns can find)."),
-    "categories": (list, list(CATEGORIES), None, None, "Which identifier categories to replace."),
-    "replacement": (str, "tag", None, None, "tag: [DATE], [PHONE]…; surrogate: a consistent stand-in per document."),
-    "shift_dates": (bool, False, None, None, "Shift dates by a per-document offset instead of replacing them."),
-    "keep_year": (bool, True, None, None, "A replaced date keeps its year ([DATE] 2019); off: the year goes too."),
-    "id_patterns": (list, [], None, None, "Extra regular expressions for record, account or licence numbers."),
-    "names": (list, [], None, None, "Names to remove wherever they appear (e.g. the clinic's staff list)."),
-    "seed": (int, 13, 0, 2**31 - 1, "Fixes MinHash and surrogates: the same recipe gives the same output."),
-}
 REPLACEMENTS = ("tag", "surrogate")
+SETTINGS = Schema(
+    Setting("normalize_unicode", bool, True, help="Unicode NFKC normalisation and removal of control characters."),
+    Setting("strip_markup", bool, True, help="Remove HTML/XML tags and decode entities."),
+    Setting("normalize_whitespace", bool, True, help="Collapse runs of spaces; at most one blank line."),
+    Setting("remove_boilerplate", bool, True, help="Remove lines that repeat across many documents."),
+    Setting("boilerplate_min_share", float, 0.05, minimum=0.001, maximum=1.0, help="A line in at least this share of documents is boilerplate."),
+    Setting("boilerplate_min_documents", int, 20, minimum=2, help="…and in at least this many documents."),
+    Setting("min_chars", int, 20, minimum=0, help="Drop documents shorter than this (characters, after cleaning)."),
+    Setting("max_chars", int, 200_000, minimum=1, help="Drop documents longer than this (characters)."),
+    Setting("min_tokens", int, 0, minimum=0, help="Drop documents with fewer words (0: no limit)."),
+    Setting("max_tokens", int, 0, minimum=0, help="Drop documents with more words (0: no limit)."),
+    Setting("exact_dedup", bool, True, help="Drop documents whose cleaned text repeats an earlier one's."),
+    Setting("near_dedup", bool, True, help="Drop near-copies (MinHash + LSH), keeping the first of each cluster."),
+    Setting("near_threshold", float, 0.8, minimum=0.5, maximum=1.0, help="Jaccard similarity of word shingles that makes two notes near-copies."),
+    Setting("shingle_size", int, 5, minimum=1, maximum=10, help="Words per shingle."),
+    Setting("num_perm", int, 128, minimum=16, maximum=512, help="MinHash permutations (more: finer estimates, slower)."),
+    Setting("deidentify", bool, True, help="Replace identifiers (HIPAA Safe Harbor categories patterns can find)."),
+    Setting("categories", list, list(CATEGORIES), help="Which identifier categories to replace."),
+    Setting("replacement", str, "tag", choices=REPLACEMENTS, help="tag: [DATE], [PHONE]…; surrogate: a consistent stand-in per document."),
+    Setting("shift_dates", bool, False, help="Shift dates by a per-document offset instead of replacing them."),
+    Setting("keep_year", bool, True, help="A replaced date keeps its year ([DATE] 2019); off: the year goes too."),
+    Setting("id_patterns", list, [], help="Extra regular expressions for record, account or licence numbers."),
+    Setting("names", list, [], help="Names to remove wherever they appear (e.g. the clinic's staff list)."),
+    Setting("seed", int, 13, minimum=0, maximum=2**31 - 1, help="Fixes MinHash and surrogates: the same recipe gives the same output."),
+    what="cleaning setting",
+)
 MAX_ID_PATTERNS, MAX_NAMES = 20, 20_000
 
 
 def defaults():
-    return settings_schema.defaults(SETTINGS)
+    return SETTINGS.defaults()
 
 
 def clean(raw):
     """The recipe with defaults filled in; RecipeError for anything wrong."""
-    recipe = settings_schema.clean(SETTINGS, raw, "cleaning setting")
-    if recipe["replacement"] not in REPLACEMENTS:
-        raise RecipeError(f"replacement: must be one of {', '.join(REPLACEMENTS)}.")
+    recipe = SETTINGS.clean(raw)
     bad = [category for category in recipe["categories"] if category not in CATEGORIES]
     if bad:
         raise RecipeError(f"categories: {bad[0]!r} is not one of {', '.join(CATEGORIES)}.")

@@ -3,13 +3,15 @@ and a paired bootstrap test of the headline metric on the same documents."""
 
 import numpy as np
 
-from ..finetuning import classifier, data
+from studio.errors import Refusal
+
+from ..finetuning import classifier_file, data
 from . import metrics
 
 ROWS = ("macro_f1", "micro_f1", "weighted_f1", "accuracy", "roc_auc", "pr_auc", "ece")
 
 
-class ComparisonError(ValueError):
+class ComparisonError(Refusal):
     """The reports cannot be compared; the message says why."""
 
 
@@ -26,7 +28,7 @@ def compare(reports):
     predicted = []
     for report in reports:
         scores = np.array([report.predictions[str(pk)] for pk in split.ids])
-        thresholds = classifier.read_settings(report.model_version.path)["thresholds"] \
+        thresholds = classifier_file.read_settings(report.model_version.path)["thresholds"] \
             if report.model_version.path.is_dir() else None
         predicted.append(metrics.predictions(scores, multi, thresholds))
     table = []

@@ -3,7 +3,6 @@ fine-tuned encoder (Hugging Face folder with its label mapping and thresholds). 
 from safetensors only: a folder whose weights are pickled (`pytorch_model.bin`) is refused, never
 unpickled, and no code is ever taken from a model folder."""
 
-import json
 
 import numpy as np
 import torch
@@ -11,21 +10,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from ..evaluation.metrics import predictions
 from .baseline import Baseline
-
-SETTINGS_FILE = "classifier.json"  # labels, multi-label, thresholds, max length
-
-
-class ClassifierLoadError(ValueError):
-    """The folder holds no classifier the studio can load safely; the message says why."""
-
-
-def write_settings(folder, labels, multi, thresholds, max_length):
-    (folder / SETTINGS_FILE).write_text(json.dumps({"labels": labels, "multi": multi, "thresholds": thresholds,
-                                                    "max_length": max_length}))
-
-
-def read_settings(folder):
-    return json.loads((folder / SETTINGS_FILE).read_text())
+from .classifier_file import SETTINGS_FILE, ClassifierLoadError, read_settings
 
 
 @torch.no_grad()

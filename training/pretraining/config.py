@@ -5,52 +5,51 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .. import settings_schema
-from ..settings_schema import SettingsError
-from .presets import PRESETS
+from studio.settings_schema import Schema, Setting, SettingsError
 
+# BERT-style encoder sizes to train from scratch: (layers, hidden size, attention heads).
+PRESETS = {
+    "tiny": (2, 128, 2),
+    "mini": (4, 256, 4),
+    "small": (4, 512, 8),
+    "base": (12, 768, 12),
+}
 OBJECTIVES = ("mlm", "contrastive")
 STARTS = ("scratch", "base")
 SCHEDULES = ("linear", "cosine")
-
-# name: (type, default, minimum, maximum, help)
-SETTINGS = {
-    "model_name": (str, "", None, None, "The registered model the new encoder version joins (default: from the corpora)."),
-    "corpora": (list, [], None, None, "Corpus ids; empty: the project's cleaned corpora, or every corpus without one."),
-    "objective": (str, "mlm", None, None, "mlm: masked language modelling; contrastive: SimCSE-style InfoNCE."),
-    "start": (str, "scratch", None, None, "scratch: a new tokenizer and encoder; base: continue from `base`."),
-    "preset": (str, "tiny", None, None, "From scratch: tiny 2×128, mini 4×256, small 4×512, base 12×768."),
-    "layers": (int, 0, 0, 48, "From scratch: layers (0: the preset's)."),
-    "hidden": (int, 0, 0, 4096, "From scratch: hidden size (0: the preset's)."),
-    "heads": (int, 0, 0, 64, "From scratch: attention heads (0: the preset's)."),
-    "vocab_size": (int, 8000, 500, 250_000, "From scratch: WordPiece vocabulary size."),
-    "base": (str, "", None, None, "To continue: version:<id>, folder:<name under the base models folder> or hub:<id>."),
-    "add_domain_words": (int, 0, 0, 20_000, "To continue: add this many frequent domain words the base splits badly."),
-    "whole_word_mask": (bool, False, None, None, "MLM: mask whole words rather than word pieces."),
-    "mlm_probability": (float, 0.15, 0.01, 0.5, "MLM: share of tokens chosen (80% masked, 10% random, 10% kept)."),
-    "temperature": (float, 0.05, 0.001, 1.0, "Contrastive: InfoNCE temperature τ."),
-    "max_length": (int, 128, 16, 4096, "Tokens per block (documents are packed into blocks of this length)."),
-    "batch_size": (int, 16, 1, 4096, "Blocks per device batch."),
-    "gradient_accumulation": (int, 1, 1, 1024, "Batches per optimiser step."),
-    "learning_rate": (float, 5e-4, 1e-7, 1.0, "Peak learning rate."),
-    "warmup_ratio": (float, 0.06, 0.0, 0.5, "Share of the steps spent warming up."),
-    "schedule": (str, "linear", None, None, "Decay after warm-up: linear or cosine."),
-    "epochs": (float, 1.0, 0.01, 1000.0, "Passes over the training blocks (when max_steps is 0)."),
-    "max_steps": (int, 0, 0, 10_000_000, "Optimiser steps (0: from epochs)."),
-    "eval_share": (float, 0.05, 0.0, 0.5, "Share of documents held out for evaluation."),
-    "checkpoint_every": (int, 200, 1, 10_000_000, "Save a checkpoint every this many steps (a crash resumes from it)."),
-    "seed": (int, 13, 0, 2**31 - 1, "Fixes the split, the masking and the initial weights."),
-    "queue": (str, "gpu", None, None, "Which workers run it: gpu (CPU-only machines run it on the CPU too) or cpu."),
-}
+SETTINGS = Schema(
+    Setting("model_name", str, "", help="The registered model the new encoder version joins (default: from the corpora)."),
+    Setting("corpora", list, [], help="Corpus ids; empty: the project's cleaned corpora, or every corpus without one."),
+    Setting("objective", str, "mlm", choices=OBJECTIVES, help="mlm: masked language modelling; contrastive: SimCSE-style InfoNCE."),
+    Setting("start", str, "scratch", choices=STARTS, help="scratch: a new tokenizer and encoder; base: continue from `base`."),
+    Setting("preset", str, "tiny", choices=tuple(PRESETS), help="From scratch: tiny 2×128, mini 4×256, small 4×512, base 12×768."),
+    Setting("layers", int, 0, minimum=0, maximum=48, help="From scratch: layers (0: the preset's)."),
+    Setting("hidden", int, 0, minimum=0, maximum=4096, help="From scratch: hidden size (0: the preset's)."),
+    Setting("heads", int, 0, minimum=0, maximum=64, help="From scratch: attention heads (0: the preset's)."),
+    Setting("vocab_size", int, 8000, minimum=500, maximum=250_000, help="From scratch: WordPiece vocabulary size."),
+    Setting("base", str, "", help="To continue: version:<id>, folder:<name under the base models folder> or hub:<id>."),
+    Setting("add_domain_words", int, 0, minimum=0, maximum=20_000, help="To continue: add this many frequent domain words the base splits badly."),
+    Setting("whole_word_mask", bool, False, help="MLM: mask whole words rather than word pieces."),
+    Setting("mlm_probability", float, 0.15, minimum=0.01, maximum=0.5, help="MLM: share of tokens chosen (80% masked, 10% random, 10% kept)."),
+    Setting("temperature", float, 0.05, minimum=0.001, maximum=1.0, help="Contrastive: InfoNCE temperature τ."),
+    Setting("max_length", int, 128, minimum=16, maximum=4096, help="Tokens per block (documents are packed into blocks of this length)."),
+    Setting("batch_size", int, 16, minimum=1, maximum=4096, help="Blocks per device batch."),
+    Setting("gradient_accumulation", int, 1, minimum=1, maximum=1024, help="Batches per optimiser step."),
+    Setting("learning_rate", float, 5e-4, minimum=1e-7, maximum=1.0, help="Peak learning rate."),
+    Setting("warmup_ratio", float, 0.06, minimum=0.0, maximum=0.5, help="Share of the steps spent warming up."),
+    Setting("schedule", str, "linear", choices=SCHEDULES, help="Decay after warm-up: linear or cosine."),
+    Setting("epochs", float, 1.0, minimum=0.01, maximum=1000.0, help="Passes over the training blocks (when max_steps is 0)."),
+    Setting("max_steps", int, 0, minimum=0, maximum=10_000_000, help="Optimiser steps (0: from epochs)."),
+    Setting("eval_share", float, 0.05, minimum=0.0, maximum=0.5, help="Share of documents held out for evaluation."),
+    Setting("checkpoint_every", int, 200, minimum=1, maximum=10_000_000, help="Save a checkpoint every this many steps (a crash resumes from it)."),
+    Setting("seed", int, 13, minimum=0, maximum=2**31 - 1, help="Fixes the split, the masking and the initial weights."),
+    Setting("queue", str, "gpu", choices=("gpu", "cpu"), help="Which workers run it: gpu (CPU-only machines run it on the CPU too) or cpu."),
+    what="pretraining setting",
+)
 
 
 def defaults():
-    return settings_schema.defaults(SETTINGS)
-
-
-def _choice(config, name, choices):
-    if config[name] not in choices:
-        raise SettingsError(f"{name}: must be one of {', '.join(choices)}.")
+    return SETTINGS.defaults()
 
 
 def base_folders():
@@ -62,12 +61,7 @@ def base_folders():
 
 
 def clean(raw):
-    config = settings_schema.clean(SETTINGS, raw, "pretraining setting")
-    _choice(config, "objective", OBJECTIVES)
-    _choice(config, "start", STARTS)
-    _choice(config, "preset", tuple(PRESETS))
-    _choice(config, "schedule", SCHEDULES)
-    _choice(config, "queue", ("gpu", "cpu"))
+    config = SETTINGS.clean(raw)
     if not all(isinstance(pk, int) and not isinstance(pk, bool) for pk in config["corpora"]):
         raise SettingsError("corpora: a list of corpus ids.")
     if len(config["model_name"]) > 120:

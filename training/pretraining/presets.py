@@ -1,13 +1,8 @@
-"""BERT-style encoder sizes to train from scratch: (layers, hidden size, attention heads)."""
+"""A BERT configuration for a preset size (see config.PRESETS), to train from scratch."""
 
 from transformers import BertConfig
 
-PRESETS = {
-    "tiny": (2, 128, 2),
-    "mini": (4, 256, 4),
-    "small": (4, 512, 8),
-    "base": (12, 768, 12),
-}
+from .config import PRESETS
 
 
 def bert_config(vocab_size, preset="tiny", layers=None, hidden=None, heads=None, max_length=512):

@@ -24,67 +24,22 @@ from transformers import (
     set_seed,
 )
 
-from labeling.models import Corpus
-from studio import audit
 from studio.jobs import service as jobs_service
 
 from ..device import training_precision
-from ..resume import train_resuming
 from ..models import ModelVersion, Pretraining, RegisteredModel
 from ..registry.versions import VersionError, create_version
-from ..settings_schema import SettingsError
+from ..resume import train_resuming
 from . import blocks, corpus
-from . import config as configs
 from . import tokenizer as tokenizers
 from .arguments import training_arguments
 from .contrastive import ContrastiveTrainer, contrastive_collator, embedding_quality
 from .presets import bert_config
-
-
-class PretrainingError(ValueError):
-    """The pretraining cannot start as asked; the message says why."""
-
-
-def _corpora(project, config):
-    ready = project.corpora.filter(status=Corpus.Status.READY)
-    if config["corpora"]:
-        chosen = list(ready.filter(pk__in=config["corpora"]))
-        if len(chosen) != len(set(config["corpora"])):
-            raise PretrainingError("corpora: some of these are not ready corpora of this project.")
-        return chosen
-    return list(ready.filter(kind=Corpus.Kind.CLEANED)) or list(ready)
-
-
-def start_pretraining(user, project, raw):
-    config = configs.clean(raw)
-    chosen = _corpora(project, config)
-    if not chosen:
-        raise PretrainingError("The project has no ready corpus to pretrain on.")
-    if config["base"].startswith("version:") and not ModelVersion.objects.filter(
-            pk=int(config["base"][8:]), registered_model__project=project,
-            registered_model__kind=RegisteredModel.Kind.ENCODER).exists():
-        raise PretrainingError("base: no encoder version with that id in this project.")
-    config["corpora"] = [item.pk for item in chosen]
-    config["model_name"] = config["model_name"] or f"{chosen[0].name} encoder"[:120]
-    with transaction.atomic():
-        run = Pretraining.objects.create(project=project, config=config, created_by=user)
-        run.corpora.set(chosen)
-        run.job = jobs_service.start_job(
-            user, "pretrain", {"pretraining_id": run.pk, "queue": config["queue"]}, project=project,
-            inputs=[{"type": "corpus", "id": item.pk, "label": item.name} for item in chosen])
-        run.save(update_fields=["job"])
-        audit.record(user, "model.pretrain", run, project_id=project.pk, job=run.job.pk, model=config["model_name"])
-    return run
+from .service import PretrainingError
 
 
 def run_pretraining(job, reporter):
-    run = Pretraining.objects.select_related("project").get(pk=job.params["pretraining_id"])
-    Pretraining.objects.filter(pk=run.pk).update(status=Pretraining.Status.RUNNING, job=job)
-    try:
-        return _train(run, job, reporter)
-    except BaseException:
-        Pretraining.objects.filter(pk=run.pk).update(status=Pretraining.Status.FAILED)
-        raise
+    return _train(Pretraining.objects.select_related("project").get(pk=job.params["pretraining_id"]), job, reporter)
 
 
 def _write_once(path, write):
@@ -213,8 +168,7 @@ def _save_version(run, job, model, tokenizer, config, metrics, device, base):
                                      base=config["base"] if base else "", created_by=run.created_by)
         except VersionError as error:
             raise PretrainingError(str(error)) from None
-        Pretraining.objects.filter(pk=run.pk).update(status=Pretraining.Status.DONE, output=version)
+        Pretraining.objects.filter(pk=run.pk).update(output=version)
     return version
 
 
-__all__ = ["start_pretraining", "run_pretraining", "PretrainingError", "SettingsError"]

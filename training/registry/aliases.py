@@ -11,15 +11,23 @@ from django.utils import timezone
 
 from labeling.models import Role
 from studio import audit
+from studio.errors import Refusal
 
 from ..evaluation.compare import compare
-from ..models import Alias, AliasChange, EvaluationReport, ModelAlias, ModelVersion, RegisteredModel
+from ..models import (
+    Alias,
+    AliasChange,
+    EvaluationReport,
+    ModelAlias,
+    ModelVersion,
+    RegisteredModel,
+)
 from .versions import artifact_sha256
 
 PRIMARY_METRIC = "macro_f1"
 
 
-class PromotionError(ValueError):
+class PromotionError(Refusal):
     """The alias cannot move as asked; the message says why."""
 
 

@@ -9,11 +9,12 @@ from django.db import transaction
 from django.db.models import Max
 
 from studio import audit
+from studio.errors import Refusal
 
 from ..models import ModelVersion, RegisteredModel
 
 
-class VersionError(ValueError):
+class VersionError(Refusal):
     """The version cannot be registered as asked; the message says why."""
 
 

@@ -1,0 +1,81 @@
+"""A project's label schema through the API: members read it; managers change it."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from ..access import get_label, get_project
+from ..models import Label, LabelSchema, Role
+from ..serializers import LabelSerializer
+from ..services import schema as schema_service
+from .base import ProjectAPIView
+
+
+class SchemaSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=LabelSchema.Kind.choices)
+    guidelines = serializers.CharField(allow_blank=True, required=False, default="", help_text="Markdown.")
+    labels = LabelSerializer(many=True, read_only=True)
+
+
+class LabelWriteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Label
+        fields = ["name", "description", "color", "hotkey"]
+
+
+def _schema_data(project):
+    schema = getattr(project, "label_schema", None)
+    if schema is None:
+        return {"kind": LabelSchema.Kind.SINGLE, "guidelines": "", "labels": []}
+    return SchemaSerializer({"kind": schema.kind, "guidelines": schema.guidelines, "labels": schema.labels.all()}).data
+
+
+class SchemaView(ProjectAPIView):
+    """The label schema: its kind, Markdown guidelines and labels. PUT (managers) sets kind and guidelines."""
+
+    method_roles = {"GET": Role.ANNOTATOR}
+
+    @extend_schema(responses=SchemaSerializer)
+    def get(self, request, project_pk):
+        return Response(_schema_data(get_project(request.user, project_pk)))
+
+    @extend_schema(request=SchemaSerializer, responses=SchemaSerializer)
+    def put(self, request, project_pk):
+        project = self.project
+        serializer = SchemaSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        schema_service.update_schema(request.user, project, **serializer.validated_data)
+        project.refresh_from_db()
+        return Response(_schema_data(project))
+
+
+class LabelCreate(ProjectAPIView):
+    """Add a label (managers)."""
+
+    @extend_schema(request=LabelWriteSerializer, responses={201: LabelSerializer})
+    def post(self, request, project_pk):
+        project = self.project
+        serializer = LabelWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        label = schema_service.add_label(request.user, project, **serializer.validated_data)
+        return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[OpenApiParameter(
+    "confirm", bool, description="DELETE: take the label off the annotations that carry it (else 409).")])
+class LabelDetail(ProjectAPIView):
+    """Rename or restyle a label (annotations keep it), or delete it (managers)."""
+
+    @extend_schema(request=LabelWriteSerializer, responses=LabelSerializer)
+    def patch(self, request, project_pk, pk):
+        label = get_label(request.user, self.project, pk)
+        serializer = LabelWriteSerializer(label, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        schema_service.update_label(request.user, label, **serializer.validated_data)
+        return Response(LabelSerializer(label).data)
+
+    @extend_schema(responses={204: None, 409: None})
+    def delete(self, request, project_pk, pk):
+        label = get_label(request.user, self.project, pk)
+        schema_service.delete_label(request.user, label, confirmed=request.query_params.get("confirm") == "true")
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,50 @@
+"""The shell's own routes: sign-in, jobs, system status and audit, the API's schema and docs."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from .api import (
+    AuditEventList,
+    JobKindList,
+    JobViewSet,
+    QueueCheckViewSet,
+    SystemStatusView,
+)
+from .views import admin_pages, auth, health, jobs
+
+router = DefaultRouter()
+router.register("status/queue-checks", QueueCheckViewSet, basename="api-queue-check")
+router.register("jobs", JobViewSet, basename="api-job")
+
+api_patterns = [
+    path("status/", SystemStatusView.as_view(), name="api-status"),
+    path("audit-events/", AuditEventList.as_view(), name="api-audit-events"),
+    path("job-kinds/", JobKindList.as_view(), name="api-job-kinds"),
+    path("schema/", SpectacularJSONAPIView.as_view(), name="api-schema"),
+    # A page for people: anonymous visitors go to the login page like everywhere else.
+    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="project-list"), name="home"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/token/", auth.api_token, name="api-token"),
+    path("system/status/", admin_pages.status_page, name="system-status"),
+    path("system/queue-checks/", admin_pages.queue_check_create, name="queue-check-create"),
+    path("system/queue-checks/<int:pk>/", admin_pages.queue_check_detail, name="queue-check-detail"),
+    path("system/audit/", admin_pages.audit_log, name="audit-log"),
+    path("jobs/", jobs.job_list, name="job-list"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job-cancel"),
+    path("jobs/<int:pk>/retry/", jobs.job_retry, name="job-retry"),
+    path("django-admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+]

@@ -1,0 +1,260 @@
+"""The `clean` job: a corpus in, a new cleaned corpus out; the source is only read.
+
+Three passes in document id order, a batch at a time, so memory holds per-document flags and
+the surviving notes' shingles, never the corpus's text:
+1. (with boilerplate removal) count each line's documents after normalisation;
+2. normalise, drop repeated lines, filter by length, drop exact repeats, MinHash the rest;
+   then cluster near-copies and keep the first of each cluster;
+3. read the kept notes again, normalise and de-identify them, and write the new corpus;
+then record each source document's outcome and carry its annotations over.
+Every seed is the recipe's, so the same recipe on the same corpus writes the same corpus.
+"""
+
+import hashlib
+import json
+import time
+from collections import Counter, defaultdict
+
+import numpy as np
+from django.db.models import Max
+from django.utils import timezone
+
+from labeling.models import Annotation, Assignment, Corpus, Document
+from labeling.services import corpora, imports
+from labeling.services.document_writer import insert_documents
+
+from ..models import CleaningOutcome, CleaningRun
+from . import text as steps
+from .deid import Deidentifier
+from .near_duplicates import MinHasher, clusters, lsh_bands
+
+BATCH = 2000
+SAMPLES = 12
+SAMPLE_CHARS = 4000
+NORMALISERS = (("unicode", "normalize_unicode", steps.normalize_unicode),
+               ("markup", "strip_markup", steps.strip_markup),
+               ("whitespace", "normalize_whitespace", steps.normalize_whitespace))
+
+
+def _batches(corpus, *fields):
+    documents = Document.objects.filter(corpus=corpus).order_by("id").values_list("id", *fields)
+    after = 0
+    while batch := list(documents.filter(id__gt=after)[:BATCH]):
+        yield batch
+        after = batch[-1][0]
+
+
+class _Clock:
+    """Seconds spent per step, for the report's documents-per-second figures."""
+
+    def __init__(self):
+        self.seconds = defaultdict(float)
+
+    def run(self, step, function, *args):
+        started = time.perf_counter()
+        result = function(*args)
+        self.seconds[step] += time.perf_counter() - started
+        return result
+
+
+def _normalise(text, recipe, clock, changed):
+    for step, setting, function in NORMALISERS:
+        if recipe[setting]:
+            new = clock.run(step, function, text)
+            if new != text:
+                changed.append(step)
+            text = new
+    return text
+
+
+def run_cleaning(job, reporter):
+    """The `clean` job; what a run that does not finish leaves is removed by `service.cleanup`."""
+    run = CleaningRun.objects.select_related("source", "project").get(pk=job.params["run_id"])
+    recipe, source = run.steps, run.source
+    if run.output_id:  # a re-delivered job starts over
+        corpora.delete_documents(run.output)
+        CleaningOutcome.objects.filter(run=run).delete()
+    output = run.output or Corpus.objects.create(
+        project=run.project, name=f"{source.name} (cleaned #{run.pk})"[:120], kind=Corpus.Kind.CLEANED,
+        parent=source, status=Corpus.Status.IMPORTING, created_by=run.created_by,
+        mapping={"cleaning_run": run.pk}, source_name=source.source_name, source_sha256=source.source_sha256,
+    )
+    CleaningRun.objects.filter(pk=run.pk).update(output=output)
+    total = Document.objects.filter(corpus=source).count()
+    clock = _Clock()
+
+    boilerplate = set()
+    if recipe["remove_boilerplate"]:
+        seen = Counter()
+        for done, batch in _counted(_batches(source, "text"), BATCH):
+            for _id, text in batch:
+                seen.update(clock.run("boilerplate", steps.line_keys, _normalise(text, recipe, _Clock(), [])))
+            reporter.progress(0.2 * done / max(total, 1), f"Counting repeated lines: {done:,} of {total:,} notes")
+            reporter.check_cancel()
+        least = max(recipe["boilerplate_min_documents"], recipe["boilerplate_min_share"] * total)
+        boilerplate = {key for key, count in seen.items() if count >= least}
+        del seen
+
+    dropped, changed, kept = {}, {}, []
+    removed_lines, hashes = {}, set()
+    hasher = MinHasher(recipe["num_perm"], recipe["shingle_size"], recipe["seed"]) if recipe["near_dedup"] else None
+    signatures, shingles = [], []
+    for done, batch in _counted(_batches(source, "text"), BATCH):
+        for pk, text in batch:
+            notes = []
+            text = _normalise(text, recipe, clock, notes)
+            if boilerplate:
+                before, text = text, clock.run("boilerplate", steps.remove_lines, text, boilerplate)
+                if text is not before:
+                    notes.append("boilerplate")
+                    if len(removed_lines) < 50:
+                        for line in before.split("\n"):
+                            if line.strip() and steps.line_key(line) in boilerplate:
+                                removed_lines.setdefault(steps.line_key(line), line.strip())
+            changed[pk] = notes
+            reason = clock.run("length", _length_rule, text, recipe)
+            if reason is None and recipe["exact_dedup"]:
+                digest = clock.run("exact_duplicate", lambda value: hashlib.sha256(value.encode()).digest(), text)
+                if digest in hashes:
+                    reason = "exact_duplicate"
+                hashes.add(digest)
+            if reason:
+                dropped[pk] = reason
+                continue
+            kept.append(pk)
+            if hasher is not None:
+                words = steps.words(text)
+                shingles.append(clock.run("near_duplicate", hasher.shingles, words))
+                signatures.append(clock.run("near_duplicate", hasher.signature, words))
+        reporter.progress(0.2 + 0.4 * done / max(total, 1), f"Cleaning: {done:,} of {total:,} notes")
+        reporter.check_cancel()
+    del hashes
+
+    cluster_of = {}
+    if hasher is not None and kept:
+        reporter.progress(0.6, "Finding near-copies")
+        bands, rows = lsh_bands(recipe["num_perm"], recipe["near_threshold"])
+        started = time.perf_counter()
+        members = clusters(kept, np.stack(signatures), shingles, recipe["near_threshold"], bands, rows)
+        clock.seconds["near_duplicate"] += time.perf_counter() - started
+        for member, representative in members.items():
+            dropped[member] = "near_duplicate"
+            cluster_of[member] = cluster_of[representative] = representative
+        kept = [pk for pk in kept if pk not in members]
+    del signatures, shingles
+
+    deidentifier = Deidentifier(recipe["categories"], recipe["replacement"], recipe["shift_dates"],
+                                recipe["id_patterns"], recipe["names"], recipe["seed"],
+                                recipe.get("keep_year", True)) if recipe["deidentify"] else None
+    deidentified, samples, written = Counter(), [], {}
+    keep = set(kept)
+    id_floor = (Document.objects.aggregate(last=Max("id"))["last"] or 0) + 1
+    done = 0
+    for batch in _batches(source, "external_id", "text", "meta", "split"):
+        rows = []
+        for pk, external_id, raw, meta, split in batch:
+            if pk not in keep:
+                continue
+            text = steps.remove_lines(_normalise(raw, recipe, _Clock(), []), boilerplate)
+            if deidentifier is not None:
+                new, counts = clock.run("deidentify", deidentifier.apply, text, pk)
+                if counts:
+                    changed[pk].append("deidentify")
+                    deidentified.update(counts)
+                text = new
+            if changed[pk] and len(samples) < SAMPLES:
+                samples.append({"source": pk, "external_id": external_id, "before": raw[:SAMPLE_CHARS],
+                                "after": text[:SAMPLE_CHARS], "steps": changed[pk]})
+            rows.append((output.pk, external_id, text, json.dumps(meta), hashlib.sha256(text.encode()).hexdigest(),
+                         len(text), split))
+            written[external_id] = pk
+        clock.run("write", insert_documents, rows)
+        done += len(batch)
+        reporter.progress(0.65 + 0.3 * done / max(total, 1), f"Writing the cleaned corpus: {done:,} of {total:,} notes")
+        reporter.check_cancel()
+
+    reporter.progress(0.95, "Recording what happened to each note")
+    derived = {written[external_id]: pk for external_id, pk in
+               Document.objects.filter(corpus=output).values_list("external_id", "id").iterator(chunk_size=10_000)}
+    started = time.perf_counter()
+    ids = sorted(dropped.keys() | derived.keys())
+    for start in range(0, len(ids), 5000):
+        CleaningOutcome.objects.bulk_create([
+            CleaningOutcome(run=run, source_id=pk, document_id=derived.get(pk), dropped_by=dropped.get(pk, ""),
+                            changed_by=",".join(changed.get(pk, [])), cluster=cluster_of.get(pk))
+            for pk in ids[start:start + 5000]])
+    _carry_annotations(run.project, derived)
+    clock.seconds["write"] += time.perf_counter() - started
+
+    imports.refresh_statistics()
+    imports.mark_duplicates(output)
+    Corpus.objects.filter(pk=output.pk).update(
+        status=Corpus.Status.READY, document_count=len(derived), id_floor=id_floor if derived else None,
+        id_ceiling=Document.objects.filter(corpus=output).aggregate(last=Max("id"))["last"])
+    report = {
+        "documents_in": total, "documents_out": len(derived),
+        "drops": dict(sorted(Counter(dropped.values()).items())),
+        "changes": dict(sorted(Counter(step for notes in changed.values() for step in notes).items())),
+        "deidentified": dict(sorted(deidentified.items())), "clusters": len(set(cluster_of.values())),
+        "boilerplate": list(removed_lines.values()), "timings": {step: round(value, 3) for step, value in clock.seconds.items()},
+        "samples": samples,
+    }
+    CleaningRun.objects.filter(pk=run.pk).update(**report)
+    return {"documents_in": total, "documents_out": len(derived), **{f"dropped_{rule}": count for rule, count in
+                                                                      report["drops"].items()}}
+
+
+def _counted(batches, size):
+    done = 0
+    for batch in batches:
+        done += len(batch)
+        yield done, batch
+
+
+def _length_rule(text, recipe):
+    if len(text) < recipe["min_chars"]:
+        return "too_short"
+    if len(text) > recipe["max_chars"]:
+        return "too_long"
+    if recipe["min_tokens"] or recipe["max_tokens"]:
+        count = len(steps.words(text))
+        if count < recipe["min_tokens"]:
+            return "too_short"
+        if recipe["max_tokens"] and count > recipe["max_tokens"]:
+            return "too_long"
+    return None
+
+
+def _carry_annotations(project, derived):
+    """Copy the kept notes' annotations (and who holds them in the task queue) to the derived notes."""
+    sources = list(derived)
+    now = timezone.now()
+    for start in range(0, len(sources), BATCH):
+        chunk = sources[start:start + BATCH]
+        old = list(Annotation.objects.filter(document_id__in=chunk).order_by("id"))
+        if not old:
+            continue
+        new = Annotation.objects.bulk_create([
+            Annotation(document_id=derived[item.document_id], annotator_id=item.annotator_id, source=item.source,
+                       comment=item.comment, version=item.version, rejected_reason=item.rejected_reason,
+                       rejected_by_id=item.rejected_by_id) for item in old])
+        through = Annotation.labels.through
+        labels = defaultdict(list)
+        for annotation, label in through.objects.filter(annotation_id__in=[item.pk for item in old]).values_list(
+                "annotation_id", "label_id"):
+            labels[annotation].append(label)
+        through.objects.bulk_create([through(annotation_id=copy.pk, label_id=label)
+                                     for item, copy in zip(old, new, strict=True) for label in labels[item.pk]])
+        held = Counter()
+        assignments = []
+        for item in old:
+            if item.annotator_id is not None:
+                held[derived[item.document_id]] += 1
+                assignments.append(Assignment(document_id=derived[item.document_id], annotator_id=item.annotator_id,
+                                              project=project, state=Assignment.State.SUBMITTED, reserved_until=now))
+        Assignment.objects.bulk_create(assignments)
+        by_count = defaultdict(list)
+        for document, count in held.items():
+            by_count[count].append(document)
+        for count, documents in by_count.items():
+            Document.objects.filter(id__in=documents).update(claims=count, full=count >= project.overlap)

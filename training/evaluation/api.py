@@ -1,0 +1,53 @@
+"""Evaluations through the API (managers): start one, read a report, compare reports."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from labeling.api.base import ProjectAPIView
+
+from ..access import get_report, get_version
+from .compare import compare
+from .serializers import EvaluateSerializer, EvaluationSerializer
+from .service import start_evaluation
+
+
+class EvaluationList(ProjectAPIView):
+    """Start an evaluation of a classifier on a snapshot's test split (refused when their labels differ)."""
+
+    @extend_schema(request=EvaluateSerializer, responses={201: EvaluationSerializer})
+    def post(self, request, project_pk):
+        project = self.project
+        serializer = EvaluateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = get_version(request.user, self.project, serializer.validated_data["model_version"])
+        snapshot = project.snapshots.filter(pk=serializer.validated_data["snapshot"]).first()
+        if snapshot is None:
+            raise ValidationError({"snapshot": ["No such snapshot in this project."]})
+        report = start_evaluation(request.user, project, version, snapshot)
+        return Response(EvaluationSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class EvaluationDetail(ProjectAPIView):
+    """An evaluation report: every figure, and the misclassified documents with their scores."""
+
+    @extend_schema(responses=EvaluationSerializer)
+    def get(self, request, project_pk, pk):
+        return Response(EvaluationSerializer(get_report(request.user, self.project, pk)).data)
+
+
+@extend_schema(parameters=[OpenApiParameter("report", int, many=True,
+                                                        description="Two or more report ids on one snapshot split.")])
+class EvaluationComparison(ProjectAPIView):
+    """Reports side by side: each metric with its delta against the first, and paired bootstrap tests."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, project_pk):
+        ids = [int(value) for value in request.query_params.getlist("report") if value.isdigit()]
+        reports = [get_report(request.user, self.project, pk) for pk in dict.fromkeys(ids)]
+        found = compare(reports)
+        return Response({"reports": [report.pk for report in reports],
+                         "metrics": [{key: row[key] for key in ("metric", "values", "deltas")} for row in found["table"]],
+                         "tests": found["tests"]})

@@ -1,0 +1,30 @@
+"""The `evaluate` job: a classifier's figures on a snapshot's split."""
+
+import numpy as np
+
+from ..finetuning import classifier, data
+from ..finetuning.service import FinetuneError
+from ..models import EvaluationReport
+from .report import evaluate
+
+
+def run_evaluation(job, reporter):
+    report = EvaluationReport.objects.select_related("model_version", "snapshot").get(pk=job.params["report_id"])
+    labels, multi = data.snapshot_labels(report.snapshot)
+    split = data.read_split(report.snapshot, report.split, labels, multi)
+    if not split.texts:
+        raise FinetuneError(f"The snapshot's {report.split} split is empty.")
+    reporter.progress(0.1, f"Scoring {len(split.texts)} documents")
+    loaded = classifier.Classifier(report.model_version.path)
+    scores = loaded.scores(split.texts)
+    figures = evaluate(split.targets, scores, labels, multi, loaded.settings["thresholds"])
+    predicted = loaded.predicted(scores)
+    wrong = np.nonzero((predicted != split.targets).any(axis=1) if multi else predicted != split.targets)[0]
+    name = lambda row: [labels[i] for i in np.nonzero(row)[0]] if multi else labels[int(row)]  # noqa: E731
+    errors = [{"document_id": split.ids[i], "external_id": split.external_ids[i], "truth": name(split.targets[i]),
+               "predicted": name(predicted[i]), "scores": dict(zip(labels, np.round(scores[i], 4).tolist()))}
+              for i in wrong[:500]]
+    EvaluationReport.objects.filter(pk=report.pk).update(
+        metrics=figures, errors=errors,
+        predictions={str(pk): np.round(row, 5).tolist() for pk, row in zip(split.ids, scores)})
+    return {"macro_f1": figures["macro_f1"], "accuracy": figures["accuracy"], "errors": len(wrong)}

@@ -1,0 +1,38 @@
+"""Evaluation, web side: an `evaluate` job for a classifier on a snapshot's split."""
+
+from django.db import transaction
+
+from labeling.models import DatasetSnapshot
+from studio.jobs import service as jobs_service
+
+from ..finetuning import classifier_file
+from ..finetuning.data import snapshot_labels
+from ..finetuning.service import FinetuneError
+from ..models import EvaluationReport, RegisteredModel
+
+
+def classifier_queue(version):
+    """The queue for a classifier version's evaluation and prediction jobs: the baseline needs no GPU."""
+    return "cpu" if (version.path / "baseline.json").exists() else version.params.get("queue", "gpu")
+
+
+def start_evaluation(user, project, version, snapshot, split="test"):
+    """An `evaluate` job for the classifier on the snapshot's split; refused when their labels differ."""
+    if version.registered_model.kind != RegisteredModel.Kind.CLASSIFIER:
+        raise FinetuneError("Only classifiers can be evaluated.")
+    if snapshot.project_id != project.pk or snapshot.status != DatasetSnapshot.Status.READY:
+        raise FinetuneError("The snapshot is not a ready snapshot of this project.")
+    labels, multi = snapshot_labels(snapshot)
+    trained = classifier_file.read_settings(version.path)
+    if trained["labels"] != labels or trained["multi"] != multi:
+        raise FinetuneError(f"The classifier knows the labels {', '.join(trained['labels'])}; the snapshot has "
+                            f"{', '.join(labels)}{' (multi-label)' if multi else ''}. Evaluate it on a snapshot "
+                            "with the same labels.")
+    with transaction.atomic():
+        report = EvaluationReport.objects.create(project=project, model_version=version, snapshot=snapshot, split=split,
+                                                 created_by=user)
+        report.job = jobs_service.start_job(user, "evaluate", {"report_id": report.pk, "queue": classifier_queue(version)},
+                                            project=project,
+                                            inputs=[{"type": "model_version", "id": version.pk, "label": str(version)},
+                                                    {"type": "snapshot", "id": snapshot.pk, "label": snapshot.name}])
+    return report

@@ -1,0 +1,69 @@
+"""Evaluation in the browser (managers): the report, evaluating a version on demand, and the
+side-by-side comparison."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from labeling.access import get_project
+from labeling.models import DatasetSnapshot, Role
+from studio import charts
+
+from ..access import get_report, get_version
+from ..finetuning.service import FinetuneError
+from ..finetuning.views import ready_snapshots
+from ..models import EvaluationReport
+from .compare import ComparisonError, compare
+from .service import start_evaluation
+
+
+def _heat(matrix):
+    peak = max((value for row in matrix for value in row), default=0) or 1
+    return [[(value, min(5, round(5 * value / peak))) for value in row] for row in matrix]
+
+
+@login_required
+@require_GET
+def report_detail(request, pk, report_pk):
+    report = get_report(request.user, pk, report_pk)
+    figures = report.metrics
+    labels = [row["label"] for row in figures.get("per_label", [])]
+    multi = bool(figures.get("confusion")) and isinstance(figures["confusion"][0], dict)
+    context = {
+        "project": report.project, "report": report, "figures": figures, "labels": labels, "multi": multi,
+        "confusion": _heat(figures["confusion"]) if figures.get("confusion") and not multi else None,
+        "label_confusion": [(row["label"], row["matrix"]) for row in figures.get("confusion", [])] if multi else None,
+        "reliability": charts.reliability_chart("Reliability", figures.get("reliability", [])),
+        "others": EvaluationReport.objects.filter(snapshot=report.snapshot, split=report.split,
+                                                  status=EvaluationReport.Status.DONE).exclude(pk=report.pk)
+        .select_related("model_version__registered_model"),
+    }
+    return render(request, "training/report.html", context)
+
+
+@login_required
+@require_POST
+def evaluate_version(request, pk, version_pk):
+    version = get_version(request.user, pk, version_pk)
+    project = version.registered_model.project
+    try:
+        snapshot = ready_snapshots(project).get(pk=int(request.POST.get("snapshot", "0") or 0))
+        report = start_evaluation(request.user, project, version, snapshot)
+    except (FinetuneError, DatasetSnapshot.DoesNotExist, ValueError) as error:
+        messages.error(request, str(error) if isinstance(error, FinetuneError) else "Choose a ready snapshot.")
+        return redirect("model-version", pk=pk, version_pk=version.pk)
+    return redirect("evaluation-report", pk=pk, report_pk=report.pk)
+
+
+@login_required
+@require_GET
+def comparison(request, pk):
+    project = get_project(request.user, pk, Role.MANAGER)
+    ids = [int(value) for value in request.GET.getlist("report") if value.isdigit()]
+    reports = [get_report(request.user, pk, report_pk) for report_pk in dict.fromkeys(ids)]
+    try:
+        found = compare(reports)
+    except ComparisonError as error:
+        return render(request, "training/compare.html", {"project": project, "problem": str(error)}, status=400)
+    return render(request, "training/compare.html", {"project": project, **found})

@@ -1,0 +1,42 @@
+"""Fine-tuning through the API (managers)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from labeling.api.base import ProjectAPIView
+
+from ..registry.bases import base_choices
+from . import service as finetuning
+from .serializers import FinetuningSerializer
+
+
+class FinetuningDefaults(ProjectAPIView):
+    """Every fine-tuning setting with its default, and the bases to start from."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, project_pk):
+        project = self.project
+        return Response({"settings": finetuning.SETTINGS.describe(),
+                         "bases": ["baseline", *(value for value, _label in base_choices(project))]})
+
+
+class FinetuningList(ProjectAPIView):
+    """Fine-tuning runs; POST starts one: {"snapshot": id, ...settings}. An evaluation on the test split follows."""
+
+    @extend_schema(responses=FinetuningSerializer(many=True))
+    def get(self, request, project_pk):
+        project = self.project
+        return Response(FinetuningSerializer(project.finetunings.all()[:100], many=True).data)
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: FinetuningSerializer})
+    def post(self, request, project_pk):
+        project = self.project
+        settings_ = dict(request.data)
+        snapshot = project.snapshots.filter(pk=settings_.pop("snapshot", None) or 0).first()
+        if snapshot is None:
+            raise ValidationError({"snapshot": ["No such snapshot in this project."]})
+        run = finetuning.start_finetuning(request.user, project, snapshot, settings_)
+        return Response(FinetuningSerializer(run).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,21 @@
+"""The fine-tuning settings as a form."""
+
+from django import forms
+
+from studio.settings_schema import SettingsForm
+
+from .service import SETTINGS
+
+
+class FinetuneForm(SettingsForm):
+    schema = SETTINGS
+    lines = ("synonyms",)
+
+    def __init__(self, *args, snapshots=(), bases=(), **kwargs):
+        self.choices = {"base": list(bases)}
+        super().__init__(*args, **kwargs)
+        self.fields["snapshot"] = forms.TypedChoiceField(
+            coerce=int, label="Snapshot", help_text="Trains on its train split, picks thresholds and stops early on "
+            "validation, and is evaluated on test.",
+            choices=[(snapshot.pk, f"{snapshot.name} ({snapshot.row_count} documents)") for snapshot in snapshots])
+        self.order_fields(["snapshot", *(setting.name for setting in self.schema)])

@@ -1,0 +1,64 @@
+"""Fine-tuning, web side: the settings, checks, the run record and its `finetune` job."""
+
+from django.db import transaction
+
+from labeling.models import DatasetSnapshot
+from studio import audit
+from studio.errors import Refusal
+from studio.jobs import service as jobs_service
+from studio.settings_schema import Schema, Setting, SettingsError
+
+from ..models import Finetuning, ModelVersion, RegisteredModel
+from ..pretraining.config import base_folders
+
+SETTINGS = Schema(
+    Setting("model_name", str, "", help="The registered classifier the new version joins (default: from the snapshot)."),
+    Setting("base", str, "baseline", help="baseline (TF-IDF + logistic regression), version:<encoder id> or folder:<name>."),
+    Setting("learning_rate", float, 5e-5, minimum=1e-7, maximum=1.0, help="Peak learning rate."),
+    Setting("epochs", float, 3.0, minimum=0.1, maximum=100.0, help="Passes over the training split."),
+    Setting("batch_size", int, 16, minimum=1, maximum=1024, help="Documents per batch."),
+    Setting("max_length", int, 256, minimum=16, maximum=4096, help="Tokens per document (longer ones are cut)."),
+    Setting("warmup_ratio", float, 0.06, minimum=0.0, maximum=0.5, help="Share of the steps spent warming up."),
+    Setting("weight_decay", float, 0.01, minimum=0.0, maximum=1.0, help="AdamW weight decay."),
+    Setting("class_weighting", bool, False, help="Weigh rare labels up in the loss (imbalanced data)."),
+    Setting("early_stopping", int, 2, minimum=0, maximum=100, help="Stop after this many epochs without a better validation macro F1 (0: never)."),
+    Setting("augment_ratio", float, 0.0, minimum=0.0, maximum=5.0,
+            help="Add this share of the training split again as copies with words masked and domain synonyms "
+                 "swapped in (0: none)."),
+    Setting("synonyms", list, [], help="Domain synonyms for augmentation, one group a line: MI = myocardial infarction."),
+    Setting("seed", int, 13, minimum=0, maximum=2**31 - 1, help="Fixes the initial weights and the batches."),
+    Setting("queue", str, "gpu", choices=("gpu", "cpu"), help="gpu (CPU-only machines run it on the CPU too) or cpu."),
+    what="fine-tuning setting",
+)
+
+
+class FinetuneError(Refusal):
+    """The fine-tune or evaluation cannot start as asked; the message says why."""
+
+
+def clean_config(raw):
+    config = SETTINGS.clean(raw)
+    kind, _, name = config["base"].partition(":")
+    if config["base"] != "baseline" and (kind not in ("version", "folder") or not name):
+        raise SettingsError("base: baseline, version:<encoder id> or folder:<name>.")
+    if kind == "folder" and name not in base_folders():
+        raise SettingsError(f"base: no model folder {name!r} under the base models folder.")
+    return config
+
+
+def start_finetuning(user, project, snapshot, raw):
+    config = clean_config(raw)
+    if snapshot.project_id != project.pk or snapshot.status != DatasetSnapshot.Status.READY:
+        raise FinetuneError("The snapshot is not a ready snapshot of this project.")
+    if config["base"].startswith("version:") and not ModelVersion.objects.filter(
+            pk=int(config["base"][8:]) if config["base"][8:].isdigit() else 0, registered_model__project=project,
+            registered_model__kind=RegisteredModel.Kind.ENCODER).exists():
+        raise FinetuneError("base: no encoder version with that id in this project.")
+    config["model_name"] = config["model_name"] or f"{snapshot.name} classifier"[:120]
+    queue = "cpu" if config["base"] == "baseline" else config["queue"]
+    with transaction.atomic():
+        run = Finetuning.objects.create(project=project, snapshot=snapshot, config=config, created_by=user)
+        run.job = jobs_service.start_job(user, "finetune", {"finetuning_id": run.pk, "queue": queue}, project=project,
+                                         inputs=[{"type": "snapshot", "id": snapshot.pk, "label": snapshot.name}])
+        audit.record(user, "model.finetune", run, project_id=project.pk, snapshot=snapshot.pk, base=config["base"])
+    return run

@@ -1,0 +1,89 @@
+"""Training's job kinds. The run functions live in each stage's run.py (worker side); cleanups in its
+service.py (light: a cancel from a web request runs them)."""
+
+from studio.jobs.kinds import QUEUE, JobKind, register
+from studio.settings_schema import Setting
+
+register(
+    JobKind(
+        name="selftest",
+        label="Pipeline self-test",
+        run="training.selftest.run",
+        queue_param="queue",
+        description="A small deterministic training loop that checkpoints: checks that workers take jobs, "
+                    "report progress, stop on cancel and resume after a crash.",
+        params=(
+            Setting("queue", str, "cpu", choices=("cpu", "gpu"), help="Which workers run it."),
+            Setting("steps", int, 200, minimum=1, maximum=100_000),
+            Setting("step_seconds", float, 0.05, minimum=0, maximum=10, help="Pause per step, to watch it run."),
+            Setting("checkpoint_every", int, 20, minimum=1, maximum=100_000),
+            Setting("seed", int, 13, minimum=0),
+            Setting("fail_at_step", int, -1, minimum=-1, help="Raise an error at this step (-1: never)."),
+            Setting("crash_at_step", int, -1, minimum=-1, help="Kill the worker process at this step (-1: never)."),
+        ),
+    ),
+    JobKind(
+        name="clean",
+        label="Corpus cleaning",
+        run="training.cleaning.run.run_cleaning",
+        cleanup="training.cleaning.service.cleanup",
+        record=("training.CleaningRun", "run_id"),
+        queue="cpu",
+        startable_by_users=False,
+        description="Normalises, filters, deduplicates and de-identifies a corpus into a new cleaned corpus.",
+        params=(Setting("run_id", int, minimum=1),),
+    ),
+    JobKind(
+        name="pretrain",
+        label="Domain pretraining",
+        run="training.pretraining.run.run_pretraining",
+        record=("training.Pretraining", "pretraining_id"),
+        queue_param="queue",
+        startable_by_users=False,
+        description="Trains a domain tokenizer and an encoder (masked language model or contrastive) on corpora.",
+        params=(Setting("pretraining_id", int, minimum=1), QUEUE),
+    ),
+    JobKind(
+        name="finetune",
+        label="Fine-tuning",
+        run="training.finetuning.run.run_finetuning",
+        record=("training.Finetuning", "finetuning_id"),
+        queue_param="queue",
+        startable_by_users=False,
+        description="Trains a classifier (the baseline or an encoder) on a snapshot's train split, then evaluates it.",
+        params=(Setting("finetuning_id", int, minimum=1), QUEUE),
+    ),
+    JobKind(
+        name="evaluate",
+        label="Evaluation",
+        run="training.evaluation.run.run_evaluation",
+        record=("training.EvaluationReport", "report_id"),
+        queue_param="queue",
+        startable_by_users=False,
+        description="Scores a classifier on a snapshot's split: F1, per-label figures, confusion, calibration, errors.",
+        params=(Setting("report_id", int, minimum=1), QUEUE),
+    ),
+    JobKind(
+        name="predict",
+        label="Prediction",
+        run="training.serving.run.run_prediction",
+        queue_param="queue",
+        startable_by_users=False,
+        description="Labels and scores a corpus with a classifier version: pre-selections for annotators and "
+                    "the uncertainty the task queue orders by.",
+        params=(Setting("version_id", int, minimum=1), Setting("corpus_id", int, minimum=1),
+                Setting("measure", str, "least_confidence", choices=("least_confidence", "margin", "entropy")),
+                QUEUE),
+    ),
+    JobKind(
+        name="retrain",
+        label="Retraining",
+        run="training.retraining.run.run_retraining",
+        cleanup="labeling.services.snapshots.cleanup",  # its records follow the job; its snapshot is cleaned up
+        queue="cpu",
+        startable_by_users=False,
+        description="Freezes the labels so far, fits the baseline, evaluates it and predicts the project's "
+                    "corpora (the project's “retrain every N labels” order).",
+        params=(Setting("policy_id", int, minimum=1),),
+    ),
+)

@@ -1,0 +1,53 @@
+"""Registered models, versions and alias moves as JSON."""
+
+from rest_framework import serializers
+
+from ..models import AliasChange, ModelVersion, RegisteredModel
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="registered_model.name", read_only=True)
+    kind = serializers.CharField(source="registered_model.kind", read_only=True)
+    aliases = serializers.SerializerMethodField(help_text="The aliases this version holds now.")
+
+    class Meta:
+        model = ModelVersion
+        fields = ["id", "model", "kind", "version", "aliases", "base", "base_name", "job", "params", "lineage",
+                  "metrics", "size", "sha256", "created_at"]
+        read_only_fields = fields
+
+    def get_aliases(self, version) -> list[str]:
+        return sorted(alias.name for alias in version.aliases.all())
+
+
+class RegisteredModelSerializer(serializers.ModelSerializer):
+    versions = ModelVersionSerializer(many=True, read_only=True)
+    aliases = serializers.SerializerMethodField(help_text="{alias: version id}.")
+
+    class Meta:
+        model = RegisteredModel
+        fields = ["id", "name", "kind", "aliases", "versions"]
+        read_only_fields = fields
+
+    def get_aliases(self, registered) -> dict:
+        return {alias.name: alias.version_id for alias in registered.aliases.all()}
+
+
+class AliasChangeSerializer(serializers.ModelSerializer):
+    model = serializers.CharField(source="registered_model.name", read_only=True)
+    version_number = serializers.IntegerField(source="version.version", read_only=True)
+    previous_number = serializers.IntegerField(source="previous.version", read_only=True, allow_null=True)
+    actor = serializers.CharField(source="actor.get_username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AliasChange
+        fields = ["id", "model", "alias", "action", "version", "version_number", "previous", "previous_number",
+                  "reason", "comparison", "actor", "created_at"]
+        read_only_fields = fields
+
+
+class AliasMoveSerializer(serializers.Serializer):
+    alias = serializers.ChoiceField(choices=["production", "staging"], default="production",
+                                    help_text="production (admins) or staging (managers propose).")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                   help_text="Why; required to promote a candidate worse than production.")

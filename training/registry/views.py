@@ -1,0 +1,100 @@
+"""The Models tab and the registry in the browser: registered models, a version's page and
+download, the promotion page, rollback."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from labeling.access import get_project, one_of
+from labeling.models import Corpus, Role
+
+from ..access import get_version
+from ..retraining.forms import RetrainPolicyForm
+from . import aliases
+from .downloads import version_zip_response
+
+
+@login_required
+@require_GET
+def model_list(request, pk):
+    project = get_project(request.user, pk, Role.MANAGER)
+    return render(request, "training/models.html", {
+        "project": project,
+        "registered": project.registered_models.prefetch_related("versions__evaluations__snapshot", "versions__aliases"),
+        "runs": project.pretrainings.select_related("job", "output__registered_model")[:20],
+        "policy": getattr(project, "retrain_policy", None),
+        "policy_form": RetrainPolicyForm(instance=getattr(project, "retrain_policy", None)),
+    })
+
+
+@login_required
+@require_GET
+def version_detail(request, pk, version_pk):
+    version = get_version(request.user, pk, version_pk)
+    files = sorted((path.relative_to(version.path).as_posix(), path.stat().st_size)
+                   for path in version.path.rglob("*") if path.is_file()) if version.path.is_dir() else []
+    project = version.registered_model.project
+    return render(request, "training/version.html", {
+        "project": project, "version": version, "files": files,
+        "evaluations": version.evaluations.select_related("snapshot"),
+        "snapshots": project.snapshots.filter(status="ready") if version.registered_model.kind == "classifier" else [],
+        "corpora": project.corpora.filter(status=Corpus.Status.READY) if version.registered_model.kind == "classifier"
+        else [],
+    })
+
+
+@login_required
+@require_GET
+def version_download(request, pk, version_pk):
+    return version_zip_response(request.user, get_version(request.user, pk, version_pk))
+
+
+@login_required
+@require_GET
+def registered_model(request, pk, model_pk):
+    project = get_project(request.user, pk, Role.MANAGER)
+    registered = one_of(project.registered_models.prefetch_related("versions__aliases"), model_pk, "registered model")
+    return render(request, "training/registered_model.html", {
+        "project": project, "registered": registered,
+        "holders": {alias.name: alias for alias in registered.aliases.select_related("version", "moved_by")},
+        "history": registered.alias_changes.select_related("version", "previous", "actor")[:100],
+        "rollback_to": aliases.rollback_target(registered), "is_admin": aliases.is_admin(request.user),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def promote(request, pk, version_pk):
+    version = get_version(request.user, pk, version_pk)
+    project = version.registered_model.project
+    problem = None
+    if request.method == "POST":
+        move = aliases.promote if request.POST.get("alias") == "production" else aliases.propose
+        try:
+            move(request.user, version, request.POST.get("reason", "")[:2000])
+        except aliases.PromotionError as error:
+            problem = str(error)
+        else:
+            messages.success(request, f"{version} now holds {request.POST.get('alias', 'staging')}.")
+            return redirect("registered-model", pk=project.pk, model_pk=version.registered_model_id)
+    case = aliases.promotion_case(version)
+    return render(request, "training/promote.html", {
+        "project": project, "version": version, "case": case, "problem": problem,
+        "is_admin": aliases.is_admin(request.user), "reason": request.POST.get("reason", ""),
+        **(case["comparison"] or {}),
+    }, status=400 if problem else 200)
+
+
+@login_required
+@require_POST
+def rollback(request, pk, model_pk):
+    project = get_project(request.user, pk, Role.MANAGER)
+    registered = one_of(project.registered_models.all(), model_pk, "registered model")
+    try:
+        change = aliases.rollback(request.user, registered, request.POST.get("reason", "")[:2000])
+    except aliases.PromotionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Production is back on {change.version}.")
+    return redirect("registered-model", pk=project.pk, model_pk=registered.pk)

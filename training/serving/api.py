@@ -1,0 +1,48 @@
+"""Serving through the API: the predict endpoint services call with a token, and prediction
+jobs over a corpus."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from labeling.access import get_corpus
+from labeling.api.base import ProjectAPIView
+from labeling.models import Role
+from studio.serializers import JobSerializer
+
+from ..access import get_version
+from . import service as serving
+from .serializers import PredictJobSerializer, PredictRequestSerializer
+from .service import start_prediction
+
+
+class PredictCorpus(ProjectAPIView):
+    """Start a prediction job: this classifier labels and scores every document of a corpus, shown
+    to annotators as pre-selections and ordering the queue by uncertainty."""
+
+    @extend_schema(request=PredictJobSerializer, responses={201: JobSerializer})
+    def post(self, request, project_pk, pk):
+        version = get_version(request.user, self.project, pk)
+        serializer = PredictJobSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        corpus = get_corpus(request.user, self.project, serializer.validated_data["corpus"], Role.MANAGER)
+        job = start_prediction(request.user, version.registered_model.project, version, corpus,
+                               serializer.validated_data["measure"])
+        return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class Predict(ProjectAPIView):
+    """Labels and scores for one or many texts from the production classifier (or a named model or
+    version). Any member, or a service's token whose user is a member."""
+
+    minimum_role = Role.ANNOTATOR
+
+    @extend_schema(request=PredictRequestSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request, project_pk):
+        project = self.project
+        serializer = PredictRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        texts = data.get("texts", data.get("text"))
+        return Response(serving.predict(project, texts, data.get("model"), data.get("version")))

@@ -1,0 +1,38 @@
+"""The `predict` job: a classifier version's labels and scores for every document of a corpus,
+stored as predictions (pre-selections on the annotate page) with the uncertainty measure the
+manager chose, which the task queue orders by when the project asks for uncertain notes first."""
+
+from labeling.models import Corpus
+from labeling.services import predictions
+
+from ..models import ModelVersion
+from .service import loaded
+
+BATCH = 256
+
+
+def run_prediction(job, reporter):
+    version = ModelVersion.objects.select_related("registered_model__project").get(pk=job.params["version_id"])
+    corpus = Corpus.objects.get(pk=job.params["corpus_id"], project=version.registered_model.project)
+    done = predict_corpus(version, corpus, job.params["measure"], reporter)
+    return {"documents": done, "model_version": version.pk, "measure": job.params["measure"]}
+
+
+def predict_corpus(version, corpus, measure, reporter):
+    """Store the version's predictions for every document of the corpus; how many."""
+    project = corpus.project
+    classifier = loaded(version)
+    documents = corpus.documents.order_by("id").values_list("id", "text")
+    total, done, last = corpus.documents.count(), 0, 0
+    while True:
+        batch = list(documents.filter(id__gt=last)[:BATCH])
+        if not batch:
+            break
+        reporter.check_cancel()
+        scores = classifier.scores([text for _pk, text in batch])
+        items = [{"document": pk, "labels": labels, "scores": dict(zip(classifier.labels, row.tolist()))}
+                 for (pk, _text), labels, row in zip(batch, classifier.labels_of(scores), scores)]
+        predictions.record(project, str(version), items, measure, version=version)
+        done, last = done + len(batch), batch[-1][0]
+        reporter.progress(done / max(total, 1), f"Predicted {done:,} of {total:,} notes in {corpus.name}")
+    return done
