@@ -1,7 +1,7 @@
 from django import forms
 
 from .models import DatasetSnapshot, Label, LabelSchema, Project, Role
-from .services.projects import find_user
+from .services.projects import MembershipError, find_user
 
 
 class ProjectForm(forms.ModelForm):
@@ -29,10 +29,10 @@ class MemberAddForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.ANNOTATOR)
 
     def clean_user(self):
-        user = find_user(self.cleaned_data["user"])
-        if user is None:
-            raise forms.ValidationError("No active user has this username or e-mail address.")
-        return user
+        try:
+            return find_user(self.cleaned_data["user"])
+        except MembershipError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 class RoleForm(forms.Form):

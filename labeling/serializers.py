@@ -14,7 +14,7 @@ from .models import (
     Role,
     Upload,
 )
-from .services.projects import find_user
+from .services.projects import MembershipError, find_user
 
 
 class _ProjectSnapshotField(serializers.PrimaryKeyRelatedField):
@@ -54,10 +54,10 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "username", "added_at"]
 
     def validate_user(self, value):
-        user = find_user(value)
-        if user is None:
-            raise serializers.ValidationError("No active user has this username or e-mail address.")
-        return user
+        try:
+            return find_user(value)
+        except MembershipError as error:
+            raise serializers.ValidationError(str(error)) from None
 
 
 class MembershipRoleSerializer(serializers.Serializer):

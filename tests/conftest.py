@@ -3,14 +3,14 @@ from django.core.cache import cache
 
 from labeling.models import Role
 from studio import dispatch
-from tests.factories import (
+from tests.support.factories import (
     MembershipFactory,
     ProjectFactory,
     UserFactory,
     make_admin,
     make_project_creator,
 )
-from tests.importing import run
+from tests.support.importing import run
 
 
 @pytest.fixture(autouse=True)

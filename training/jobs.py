@@ -4,6 +4,14 @@ service.py (light: a cancel from a web request runs them)."""
 from studio.jobs.kinds import QUEUE, JobKind, register
 from studio.settings_schema import Setting
 
+
+def stage_kind(name, label, run, record, param, description):
+    """A stage's job on either queue, started by the stage's service for one run record."""
+    return JobKind(name=name, label=label, run=f"training.{run}", record=(f"training.{record}", param),
+                   queue_param="queue", startable_by_users=False, description=description,
+                   params=(Setting(param, int, minimum=1), QUEUE))
+
+
 register(
     JobKind(
         name="selftest",
@@ -33,36 +41,12 @@ register(
         description="Normalises, filters, deduplicates and de-identifies a corpus into a new cleaned corpus.",
         params=(Setting("run_id", int, minimum=1),),
     ),
-    JobKind(
-        name="pretrain",
-        label="Domain pretraining",
-        run="training.pretraining.run.run_pretraining",
-        record=("training.Pretraining", "pretraining_id"),
-        queue_param="queue",
-        startable_by_users=False,
-        description="Trains a domain tokenizer and an encoder (masked language model or contrastive) on corpora.",
-        params=(Setting("pretraining_id", int, minimum=1), QUEUE),
-    ),
-    JobKind(
-        name="finetune",
-        label="Fine-tuning",
-        run="training.finetuning.run.run_finetuning",
-        record=("training.Finetuning", "finetuning_id"),
-        queue_param="queue",
-        startable_by_users=False,
-        description="Trains a classifier (the baseline or an encoder) on a snapshot's train split, then evaluates it.",
-        params=(Setting("finetuning_id", int, minimum=1), QUEUE),
-    ),
-    JobKind(
-        name="evaluate",
-        label="Evaluation",
-        run="training.evaluation.run.run_evaluation",
-        record=("training.EvaluationReport", "report_id"),
-        queue_param="queue",
-        startable_by_users=False,
-        description="Scores a classifier on a snapshot's split: F1, per-label figures, confusion, calibration, errors.",
-        params=(Setting("report_id", int, minimum=1), QUEUE),
-    ),
+    stage_kind("pretrain", "Domain pretraining", "pretraining.run.run_pretraining", "Pretraining", "pretraining_id",
+               "Trains a domain tokenizer and an encoder (masked language model or contrastive) on corpora."),
+    stage_kind("finetune", "Fine-tuning", "finetuning.run.run_finetuning", "Finetuning", "finetuning_id",
+               "Trains a classifier (the baseline or an encoder) on a snapshot's train split, then evaluates it."),
+    stage_kind("evaluate", "Evaluation", "evaluation.run.run_evaluation", "EvaluationReport", "report_id",
+               "Scores a classifier on a snapshot's split: F1, per-label figures, confusion, calibration, errors."),
     JobKind(
         name="predict",
         label="Prediction",

@@ -45,12 +45,15 @@ def update_project(actor, project, **values):
 
 
 def find_user(identifier):
-    """An active user by exact username or e-mail address, or None."""
+    """The active user with this exact username or e-mail address; MembershipError when there is none."""
     users = get_user_model().objects.filter(is_active=True)
     identifier = identifier.strip()
-    return users.filter(username=identifier).first() or (
+    user = users.filter(username=identifier).first() or (
         users.filter(email__iexact=identifier).first() if "@" in identifier else None
     )
+    if user is None:
+        raise MembershipError("No active user has this username or e-mail address.")
+    return user
 
 
 @transaction.atomic

@@ -47,6 +47,8 @@ def claim(job_id, worker, device):
     job, taken = _claim(job_id, worker, device)
     if job is not None and not taken and job.is_finished:
         lifecycle.ended(job)  # cancelled before it started, or given up here: its records follow
+    if taken:
+        lifecycle.attach(job)  # its run record runs with it (a re-delivery, a retry)
     return job if taken else None
 
 

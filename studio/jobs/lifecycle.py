@@ -1,7 +1,7 @@
 """Where a job's related rows follow the job: every way a job starts or ends comes through here.
 
 - `attach(job)`: a kind that declares a `record` (model label, id parameter) has that run record
-  point at the job, running; a retry attaches the record to the new attempt.
+  point at the job, running: when the job is started or retried, and each time a worker takes it.
 - `ended(job)`: every run record of the job takes the job's final status, and the kind's cleanup
   removes what an unfinished job left half-made. It runs after each ending: the job's own success or
   failure, a cancel while queued or running, the reaper or a claim giving up after too many starts,

@@ -66,7 +66,7 @@ def log_in(page, username, password):
 def worker(transactional_db, tmp_path, settings):
     """A real Celery worker on the live server's database, with artifacts in this test's folder."""
     from studio.celery import app
-    from tests.worker import WorkerProcess
+    from tests.support.worker import WorkerProcess
 
     settings.STUDIO_ARTIFACTS_DIR = tmp_path
     app.control.purge()

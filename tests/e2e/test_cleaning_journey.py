@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from labeling.models import Corpus, Document, Project
 from labeling.services import demo
 from tests.e2e.conftest import log_in
-from tests.phi_notes import LISTED, body, generate, near_copy
+from tests.support.phi_notes import LISTED, body, generate, near_copy
 
 pytestmark = pytest.mark.worker
 

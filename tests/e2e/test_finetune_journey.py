@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from labeling.models import LabelSchema, Project
 from labeling.services import demo
 from tests.e2e.conftest import log_in
-from tests.classifiers import labeled_snapshot
-from tests.worker import wait_for
+from tests.support.classifiers import labeled_snapshot
+from tests.support.worker import wait_for
 from training.models import EvaluationReport
 
 pytestmark = pytest.mark.worker

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from labeling.models import Corpus, Document, Project
 from labeling.services import demo
 from tests.e2e.conftest import log_in
-from tests.phi_notes import body
+from tests.support.phi_notes import body
 
 pytestmark = pytest.mark.worker
 

@@ -8,9 +8,9 @@ from playwright.sync_api import expect
 
 from labeling.models import LabelSchema, Project
 from labeling.services import demo
-from tests.classifiers import labeled_snapshot
+from tests.support.classifiers import labeled_snapshot
 from tests.e2e.conftest import log_in
-from tests.worker import wait_for
+from tests.support.worker import wait_for
 from training.finetuning.service import start_finetuning
 from training.models import EvaluationReport, Finetuning
 from training.registry import aliases

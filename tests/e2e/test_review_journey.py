@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from labeling.models import DatasetSnapshot, Document, Project
 from labeling.services import demo, projects, tasks
 from tests.e2e.conftest import log_in
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.worker
 

@@ -1,0 +1,86 @@
+"""docker-compose.yml and the Dockerfile refer only to things that exist in the project."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import get_commands
+from django.urls import resolve
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+STUDIO_SERVICES = [name for name, service in SERVICES.items() if service.get("build")]
+QUEUES = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+
+
+def check_command(command):
+    program, *args = command
+    if program == "gunicorn":
+        module, attribute = args[0].split(":")
+        path = ROOT / (module.replace(".", "/") + ".py")
+        assert path.exists(), path
+        assert re.search(rf"^{attribute} = ", path.read_text(), re.M), f"{path} defines no {attribute}"
+    elif program == "celery":
+        assert args[:2] == ["-A", "studio"] and (ROOT / "studio" / "celery.py").exists()
+        assert args[2] in {"worker", "inspect"}
+        if "-Q" in args:
+            assert set(args[args.index("-Q") + 1].split(",")) <= QUEUES
+    elif program == "python":
+        if args[0] == "manage.py":
+            assert (ROOT / "manage.py").exists() and args[1] in get_commands()
+        else:
+            assert args[0] == "-c"
+            for path in re.findall(r"http://127\.0\.0\.1:8000(/[^'\"]*)", args[1]):
+                resolve(path)
+    else:
+        pytest.fail(f"unexpected program {program!r} in {command}")
+
+
+def test_the_expected_services_exist():
+    assert {"postgres", "redis", "web", "worker-cpu", "worker-gpu"} <= set(SERVICES)
+
+
+@pytest.mark.parametrize("name", STUDIO_SERVICES)
+def test_each_studio_service_command_refers_to_something_that_exists(name):
+    check_command(SERVICES[name]["command"])
+
+
+@pytest.mark.parametrize("name", STUDIO_SERVICES)
+def test_each_health_check_refers_to_something_that_exists(name):
+    healthcheck = SERVICES[name].get("healthcheck")
+    if healthcheck is None:
+        assert name == "migrate"
+        return
+    kind, *command = healthcheck["test"]
+    check_command(command if kind == "CMD" else command[0].replace("$$HOSTNAME", "host").split()[:5])
+
+
+def test_every_service_has_a_health_check_or_runs_once():
+    for name, service in SERVICES.items():
+        assert "healthcheck" in service or service.get("restart") == "no", name
+
+
+def test_the_gpu_worker_reserves_a_gpu_and_runs_one_job_at_a_time():
+    worker = SERVICES["worker-gpu"]
+    devices = worker["deploy"]["resources"]["reservations"]["devices"]
+    assert devices[0]["driver"] == "nvidia" and devices[0]["capabilities"] == ["gpu"]
+    command = worker["command"]
+    assert command[command.index("-Q") + 1] == "gpu"
+    assert command[command.index("--concurrency") + 1] == "1"
+
+
+def test_workers_and_web_share_the_artifacts_volume():
+    for name in ("web", "worker-cpu", "worker-gpu"):
+        assert "artifacts:/srv/artifacts" in SERVICES[name]["volumes"]
+        assert SERVICES[name]["environment"]["STUDIO_ARTIFACTS_DIR"] == "/srv/artifacts"
+    assert "artifacts" in COMPOSE["volumes"]
+
+
+def test_the_dockerfile_copies_only_what_exists():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for source in re.findall(r"^COPY (\S+(?: \S+)*) \S+$", dockerfile, re.M):
+        for path in source.split():
+            assert (ROOT / path).exists(), path

@@ -1,0 +1,151 @@
+"""Fine-tuning and evaluation on snapshots (tiny, CPU): the baseline and a tiny encoder learn a
+planted signal, evaluation runs after every fine-tune, test documents never train, artifacts
+reload with the same scores, and a snapshot with other labels is refused."""
+
+import numpy as np
+import pytest
+from django.db.models import RestrictedError
+
+from labeling.models import Annotation, DatasetSnapshot, Document, Label, LabelSchema
+from labeling.services import corpora, snapshots
+from studio.jobs import execution
+from studio.models import Job
+from tests.support.classifiers import build_tiny_base, finetune, labeled_snapshot
+from training.finetuning import classifier, classifier_file, data
+from training.evaluation.service import start_evaluation
+from training.finetuning.service import FinetuneError
+from training.models import EvaluationReport
+
+
+@pytest.fixture
+def tiny_base(settings, tmp_path):
+    settings.STUDIO_BASE_MODELS_DIR = tmp_path / "base-models"
+    build_tiny_base(settings.STUDIO_BASE_MODELS_DIR / "tiny")
+    return "folder:tiny"
+
+
+@pytest.mark.django_db
+def test_the_baseline_learns_and_is_evaluated_on_test_documents_it_never_saw(
+        project, manager, artifacts, django_capture_on_commit_callbacks):
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks)
+    labels, multi = data.snapshot_labels(snapshot)
+    train, test = (data.read_split(snapshot, split, labels, multi) for split in ("train", "test"))
+    assert not set(train.ids) & set(test.ids) and report.metrics["documents"] == len(test.ids)
+    assert report.metrics["macro_f1"] > 0.9  # chance is about 0.33
+    assert run.output.registered_model.kind == "classifier" and run.output.lineage["snapshot"]["sha256"] == snapshot.sha256
+    files = sorted(path.name for path in run.output.path.iterdir())
+    assert files == ["baseline.json", "baseline.safetensors", "classifier.json"]
+    scores = classifier.Classifier(run.output.path).scores(test.texts)
+    stored = np.array([report.predictions[str(pk)] for pk in test.ids])
+    assert np.allclose(scores, stored, atol=1e-4)  # the artifact reloads to the same scores
+    with pytest.raises(RestrictedError):  # a snapshot a classifier was trained on stays
+        DatasetSnapshot.objects.get(pk=snapshot.pk).delete()
+    corpora.delete_project_data(project)  # …unless its whole project goes
+    assert not DatasetSnapshot.objects.filter(pk=snapshot.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_tiny_encoder_fine_tunes_single_and_multi_label(
+        project, manager, artifacts, tiny_base, django_capture_on_commit_callbacks, other_project):
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks, base=tiny_base,
+                           learning_rate=1e-3, epochs=16, batch_size=16, max_length=64, model_name="single",
+                           early_stopping=0)  # stable on every split tried (3e-3 collapsed on some)
+    assert report.metrics["macro_f1"] > 0.6, report.metrics
+    assert "model.safetensors" in {path.name for path in run.output.path.iterdir()}
+    assert run.output.metrics["tokens_per_second"] > 0 and run.output.metrics["steps"] > 0
+    labels, multi = data.snapshot_labels(snapshot)
+    test = data.read_split(snapshot, "test", labels, multi)
+    scores = classifier.Classifier(run.output.path).scores(test.texts)
+    stored = np.array([report.predictions[str(pk)] for pk in test.ids])
+    assert np.allclose(scores, stored, atol=1e-4)  # the saved folder reloads to the same scores
+    multi_snapshot = labeled_snapshot(other_project, manager, django_capture_on_commit_callbacks,
+                                      kind=LabelSchema.Kind.MULTI, name="multi")
+    multi_run, multi_report = finetune(manager, other_project, multi_snapshot, django_capture_on_commit_callbacks,
+                                       base=tiny_base, learning_rate=1e-3, epochs=16, batch_size=16, max_length=64, early_stopping=0,
+                                       class_weighting=True, model_name="multi")
+    assert multi_report.metrics["micro_f1"] > 0.6, multi_report.metrics
+    assert len(classifier_file.read_settings(multi_run.output.path)["thresholds"]) == 3
+
+
+@pytest.mark.django_db
+def test_evaluating_on_a_snapshot_with_other_labels_is_refused(
+        project, manager, artifacts, django_capture_on_commit_callbacks):
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, _report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks)
+    Label.objects.create(schema=project.label_schema, name="Oncology", position=9)
+    document = Document.objects.filter(corpus__project=project).first()
+    Annotation.objects.filter(document=document).first().labels.set([Label.objects.get(name="Oncology")])
+    with django_capture_on_commit_callbacks(execute=True):
+        other = snapshots.start_snapshot(manager, project, name="v2")
+    execution.execute(other.job_id, "w@host", {})
+    other.refresh_from_db()
+    with pytest.raises(FinetuneError, match="same labels"):
+        start_evaluation(manager, project, run.output, DatasetSnapshot.objects.get(pk=other.pk))
+
+
+@pytest.mark.django_db
+def test_fine_tuning_evaluation_and_comparison_in_the_browser_and_the_api(
+        client, login, project, manager, annotator, artifacts, tiny_base, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from training.finetuning.service import SETTINGS
+    from training.models import Finetuning
+
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    login(manager)
+    form = client.get(reverse("finetune", args=[project.pk])).content.decode()
+    assert 'value="baseline"' in form and 'value="folder:tiny"' in form and f'value="{snapshot.pk}"' in form
+    fields = {setting.name: str(setting.default) for setting in SETTINGS if setting.type is not bool}
+    fields.update(snapshot=str(snapshot.pk), queue="cpu", model_name="Triage baseline")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("finetune", args=[project.pk]), fields)
+    run = Finetuning.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("job-detail", args=[run.job_id])
+    execution.execute(run.job_id, "w@host", {})
+    first = EvaluationReport.objects.get()
+    execution.execute(first.job_id, "w@host", {})
+    page = client.get(reverse("evaluation-report", args=[project.pk, first.pk])).content.decode()
+    assert "Macro F1" in page and "report-confusion" in page and "Reliability" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("api-finetuning-list", args=[project.pk]),
+                              {"snapshot": snapshot.pk, "base": tiny_base, "queue": "cpu", "epochs": 1,
+                               "max_length": 64, "model_name": "Tiny encoder"}, content_type="application/json")
+    assert started.status_code == 201, started.content
+    execution.execute(started.json()["job"], "w@host", {})
+    second = EvaluationReport.objects.exclude(pk=first.pk).get()
+    execution.execute(second.job_id, "w@host", {})
+    detail = client.get(reverse("api-evaluation", args=[project.pk, second.pk])).json()
+    assert detail["status"] == "done" and "macro_f1" in detail["metrics"]
+    compared = client.get(reverse("api-evaluation-compare", args=[project.pk]),
+                          {"report": [first.pk, second.pk]}).json()
+    macro = next(row for row in compared["metrics"] if row["metric"] == "macro_f1")
+    assert macro["deltas"][0] == 0 and compared["tests"][0] is None and "p_value" in compared["tests"][1]
+    html = client.get(reverse("evaluation-compare", args=[project.pk]), {"report": [first.pk, second.pk]})
+    assert html.status_code == 200 and "comparison-tests" in html.content.decode()
+    assert client.get(reverse("evaluation-compare", args=[project.pk]), {"report": [first.pk]}).status_code == 400
+    again = client.post(reverse("api-evaluation-list", args=[project.pk]),
+                        {"model_version": first.model_version_id, "snapshot": snapshot.pk}, content_type="application/json")
+    assert again.status_code == 201
+    bad = client.post(reverse("api-finetuning-list", args=[project.pk]), {"snapshot": snapshot.pk, "base": "magic"},
+                      content_type="application/json")
+    assert bad.status_code == 400 and "base" in bad.json()["detail"]
+    assert client.get(reverse("api-finetuning-defaults", args=[project.pk])).json()["bases"][0] == "baseline"
+    login(annotator)
+    assert client.get(reverse("evaluation-report", args=[project.pk, first.pk])).status_code == 403
+    assert client.get(reverse("api-evaluation", args=[project.pk, first.pk])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_augmentation_adds_copies_to_the_training_split_and_is_recorded(
+        project, manager, artifacts, django_capture_on_commit_callbacks):
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks, augment_ratio=0.5,
+                           synonyms=["troponin = cardiac enzyme", "wheeze = wheezing"])
+    labels, multi = data.snapshot_labels(snapshot)
+    trained = len(data.read_split(snapshot, "train", labels, multi).texts)
+    assert run.output.metrics["augmented_copies"] == round(0.5 * trained)
+    assert run.output.params["augment_ratio"] == 0.5 and report.metrics["macro_f1"] > 0.9
+    assert "Augmented the training split" in Job.objects.get(pk=run.job_id).log
