@@ -1,0 +1,130 @@
+"""Projects, their members and roles, and their label schema."""
+
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import OuterRef, Subquery
+
+
+class Role(models.TextChoices):
+    ANNOTATOR = "annotator", "Annotator"
+    REVIEWER = "reviewer", "Reviewer"
+    MANAGER = "manager", "Manager"
+
+    @classmethod
+    def rank(cls, role):
+        """Roles are nested: a manager may do all a reviewer may, a reviewer all an annotator may."""
+        return [cls.ANNOTATOR, cls.REVIEWER, cls.MANAGER].index(role) if role else -1
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """The projects `user` may see, each annotated with `user_role` (None for superusers who are not members).
+
+        Every view and API endpoint starts here: what is not in this queryset is a 404.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+        projects = self.annotate(user_role=Subquery(role))
+        if user.is_superuser:
+            return projects
+        return projects.filter(memberships__user=user)
+
+
+class Project(models.Model):
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=5000)
+    overlap = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="How many annotators label each document.",
+    )
+    reservation_minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+        help_text="How long a document handed to an annotator stays theirs before others may get it.",
+    )
+
+    class TaskOrder(models.TextChoices):
+        SEQUENTIAL = "sequential", "In order"
+        RANDOM = "random", "Random"
+        UNCERTAINTY = "uncertainty", "Most uncertain prediction first"
+
+    task_order = models.CharField(
+        max_length=12, choices=TaskOrder.choices, default=TaskOrder.SEQUENTIAL,
+        help_text="Which open note an annotator gets next. By uncertainty needs model predictions; "
+                  "notes without one come after, in order.",
+    )
+    gold_snapshot = models.ForeignKey(
+        "DatasetSnapshot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The snapshot whose test split every candidate for production is evaluated on.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+    def has_role(self, minimum):
+        """For a project from `for_user`: does the user hold `minimum` or a higher role here?"""
+        return Role.rank(getattr(self, "user_role", None)) >= Role.rank(minimum)
+
+
+class Membership(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ANNOTATOR)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="unique_membership")]
+
+    def __str__(self):
+        return f"{self.user} in {self.project} as {self.role}"
+
+
+class LabelSchema(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "Single-label classification"
+        MULTI = "multi", "Multi-label classification"
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="label_schema")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SINGLE)
+    guidelines = models.TextField(blank=True, help_text="Markdown; raw HTML is shown as text.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.project} labels ({self.get_kind_display()})"
+
+
+class Label(models.Model):
+    schema = models.ForeignKey(LabelSchema, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=500, blank=True)
+    color = models.CharField(
+        max_length=7, default="#4c6ef5", validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #4c6ef5.")]
+    )
+    hotkey = models.CharField(
+        max_length=1, blank=True, validators=[RegexValidator(r"^[0-9a-z]$", "Use one digit or lower-case letter.")]
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["schema", "name"], name="unique_label_name"),
+            models.UniqueConstraint(
+                fields=["schema", "hotkey"], condition=~models.Q(hotkey=""), name="unique_label_hotkey"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name

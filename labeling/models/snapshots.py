@@ -1,0 +1,46 @@
+"""Frozen, hashed datasets of resolved labels."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from .projects import Project
+
+
+class DatasetSnapshot(models.Model):
+    """The project's labels frozen at a moment into an immutable Parquet file (see services.snapshots)."""
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "Building"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshots")
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
+    job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    train_ratio = models.FloatField(default=0.8, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    validation_ratio = models.FloatField(default=0.1, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    test_ratio = models.FloatField(default=0.1, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    seed = models.PositiveIntegerField(default=13)
+    file_name = models.CharField(max_length=64, blank=True, help_text="Under the artifacts' snapshots folder.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.BigIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(default=dict, blank=True, help_text="{split: {label: documents}}.")
+    rules = models.JSONField(default=dict, blank=True, help_text="{adjudicated|majority|single: documents}.")
+    unresolved = models.PositiveIntegerField(default=0, help_text="Labeled documents left out: their annotators tie.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def path(self):
+        return Path(settings.STUDIO_ARTIFACTS_DIR) / "snapshots" / self.file_name
