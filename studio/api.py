@@ -1,7 +1,6 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -85,21 +84,14 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel a queued job at once, or ask a running one to stop at its next check."""
-        try:
-            job = jobs_service.cancel_job(request.user, self.get_object())
-        except jobs_service.JobStateError as error:
-            raise ValidationError({"detail": str(error)}) from error
-        return Response(JobSerializer(job).data)
+        return Response(JobSerializer(jobs_service.cancel_job(request.user, self.get_object())).data)
 
     @extend_schema(request=None, responses={201: JobSerializer})
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         """Start a new attempt of a failed or cancelled job with the same parameters."""
-        try:
-            job = jobs_service.retry_job(request.user, self.get_object())
-        except jobs_service.JobStateError as error:
-            raise ValidationError({"detail": str(error)}) from error
-        return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
+        return Response(JobSerializer(jobs_service.retry_job(request.user, self.get_object())).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}}})
     @action(detail=True, methods=["get"])

@@ -13,10 +13,3 @@ class Refusal(ValueError):
         super().__init__(message)
         if status is not None:
             self.status = status
-
-
-class Conflict(Refusal):
-    """The object is not in a state that allows this (a stale version, a finished job)."""
-
-    status = 409
-    code = "conflict"

@@ -27,11 +27,10 @@ class NextTask(ProjectAPIView):
 
     @extend_schema(responses={200: TaskSerializer, 204: None})
     def get(self, request, project_pk):
-        project = self.project
-        assignment = tasks.next_assignment(request.user, project)
+        assignment = tasks.next_assignment(request.user, self.project)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(task_data(request.user, project, assignment))
+        return Response(task_data(request.user, self.project, assignment))
 
 
 class UndoTask(ProjectAPIView):
@@ -41,9 +40,8 @@ class UndoTask(ProjectAPIView):
 
     @extend_schema(request=None, responses=TaskSerializer)
     def post(self, request, project_pk):
-        project = self.project
-        assignment = tasks.undo(request.user, project)
-        return Response(task_data(request.user, project, assignment))
+        assignment = tasks.undo(request.user, self.project)
+        return Response(task_data(request.user, self.project, assignment))
 
 
 class DocumentAnnotation(ProjectAPIView):
@@ -62,9 +60,7 @@ class DocumentAnnotation(ProjectAPIView):
     @extend_schema(request=SubmitSerializer, responses={200: AnnotationSerializer, 201: AnnotationSerializer})
     def post(self, request, project_pk, pk):
         document = get_document(request.user, self.project, pk)
-        serializer = SubmitSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(SubmitSerializer)
         annotation = tasks.submit(request.user, document.corpus.project, document, data["labels"],
                                   data["comment"], data["version"])
         created = annotation.version == 1

@@ -28,3 +28,9 @@ class ProjectAPIView(APIView):
     minimum_role = Role.MANAGER
     method_roles = {}
     permission_classes = [IsAuthenticated, HasProjectRole]
+
+    def validated(self, serializer_class):
+        """The request's body checked by `serializer_class`: its validated data, or a 400 naming each bad field."""
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data

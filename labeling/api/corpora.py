@@ -38,7 +38,6 @@ class UploadView(ProjectAPIView):
 
     @extend_schema(request=UploadCreateSerializer, responses={201: UploadSerializer})
     def post(self, request, project_pk):
-        project = self.project
         incoming = request.data.get("file")
         if upload_handlers.too_large(request._request):
             raise uploads.UploadTooLarge(
@@ -48,7 +47,7 @@ class UploadView(ProjectAPIView):
         if incoming is None:
             raise ValidationError({"file": ["Attach the file to import as the multipart field 'file'."]})
         try:
-            upload = uploads.store_upload(request.user, project, incoming.name, incoming.chunks())
+            upload = uploads.store_upload(request.user, self.project, incoming.name, incoming.chunks())
         except ImportFileError as error:
             raise ValidationError({"file": [str(error)]}) from error
         return Response({**UploadSerializer(upload).data, "preview": _preview(upload)}, status=status.HTTP_201_CREATED)
@@ -61,13 +60,11 @@ class ServerFileView(ProjectAPIView):
 
     @extend_schema(request=ServerFileSerializer, responses={201: UploadSerializer})
     def post(self, request, project_pk):
-        project = self.project
         if not request.user.is_superuser:
             raise PermissionDenied("Only admins may import files from the server.")
-        serializer = ServerFileSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(ServerFileSerializer)
         try:
-            upload = uploads.register_server_file(request.user, project, serializer.validated_data["path"])
+            upload = uploads.register_server_file(request.user, self.project, data["path"])
         except ImportFileError as error:
             raise ValidationError({"path": [str(error)]}) from error
         return Response({**UploadSerializer(upload).data, "preview": _preview(upload)}, status=status.HTTP_201_CREATED)

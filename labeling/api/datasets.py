@@ -18,15 +18,12 @@ class SnapshotList(ProjectAPIView):
 
     @extend_schema(responses=SnapshotSerializer(many=True))
     def get(self, request, project_pk):
-        project = self.project
-        return Response(SnapshotSerializer(project.snapshots.select_related("created_by"), many=True).data)
+        return Response(SnapshotSerializer(self.project.snapshots.select_related("created_by"), many=True).data)
 
     @extend_schema(request=SnapshotCreateSerializer, responses={201: SnapshotSerializer})
     def post(self, request, project_pk):
-        project = self.project
-        serializer = SnapshotCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        snapshot = snapshots.start_snapshot(request.user, project, **serializer.validated_data)
+        data = self.validated(SnapshotCreateSerializer)
+        snapshot = snapshots.start_snapshot(request.user, self.project, **data)
         return Response(SnapshotSerializer(snapshot).data, status=status.HTTP_201_CREATED)
 
 
@@ -58,6 +55,5 @@ class LabelExport(ProjectAPIView):
     @extend_schema(responses={(200, "application/x-ndjson"): OpenApiTypes.BINARY,
                               (200, "text/csv"): OpenApiTypes.BINARY})
     def get(self, request, project_pk):
-        project = self.project
-        return export_response(request.user, project, request.query_params.get("format", "jsonl"),
+        return export_response(request.user, self.project, request.query_params.get("format", "jsonl"),
                                request.query_params.get("content", "annotations"))

@@ -22,20 +22,16 @@ class PoolList(ProjectAPIView):
 
     @extend_schema(responses=PoolSerializer(many=True))
     def get(self, request, project_pk):
-        project = self.project
-        return Response(PoolSerializer(project.pools.prefetch_related("annotators"), many=True).data)
+        return Response(PoolSerializer(self.project.pools.prefetch_related("annotators"), many=True).data)
 
     @extend_schema(request=PoolCreateSerializer, responses={201: PoolSerializer})
     def post(self, request, project_pk):
-        project = self.project
-        serializer = PoolCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        corpus = project.corpora.filter(pk=data["corpus"]).first()
+        data = self.validated(PoolCreateSerializer)
+        corpus = self.project.corpora.filter(pk=data["corpus"]).first()
         if corpus is None:
-            raise ValidationError({"corpus": ["No such corpus in this project."]})
+            raise ValidationError({"corpus": ["No such corpus in this self.project."]})
         document_filter = browse.DocumentFilter.from_params(data["filter"], role_allows_labels=True)
-        pool = pools.create_pool(request.user, project, name=data["name"], annotators=data["annotators"],
+        pool = pools.create_pool(request.user, self.project, name=data["name"], annotators=data["annotators"],
                                  corpus=corpus, document_filter=document_filter)
         return Response(PoolSerializer(pool).data, status=status.HTTP_201_CREATED)
 
@@ -55,11 +51,9 @@ class PredictionList(ProjectAPIView):
 
     @extend_schema(request=PredictionBatchSerializer, responses={201: None})
     def post(self, request, project_pk):
-        project = self.project
-        serializer = PredictionBatchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        stored = predictions.record(project, serializer.validated_data["model_version"],
-                                    serializer.validated_data["predictions"])
+        data = self.validated(PredictionBatchSerializer)
+        stored = predictions.record(self.project, data["model_version"],
+                                    data["predictions"])
         return Response({"stored": stored}, status=status.HTTP_201_CREATED)
 
 

@@ -56,9 +56,8 @@ class Disagreements(ProjectAPIView):
 
     @extend_schema(responses=DocumentSerializer(many=True))
     def get(self, request, project_pk):
-        project = self.project
         after = browse.whole_number(request.query_params, "after") or 0
-        documents, next_after = review.disagreements(project, after)
+        documents, next_after = review.disagreements(self.project, after)
         return Response({"results": DocumentSerializer(documents, many=True).data, "next_after": next_after})
 
 
@@ -74,10 +73,9 @@ class DocumentReview(ProjectAPIView):
     @extend_schema(request=FinalLabelsSerializer, responses={201: ReviewStateSerializer})
     def post(self, request, project_pk, pk):
         document = get_document(request.user, self.project, pk, Role.REVIEWER)
-        serializer = FinalLabelsSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        review.adjudicate(request.user, document, serializer.validated_data["labels"],
-                          serializer.validated_data["comment"])
+        data = self.validated(FinalLabelsSerializer)
+        review.adjudicate(request.user, document, data["labels"],
+                          data["comment"])
         document.refresh_from_db()
         return Response(_review_data(document), status=status.HTTP_201_CREATED)
 
@@ -89,13 +87,11 @@ class RejectAnnotation(ProjectAPIView):
 
     @extend_schema(request=RejectSerializer, responses=ReviewedAnnotationSerializer)
     def post(self, request, project_pk, pk):
-        project = self.project
-        annotation = Annotation.objects.filter(document__corpus__project=project, pk=pk).first()
+        annotation = Annotation.objects.filter(document__corpus__project=self.project, pk=pk).first()
         if annotation is None:
             raise Http404("No such annotation.")
-        serializer = RejectSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        review.reject(request.user, annotation, serializer.validated_data["reason"])
+        data = self.validated(RejectSerializer)
+        review.reject(request.user, annotation, data["reason"])
         return Response(ReviewedAnnotationSerializer(annotation).data)
 
 
@@ -120,17 +116,15 @@ class Dashboard(ProjectAPIView):
 
     @extend_schema(responses=DashboardSerializer)
     def get(self, request, project_pk):
-        project = self.project
-        return Response(DashboardSerializer(dashboard.figures(project)).data)
+        return Response(DashboardSerializer(dashboard.figures(self.project)).data)
 
 
 class Agreement(ProjectAPIView):
-    """Cohen's kappa per annotator pair; Fleiss' kappa and Krippendorff's alpha (nominal) for the project
+    """Cohen's kappa per annotator pair; Fleiss' kappa and Krippendorff's alpha (nominal) for the self.project
     and per label. Reviewers and managers."""
 
     minimum_role = Role.REVIEWER
 
     @extend_schema(responses=AgreementSerializer)
     def get(self, request, project_pk):
-        project = self.project
-        return Response(AgreementSerializer(agreement.project_agreement(project)).data)
+        return Response(AgreementSerializer(agreement.project_agreement(self.project)).data)

@@ -41,12 +41,10 @@ class SchemaView(ProjectAPIView):
 
     @extend_schema(request=SchemaSerializer, responses=SchemaSerializer)
     def put(self, request, project_pk):
-        project = self.project
-        serializer = SchemaSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        schema_service.update_schema(request.user, project, **serializer.validated_data)
-        project.refresh_from_db()
-        return Response(_schema_data(project))
+        data = self.validated(SchemaSerializer)
+        schema_service.update_schema(request.user, self.project, **data)
+        self.project.refresh_from_db()
+        return Response(_schema_data(self.project))
 
 
 class LabelCreate(ProjectAPIView):
@@ -54,10 +52,8 @@ class LabelCreate(ProjectAPIView):
 
     @extend_schema(request=LabelWriteSerializer, responses={201: LabelSerializer})
     def post(self, request, project_pk):
-        project = self.project
-        serializer = LabelWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        label = schema_service.add_label(request.user, project, **serializer.validated_data)
+        data = self.validated(LabelWriteSerializer)
+        label = schema_service.add_label(request.user, self.project, **data)
         return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
 
 

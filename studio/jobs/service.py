@@ -9,14 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import audit, dispatch
-from ..errors import Conflict
+from ..errors import Refusal
 from ..models import Job
 from . import kinds, lifecycle
 
 logger = logging.getLogger(__name__)
 
 
-class JobStateError(Conflict):
+class JobStateError(Refusal):
     """The job is not in a state that allows this action; the message says why."""
 
 

@@ -73,12 +73,9 @@ def _kind_or_none(name):
 @require_POST
 def job_cancel(request, pk):
     job = get_job(request.user, pk)
-    try:
-        job = jobs_service.cancel_job(request.user, job)
-    except jobs_service.JobStateError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, "Cancelled." if job.is_finished else "Asked the job to stop; it stops at its next check.")
+    if cancelled := _refused_as_message(request, jobs_service.cancel_job, job):
+        messages.success(request, "Cancelled." if cancelled.is_finished else
+                         "Asked the job to stop; it stops at its next check.")
     return redirect("job-detail", pk=job.pk)
 
 
@@ -86,10 +83,16 @@ def job_cancel(request, pk):
 @require_POST
 def job_retry(request, pk):
     job = get_job(request.user, pk)
+    if new := _refused_as_message(request, jobs_service.retry_job, job):
+        messages.success(request, f"Started attempt {new.attempt}.")
+        job = new
+    return redirect("job-detail", pk=job.pk)
+
+
+def _refused_as_message(request, action, job):
+    """The action's result, or None with its refusal shown on the job's page."""
     try:
-        new = jobs_service.retry_job(request.user, job)
+        return action(request.user, job)
     except jobs_service.JobStateError as error:
         messages.error(request, str(error))
-        return redirect("job-detail", pk=job.pk)
-    messages.success(request, f"Started attempt {new.attempt}.")
-    return redirect("job-detail", pk=new.pk)
+        return None

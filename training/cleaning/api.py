@@ -35,16 +35,13 @@ class RecipeList(ProjectAPIView):
 
     @extend_schema(responses=RecipeSerializer(many=True))
     def get(self, request, project_pk):
-        project = self.project
-        return Response(RecipeSerializer(project.cleaning_recipes.all(), many=True).data)
+        return Response(RecipeSerializer(self.project.cleaning_recipes.all(), many=True).data)
 
     @extend_schema(request=RecipeSerializer, responses={201: RecipeSerializer})
     def post(self, request, project_pk):
-        project = self.project
-        serializer = RecipeSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        saved = recipes_store.save_recipe(request.user, project, serializer.validated_data["name"],
-                                          serializer.validated_data["steps"])
+        data = self.validated(RecipeSerializer)
+        saved = recipes_store.save_recipe(request.user, self.project, data["name"],
+                                          data["steps"])
         return Response(RecipeSerializer(saved).data, status=status.HTTP_201_CREATED)
 
 
@@ -65,12 +62,11 @@ class CleanCorpus(ProjectAPIView):
     @extend_schema(request=CleanStartSerializer, responses={201: RunSerializer})
     def post(self, request, project_pk, pk):
         corpus = get_corpus(request.user, self.project, pk, Role.MANAGER)
-        serializer = CleanStartSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(CleanStartSerializer)
         saved = None
-        settings = serializer.validated_data["recipe"]
-        if serializer.validated_data["recipe_id"] is not None:
-            saved = get_recipe(request.user, self.project, serializer.validated_data["recipe_id"])
+        settings = data["recipe"]
+        if data["recipe_id"] is not None:
+            saved = get_recipe(request.user, self.project, data["recipe_id"])
             settings = {**saved.steps, **settings}
         run = start_cleaning(request.user, corpus.project, corpus, settings, saved)
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
@@ -79,8 +75,7 @@ class CleanCorpus(ProjectAPIView):
 class RunList(ProjectAPIView):
     @extend_schema(responses=RunSerializer(many=True))
     def get(self, request, project_pk):
-        project = self.project
-        return Response(RunSerializer(project.cleaning_runs.all()[:100], many=True).data)
+        return Response(RunSerializer(self.project.cleaning_runs.all()[:100], many=True).data)
 
 
 class RunDetail(ProjectAPIView):

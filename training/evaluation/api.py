@@ -19,14 +19,12 @@ class EvaluationList(ProjectAPIView):
 
     @extend_schema(request=EvaluateSerializer, responses={201: EvaluationSerializer})
     def post(self, request, project_pk):
-        project = self.project
-        serializer = EvaluateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        version = get_version(request.user, self.project, serializer.validated_data["model_version"])
-        snapshot = project.snapshots.filter(pk=serializer.validated_data["snapshot"]).first()
+        data = self.validated(EvaluateSerializer)
+        version = get_version(request.user, self.project, data["model_version"])
+        snapshot = self.project.snapshots.filter(pk=data["snapshot"]).first()
         if snapshot is None:
-            raise ValidationError({"snapshot": ["No such snapshot in this project."]})
-        report = start_evaluation(request.user, project, version, snapshot)
+            raise ValidationError({"snapshot": ["No such snapshot in this self.project."]})
+        report = start_evaluation(request.user, self.project, version, snapshot)
         return Response(EvaluationSerializer(report).data, status=status.HTTP_201_CREATED)
 
 

@@ -18,9 +18,8 @@ class FinetuningDefaults(ProjectAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, project_pk):
-        project = self.project
         return Response({"settings": finetuning.SETTINGS.describe(),
-                         "bases": ["baseline", *(value for value, _label in base_choices(project))]})
+                         "bases": ["baseline", *(value for value, _label in base_choices(self.project))]})
 
 
 class FinetuningList(ProjectAPIView):
@@ -28,15 +27,13 @@ class FinetuningList(ProjectAPIView):
 
     @extend_schema(responses=FinetuningSerializer(many=True))
     def get(self, request, project_pk):
-        project = self.project
-        return Response(FinetuningSerializer(project.finetunings.all()[:100], many=True).data)
+        return Response(FinetuningSerializer(self.project.finetunings.all()[:100], many=True).data)
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: FinetuningSerializer})
     def post(self, request, project_pk):
-        project = self.project
         settings_ = dict(request.data)
-        snapshot = project.snapshots.filter(pk=settings_.pop("snapshot", None) or 0).first()
+        snapshot = self.project.snapshots.filter(pk=settings_.pop("snapshot", None) or 0).first()
         if snapshot is None:
-            raise ValidationError({"snapshot": ["No such snapshot in this project."]})
-        run = finetuning.start_finetuning(request.user, project, snapshot, settings_)
+            raise ValidationError({"snapshot": ["No such snapshot in this self.project."]})
+        run = finetuning.start_finetuning(request.user, self.project, snapshot, settings_)
         return Response(FinetuningSerializer(run).data, status=status.HTTP_201_CREATED)

@@ -18,21 +18,18 @@ class PretrainingDefaults(ProjectAPIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, project_pk):
-        project = self.project
         return Response({"settings": configs.SETTINGS.describe(),
-                         "bases": [value for value, _label in base_choices(project)]})
+                         "bases": [value for value, _label in base_choices(self.project)]})
 
 
 class PretrainingList(ProjectAPIView):
-    """The project's pretraining runs; POST starts one with a configuration (missing settings take defaults)."""
+    """The self.project's pretraining runs; POST starts one with a configuration (missing settings take defaults)."""
 
     @extend_schema(responses=PretrainingSerializer(many=True))
     def get(self, request, project_pk):
-        project = self.project
-        return Response(PretrainingSerializer(project.pretrainings.all()[:100], many=True).data)
+        return Response(PretrainingSerializer(self.project.pretrainings.all()[:100], many=True).data)
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: PretrainingSerializer})
     def post(self, request, project_pk):
-        project = self.project
-        run = start_pretraining(request.user, project, request.data)
+        run = start_pretraining(request.user, self.project, request.data)
         return Response(PretrainingSerializer(run).data, status=status.HTTP_201_CREATED)

@@ -25,9 +25,8 @@ class ModelList(ProjectAPIView):
 
     @extend_schema(responses=RegisteredModelSerializer(many=True))
     def get(self, request, project_pk):
-        project = self.project
         return Response(RegisteredModelSerializer(
-            project.registered_models.prefetch_related("versions__aliases", "aliases"), many=True).data)
+            self.project.registered_models.prefetch_related("versions__aliases", "aliases"), many=True).data)
 
 
 class ModelVersionDetail(ProjectAPIView):
@@ -76,10 +75,9 @@ class AliasMove(ProjectAPIView):
     @extend_schema(request=AliasMoveSerializer, responses={201: AliasChangeSerializer})
     def post(self, request, project_pk, pk):
         version = get_version(request.user, self.project, pk)
-        serializer = AliasMoveSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        move = aliases.promote if serializer.validated_data["alias"] == "production" else aliases.propose
-        change = move(request.user, version, serializer.validated_data["reason"])
+        data = self.validated(AliasMoveSerializer)
+        move = aliases.promote if data["alias"] == "production" else aliases.propose
+        change = move(request.user, version, data["reason"])
         return Response(AliasChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
 
@@ -88,8 +86,7 @@ class Rollback(ProjectAPIView):
 
     @extend_schema(request=AliasMoveSerializer, responses={201: AliasChangeSerializer})
     def post(self, request, project_pk, pk):
-        project = self.project
-        registered = one_of(project.registered_models.all(), pk, "registered model")
+        registered = one_of(self.project.registered_models.all(), pk, "registered model")
         change = aliases.rollback(request.user, registered, str(request.data.get("reason", ""))[:2000])
         return Response(AliasChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
@@ -99,7 +96,6 @@ class AliasHistory(ProjectAPIView):
 
     @extend_schema(responses=AliasChangeSerializer(many=True))
     def get(self, request, project_pk, pk):
-        project = self.project
-        registered = one_of(project.registered_models.all(), pk, "registered model")
+        registered = one_of(self.project.registered_models.all(), pk, "registered model")
         changes = registered.alias_changes.select_related("registered_model", "version", "previous", "actor")
         return Response(AliasChangeSerializer(changes[:200], many=True).data)

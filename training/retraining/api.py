@@ -20,28 +20,25 @@ class RetrainPolicyDetail(ProjectAPIView):
 
     @extend_schema(responses=RetrainPolicySerializer)
     def get(self, request, project_pk):
-        project = self.project
-        policy = RetrainPolicy.objects.filter(project=project).first()
+        policy = RetrainPolicy.objects.filter(project=self.project).first()
         if policy is None:
-            raise Http404("No retraining order in this project.")
+            raise Http404("No retraining order in this self.project.")
         return Response(RetrainPolicySerializer(policy).data)
 
     @extend_schema(request=RetrainPolicySerializer, responses=RetrainPolicySerializer)
     def put(self, request, project_pk):
-        project = self.project
-        current = RetrainPolicy.objects.filter(project=project).first() or RetrainPolicy()  # defaults
+        current = RetrainPolicy.objects.filter(project=self.project).first() or RetrainPolicy()  # defaults
         serializer = RetrainPolicySerializer(current if current.pk else None, data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = {name: serializer.validated_data.get(name, getattr(current, name))
                   for name in ("every", "model_name", "measure", "enabled")}
-        return Response(RetrainPolicySerializer(retraining.set_policy(request.user, project, **fields)).data)
+        return Response(RetrainPolicySerializer(retraining.set_policy(request.user, self.project, **fields)).data)
 
 
 class RetrainNow(ProjectAPIView):
     @extend_schema(request=None, responses={201: JobSerializer})
     def post(self, request, project_pk):
-        project = self.project
-        policy = RetrainPolicy.objects.filter(project=project).first()
+        policy = RetrainPolicy.objects.filter(project=self.project).first()
         if policy is None:
             raise ValidationError({"detail": "Set the retraining order first (PUT …/retrain-policy/)."})
         return Response(JobSerializer(retraining.start_retraining(policy, request.user)).data,

@@ -24,11 +24,10 @@ class PredictCorpus(ProjectAPIView):
     @extend_schema(request=PredictJobSerializer, responses={201: JobSerializer})
     def post(self, request, project_pk, pk):
         version = get_version(request.user, self.project, pk)
-        serializer = PredictJobSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        corpus = get_corpus(request.user, self.project, serializer.validated_data["corpus"], Role.MANAGER)
+        data = self.validated(PredictJobSerializer)
+        corpus = get_corpus(request.user, self.project, data["corpus"], Role.MANAGER)
         job = start_prediction(request.user, version.registered_model.project, version, corpus,
-                               serializer.validated_data["measure"])
+                               data["measure"])
         return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
 
 
@@ -40,9 +39,6 @@ class Predict(ProjectAPIView):
 
     @extend_schema(request=PredictRequestSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request, project_pk):
-        project = self.project
-        serializer = PredictRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(PredictRequestSerializer)
         texts = data.get("texts", data.get("text"))
-        return Response(serving.predict(project, texts, data.get("model"), data.get("version")))
+        return Response(serving.predict(self.project, texts, data.get("model"), data.get("version")))
