@@ -33,6 +33,14 @@ def one_of(queryset, pk, what):
         raise Http404(f"No such {what}.") from None
 
 
+def in_project(user, project_pk, minimum, related, pk, what):
+    """The object with this pk among `related(project)`; it keeps the project, with the user's role, as `.project`."""
+    project = get_project(user, project_pk, minimum)
+    found = one_of(related(project), pk, what)
+    found.project = project
+    return found
+
+
 def get_membership(user, project_pk, pk, minimum=Role.MANAGER):
     project = get_project(user, project_pk, minimum)
     return one_of(project.memberships.select_related("user", "project"), pk, "member")
@@ -43,17 +51,11 @@ def can_create_projects(user):
 
 
 def get_upload(user, project_pk, pk):
-    project = get_project(user, project_pk, Role.MANAGER)
-    upload = one_of(project.uploads.all(), pk, "upload")
-    upload.project = project  # keeps the user's role on it
-    return upload
+    return in_project(user, project_pk, Role.MANAGER, lambda project: project.uploads.all(), pk, "upload")
 
 
 def get_corpus(user, project_pk, pk, minimum=Role.ANNOTATOR):
-    project = get_project(user, project_pk, minimum)
-    corpus = one_of(project.corpora.all(), pk, "corpus")
-    corpus.project = project  # keeps the user's role on it
-    return corpus
+    return in_project(user, project_pk, minimum, lambda project: project.corpora.all(), pk, "corpus")
 
 
 def get_document(user, project_pk, pk, minimum=Role.ANNOTATOR):
@@ -71,15 +73,9 @@ def get_label(user, project_pk, pk, minimum=Role.MANAGER):
 
 
 def get_pool(user, project_pk, pk):
-    project = get_project(user, project_pk, Role.MANAGER)
-    pool = one_of(project.pools.all(), pk, "annotator pool")
-    pool.project = project
-    return pool
+    return in_project(user, project_pk, Role.MANAGER, lambda project: project.pools.all(), pk, "annotator pool")
 
 
 def get_snapshot(user, project_pk, pk, minimum=Role.REVIEWER):
     """Snapshots hold every resolved label: reviewers and managers only."""
-    project = get_project(user, project_pk, minimum)
-    snapshot = one_of(project.snapshots.all(), pk, "snapshot")
-    snapshot.project = project
-    return snapshot
+    return in_project(user, project_pk, minimum, lambda project: project.snapshots.all(), pk, "snapshot")

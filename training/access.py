@@ -1,6 +1,6 @@
 """Scoped lookups for cleaning and model objects (see labeling.access): 404 for what the user may not see."""
 
-from labeling.access import get_project, one_of
+from labeling.access import get_project, in_project, one_of
 from labeling.models import Role
 
 from .models import ModelVersion
@@ -8,17 +8,13 @@ from .models import ModelVersion
 
 def get_run(user, project_pk, pk):
     """Cleaning reports show notes before de-identification: managers only."""
-    project = get_project(user, project_pk, Role.MANAGER)
-    run = one_of(project.cleaning_runs.select_related("source", "output", "job", "recipe"), pk, "cleaning run")
-    run.project = project
-    return run
+    return in_project(user, project_pk, Role.MANAGER,
+                      lambda project: project.cleaning_runs.select_related("source", "output", "job", "recipe"), pk,
+                      "cleaning run")
 
 
 def get_recipe(user, project_pk, pk):
-    project = get_project(user, project_pk, Role.MANAGER)
-    recipe = one_of(project.cleaning_recipes.all(), pk, "recipe")
-    recipe.project = project
-    return recipe
+    return in_project(user, project_pk, Role.MANAGER, lambda project: project.cleaning_recipes.all(), pk, "recipe")
 
 
 def get_version(user, project_pk, pk):
@@ -30,8 +26,5 @@ def get_version(user, project_pk, pk):
 
 
 def get_report(user, project_pk, pk):
-    project = get_project(user, project_pk, Role.MANAGER)
-    report = one_of(project.evaluations.select_related("model_version__registered_model", "snapshot", "job"), pk,
-                    "evaluation report")
-    report.project = project
-    return report
+    return in_project(user, project_pk, Role.MANAGER, lambda project: project.evaluations.select_related(
+        "model_version__registered_model", "snapshot", "job"), pk, "evaluation report")

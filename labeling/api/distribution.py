@@ -29,7 +29,7 @@ class PoolList(ProjectAPIView):
         data = self.validated(PoolCreateSerializer)
         corpus = self.project.corpora.filter(pk=data["corpus"]).first()
         if corpus is None:
-            raise ValidationError({"corpus": ["No such corpus in this self.project."]})
+            raise ValidationError({"corpus": ["No such corpus in this project."]})
         document_filter = browse.DocumentFilter.from_params(data["filter"], role_allows_labels=True)
         pool = pools.create_pool(request.user, self.project, name=data["name"], annotators=data["annotators"],
                                  corpus=corpus, document_filter=document_filter)

@@ -120,7 +120,7 @@ class Dashboard(ProjectAPIView):
 
 
 class Agreement(ProjectAPIView):
-    """Cohen's kappa per annotator pair; Fleiss' kappa and Krippendorff's alpha (nominal) for the self.project
+    """Cohen's kappa per annotator pair; Fleiss' kappa and Krippendorff's alpha (nominal) for the project
     and per label. Reviewers and managers."""
 
     minimum_role = Role.REVIEWER

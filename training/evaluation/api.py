@@ -23,7 +23,7 @@ class EvaluationList(ProjectAPIView):
         version = get_version(request.user, self.project, data["model_version"])
         snapshot = self.project.snapshots.filter(pk=data["snapshot"]).first()
         if snapshot is None:
-            raise ValidationError({"snapshot": ["No such snapshot in this self.project."]})
+            raise ValidationError({"snapshot": ["No such snapshot in this project."]})
         report = start_evaluation(request.user, self.project, version, snapshot)
         return Response(EvaluationSerializer(report).data, status=status.HTTP_201_CREATED)
 

@@ -34,6 +34,6 @@ class FinetuningList(ProjectAPIView):
         settings_ = dict(request.data)
         snapshot = self.project.snapshots.filter(pk=settings_.pop("snapshot", None) or 0).first()
         if snapshot is None:
-            raise ValidationError({"snapshot": ["No such snapshot in this self.project."]})
+            raise ValidationError({"snapshot": ["No such snapshot in this project."]})
         run = finetuning.start_finetuning(request.user, self.project, snapshot, settings_)
         return Response(FinetuningSerializer(run).data, status=status.HTTP_201_CREATED)

@@ -23,7 +23,7 @@ class PretrainingDefaults(ProjectAPIView):
 
 
 class PretrainingList(ProjectAPIView):
-    """The self.project's pretraining runs; POST starts one with a configuration (missing settings take defaults)."""
+    """The project's pretraining runs; POST starts one with a configuration (missing settings take defaults)."""
 
     @extend_schema(responses=PretrainingSerializer(many=True))
     def get(self, request, project_pk):

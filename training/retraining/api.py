@@ -22,7 +22,7 @@ class RetrainPolicyDetail(ProjectAPIView):
     def get(self, request, project_pk):
         policy = RetrainPolicy.objects.filter(project=self.project).first()
         if policy is None:
-            raise Http404("No retraining order in this self.project.")
+            raise Http404("No retraining order in this project.")
         return Response(RetrainPolicySerializer(policy).data)
 
     @extend_schema(request=RetrainPolicySerializer, responses=RetrainPolicySerializer)
