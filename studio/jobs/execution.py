@@ -104,10 +104,13 @@ def _json_safe(metrics):
 
 
 def execute(job_id, worker, device):
+    # The run's module (for training: torch, transformers) is imported before the claim, so that a claimed
+    # job's heartbeat starts at once instead of after seconds of imports the reaper would take for a dead worker.
+    kind = Job.objects.filter(pk=job_id).values_list("kind", flat=True).first()
+    run = import_string(kinds.get(kind).run) if kind else None
     job = claim(job_id, worker, device)
     if job is None:
         return None
-    run = import_string(kinds.get(job.kind).run)
     reporter = Reporter(job, background=True)
     job_logger = logging.getLogger("jobs")
     job_logger.setLevel(logging.INFO)
