@@ -3,6 +3,15 @@ from django.db import models
 from django.utils import timezone
 
 
+class Authored(models.Model):
+    """Who made a row, and when."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
 class StudioPermission(models.Model):
     """Carries studio-wide permissions that belong to no single table."""
 

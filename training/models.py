@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from studio.jobs.records import RunRecord
+from studio.models import Authored
 
 
 class CleaningRecipe(models.Model):
@@ -87,7 +88,7 @@ class RegisteredModel(models.Model):
         return self.name
 
 
-class ModelVersion(models.Model):
+class ModelVersion(Authored):
     """One immutable trained model: a Hugging Face folder (config.json, model.safetensors,
     tokenizer files) under the artifacts folder, with where it came from and how it scored."""
 
@@ -102,8 +103,6 @@ class ModelVersion(models.Model):
     metrics = models.JSONField(default=dict, blank=True)
     size = models.BigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True, help_text="Of the folder's files (see registry.versions).")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

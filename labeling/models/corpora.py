@@ -5,6 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 
+from studio.models import Authored
+
 from .projects import Project
 
 
@@ -35,7 +37,7 @@ class Upload(models.Model):
         return Path(settings.STUDIO_ARTIFACTS_DIR) / "uploads" / self.stored_name
 
 
-class Corpus(models.Model):
+class Corpus(Authored):
     class Kind(models.TextChoices):
         RAW = "raw", "Raw"
         CLEANED = "cleaned", "Cleaned"
@@ -62,8 +64,6 @@ class Corpus(models.Model):
     # through the table and walks the primary key through every corpus imported before this one.
     id_floor = models.BigIntegerField(null=True, blank=True, editable=False)
     id_ceiling = models.BigIntegerField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -73,7 +73,7 @@ class Corpus(models.Model):
         return self.name
 
 
-class AnnotatorPool(models.Model):
+class AnnotatorPool(Authored):
     """Documents a manager set aside for named annotators: only they get them, and they get them first."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="pools")
@@ -81,8 +81,6 @@ class AnnotatorPool(models.Model):
     annotators = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="annotator_pools")
     description = models.CharField(max_length=500, blank=True, help_text="Which documents: the corpus and filter.")
     document_count = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name", "id"]

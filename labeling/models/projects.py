@@ -6,6 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import OuterRef, Subquery
 
+from studio.models import Authored
+
 
 class Role(models.TextChoices):
     ANNOTATOR = "annotator", "Annotator"
@@ -33,7 +35,7 @@ class ProjectQuerySet(models.QuerySet):
         return projects.filter(memberships__user=user)
 
 
-class Project(models.Model):
+class Project(Authored):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True, max_length=5000)
     overlap = models.PositiveSmallIntegerField(
@@ -59,8 +61,6 @@ class Project(models.Model):
         "DatasetSnapshot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The snapshot whose test split every candidate for production is evaluated on.",
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ProjectQuerySet.as_manager()

@@ -6,10 +6,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from studio.models import Authored
+
 from .projects import Project
 
 
-class DatasetSnapshot(models.Model):
+class DatasetSnapshot(Authored):
     """The project's labels frozen at a moment into an immutable Parquet file (see services.snapshots)."""
 
     class Status(models.TextChoices):
@@ -32,8 +34,6 @@ class DatasetSnapshot(models.Model):
     counts = models.JSONField(default=dict, blank=True, help_text="{split: {label: documents}}.")
     rules = models.JSONField(default=dict, blank=True, help_text="{adjudicated|majority|single: documents}.")
     unresolved = models.PositiveIntegerField(default=0, help_text="Labeled documents left out: their annotators tie.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

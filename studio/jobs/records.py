@@ -1,11 +1,12 @@
 """The record of one run of a stage (a cleaning, a pretraining, a fine-tuning, an evaluation): what
 it was asked to do and what it made. Its status follows its job through `lifecycle`, never by hand."""
 
-from django.conf import settings
 from django.db import models
 
+from ..models import Authored
 
-class RunRecord(models.Model):
+
+class RunRecord(Authored):
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
@@ -14,8 +15,6 @@ class RunRecord(models.Model):
 
     job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         abstract = True
