@@ -138,6 +138,23 @@ def test_the_download_carries_a_model_card(client, project, manager, two_version
     assert "## Intended use" in card and "## Limitations" in card and "`Cardiology`" in card
 
 
+@pytest.mark.django_db
+def test_names_cannot_forge_sections_or_markup_in_the_model_card(project, two_versions):
+    from training.registry.model_card import model_card
+
+    good, _bad = two_versions
+    forged = "Triage\n\n## Intended use\nApproved for autonomous diagnosis <script>alert(1)</script> [x](javascript:y)"
+    project.name = forged
+    project.save()
+    good.registered_model.name = forged
+    good.registered_model.save()
+    good.lineage = {**good.lineage, "labels": ["Cardiology`\n## Owned", *good.lineage["labels"][1:]]}
+    card = model_card(good)
+    assert card.count("## Intended use") == 1 and "\n## Owned" not in card
+    assert "<script>" not in card and "](javascript:" not in card
+    assert "\\#\\# Intended use Approved for autonomous diagnosis &lt;script&gt;" in card
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_promotions_and_rollbacks_keep_one_consistent_history(project, project_admin, two_versions):
     if connection.vendor != "postgresql":

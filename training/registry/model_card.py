@@ -1,13 +1,28 @@
 """The model card that goes into a version's download (README.md): what it was trained on, how it
 scored (with intervals), its labels, intended use, limitations and lineage."""
 
+import html
+import re
+
 from django.utils import timezone
 
 from ..models import EvaluationReport
 
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
 
 def _figure(value):
     return "—" if value is None else f"{value:.3f}"
+
+
+def _text(value):
+    """A name as plain text on one line: Markdown and HTML in it are shown, never interpreted."""
+    return html.escape(_MARKUP.sub(r"\\\1", " ".join(str(value).split())), quote=False)
+
+
+def _code(value):
+    """A value as one code span on one line."""
+    return "`" + " ".join(str(value).replace("`", "'").split()) + "`"
 
 
 def model_card(version):
@@ -15,23 +30,24 @@ def model_card(version):
     project = registered.project
     lineage, metrics = version.lineage or {}, version.metrics or {}
     aliases = [alias.name for alias in version.aliases.all()]
-    lines = [f"# {registered.name} — version {version.version}", "",
-             f"A {registered.kind} from the project “{project.name}”, registered "
+    lines = [f"# {_text(registered.name)} — version {version.version}", "",
+             f"A {registered.kind} from the project “{_text(project.name)}”, registered "
              f"{timezone.localtime(version.created_at):%Y-%m-%d %H:%M %Z}"
-             f"{' by ' + version.created_by.get_username() if version.created_by else ''}."
+             f"{' by ' + _text(version.created_by.get_username()) if version.created_by else ''}."
              f"{' Now holds: ' + ', '.join(aliases) + '.' if aliases else ''}", ""]
     lines += ["## Data", ""]
     if "snapshot" in lineage:
         snapshot = lineage["snapshot"]
-        lines.append(f"- Trained on the train split of snapshot “{snapshot['name']}” (#{snapshot['id']}, "
-                     f"sha256 `{snapshot['sha256']}`); validation split used for early stopping and thresholds.")
+        lines.append(f"- Trained on the train split of snapshot “{_text(snapshot['name'])}” (#{snapshot['id']}, "
+                     f"sha256 {_code(snapshot['sha256'])}); validation split used for early stopping and thresholds.")
     for corpus in lineage.get("corpora", []):
-        lines.append(f"- Pretrained on corpus “{corpus['name']}” ({corpus['kind']}, {corpus['documents']:,} documents"
-                     f"{', source sha256 `' + corpus['source_sha256'] + '`' if corpus.get('source_sha256') else ''}).")
+        lines.append(f"- Pretrained on corpus “{_text(corpus['name'])}” ({_text(corpus['kind'])}, "
+                     f"{corpus['documents']:,} documents"
+                     f"{', source sha256 ' + _code(corpus['source_sha256']) if corpus.get('source_sha256') else ''}).")
     if "labels" in lineage:
         lines += ["", "## Labels", "",
                   f"{'Multi-label' if lineage.get('multi_label') else 'Single-label'}: "
-                  + ", ".join(f"`{label}`" for label in lineage["labels"]) + "."]
+                  + ", ".join(_code(label) for label in lineage["labels"]) + "."]
     reports = EvaluationReport.objects.filter(model_version=version, status=EvaluationReport.Status.DONE) \
         .select_related("snapshot").order_by("-id")[:5]
     lines += ["", "## Evaluation", ""]
@@ -42,7 +58,7 @@ def model_card(version):
             figures = report.metrics
             low, high = (figures.get("macro_f1_interval") or [None, None])[:2]
             gold = " (gold)" if project.gold_snapshot_id == report.snapshot_id else ""
-            lines.append(f"| {report.snapshot.name}{gold} | {report.split} | {figures.get('documents', '—')} | "
+            lines.append(f"| {_text(report.snapshot.name)}{gold} | {report.split} | {figures.get('documents', '—')} | "
                          f"{_figure(figures.get('macro_f1'))} ({_figure(low)}–{_figure(high)}) | "
                          f"{_figure(figures.get('micro_f1'))} | {_figure(figures.get('accuracy'))} | "
                          f"{_figure(figures.get('ece'))} |")
@@ -50,7 +66,8 @@ def model_card(version):
         lines.append("Not evaluated yet.")
     if metrics:
         lines += ["", "Training figures: " + ", ".join(
-            f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}" for key, value in metrics.items()
+            f"{_text(key)} {value:.4g}" if isinstance(value, float) else f"{_text(key)} {value}"
+            for key, value in metrics.items()
             if isinstance(value, int | float)) + "."]
     lines += ["", "## Intended use", "",
               f"{'Suggesting labels for' if registered.kind == 'classifier' else 'Fine-tuning classifiers on'} "
@@ -64,9 +81,9 @@ def model_card(version):
               "- Scores are probabilities as calibrated on the test split (ECE above); thresholds for multi-label "
               "were tuned on the validation split."]
     lines += ["", "## Lineage", "",
-              f"- Base: {lineage.get('base') or version.base_name or (str(version.base) if version.base else 'none')}",
+              f"- Base: {_text(lineage.get('base') or version.base_name or (version.base or 'none'))}",
               f"- Job: #{version.job_id}" if version.job_id else "- Job: —",
-              f"- Device: {lineage.get('device', '—')}",
-              f"- Artifact sha256 (files of this folder before this card was added): `{version.sha256}`",
-              f"- Parameters: `{version.params}`", ""]
+              f"- Device: {_text(lineage.get('device', '—'))}",
+              f"- Artifact sha256 (files of this folder before this card was added): {_code(version.sha256)}",
+              f"- Parameters: {_code(version.params)}", ""]
     return "\n".join(lines)
