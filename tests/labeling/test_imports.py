@@ -3,7 +3,11 @@
 import codecs
 import io
 import json
+import struct
+import tempfile
 import zipfile
+import zlib
+from pathlib import Path
 
 import pytest
 
@@ -120,6 +124,40 @@ def test_the_preview_refuses_a_zip_bomb_before_any_import(manager, project):
     stored = upload(manager, project, "notes.zip", zip_of({"bomb.txt": b"0" * 5_000_000}))
     with pytest.raises(ImportFileError, match="as zip bombs are"):
         imports.preview(stored)
+
+
+def understating_zip(declared=5_000, actual=2_000_000):
+    """A ZIP whose headers declare `declared` bytes (with that prefix's checksum) for an entry that inflates to
+    `actual`: every ratio and total computed from the headers looks harmless."""
+    data = bytearray(zip_of({"small.txt": b"a" * actual}))
+    checksum = zlib.crc32(b"a" * declared)
+    local = data.index(b"PK\x03\x04")
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<I", data, local + 14, checksum)
+    struct.pack_into("<I", data, local + 22, declared)
+    struct.pack_into("<I", data, central + 16, checksum)
+    struct.pack_into("<I", data, central + 24, declared)
+    return bytes(data)
+
+
+def test_a_zip_that_inflates_past_its_declared_size_is_refused_in_preview_and_import(do_import, manager, project):
+    stored = upload(manager, project, "notes.zip", understating_zip())
+    with pytest.raises(ImportFileError, match="inflates to more than the 5,000 bytes"):
+        imports.preview(stored)
+    corpus, job, status = do_import("notes.zip", understating_zip())
+    assert status == Job.Status.FAILED and "inflates to more than" in job.error
+    assert not Document.objects.exists()
+
+
+def test_a_damaged_zip_entry_is_refused():
+    from labeling.importing.formats import _inflate
+
+    data = bytearray(zip_of({"note.txt": b"Chest pain for two days" * 20}))
+    data[data.index(b"PK\x01\x02") + 16] ^= 0xFF  # the checksum the central directory holds
+    path = Path(tempfile.mkdtemp()) / "damaged.zip"
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as archive, pytest.raises(ImportFileError, match="is damaged"):
+        _inflate(path, archive.infolist()[0], "damaged.zip")
 
 
 def test_zip_with_too_many_entries_is_refused(do_import, settings):
