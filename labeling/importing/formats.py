@@ -139,6 +139,9 @@ def read_jsonl(source):
         except json.JSONDecodeError as error:
             yield RowError(number, f"invalid JSON: {error.msg} at column {error.colno}")
             continue
+        except RecursionError:
+            yield RowError(number, "JSON nested too deeply")
+            continue
         if not isinstance(value, dict):
             yield RowError(number, f"expected a JSON object, found {type(value).__name__}")
             continue
@@ -157,10 +160,38 @@ class _Utf8Bytes:
         return self.text.read(size if size > 0 else SAMPLE_BYTES).encode("utf-8")
 
 
+SCALARS = {"null", "boolean", "integer", "double", "number", "string"}
+
+
+def _array_items(events, name):
+    """The items of a top-level JSON array, built from parser events with the depth counted on the way:
+    memory stays linear in the depth, and a file nested deeper than STUDIO_JSON_MAX_DEPTH is refused."""
+    from ijson.common import ObjectBuilder
+
+    depth, builder, limit = 0, None, settings.STUDIO_JSON_MAX_DEPTH
+    for event, value in events:
+        if depth == 0 and event != "start_array":
+            raise ImportFileError(f"{name} is not a JSON array of objects.")
+        if event in ("start_map", "start_array"):
+            depth += 1
+            if depth > limit:
+                raise ImportFileError(f"{name} nests JSON more than {limit} levels deep; refused.")
+        if depth >= 2:
+            builder = builder or ObjectBuilder()
+            builder.event(event, value)
+        elif depth == 1 and event in SCALARS:
+            yield value
+        if event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 1 and builder is not None:
+                yield builder.value
+                builder = None
+
+
 def read_json(source):
     import ijson
 
-    items = ijson.items(_Utf8Bytes(source.text()), "item", use_float=True)
+    items = _array_items(ijson.basic_parse(_Utf8Bytes(source.text()), use_float=True), source.name)
     number = 0
     try:
         for number, value in enumerate(items, start=1):

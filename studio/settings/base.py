@@ -210,6 +210,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "studio.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "studio.api_errors.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # `?format=` names an export's file format (jsonl, csv); renderers are chosen by the Accept header.
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_RENDERER_CLASSES": [
@@ -267,3 +272,5 @@ STUDIO_SERVER_IMPORT_DIRS = [
 STUDIO_ZIP_MAX_ENTRIES = env_int("STUDIO_ZIP_MAX_ENTRIES", 200_000, minimum=1)
 STUDIO_ZIP_MAX_TOTAL_BYTES = env_int("STUDIO_ZIP_MAX_TOTAL_BYTES", 8 * 1024**3, minimum=1024)
 STUDIO_ZIP_MAX_RATIO = env_int("STUDIO_ZIP_MAX_RATIO", 200, minimum=2)
+# How deep JSON may nest in an imported file (a row deeper than this is refused, not parsed).
+STUDIO_JSON_MAX_DEPTH = env_int("STUDIO_JSON_MAX_DEPTH", 64, minimum=2)

@@ -5,7 +5,15 @@ import pytest
 from django.urls import reverse
 from sklearn.metrics import cohen_kappa_score
 
-from labeling.models import Annotation, Corpus, Document, Label, LabelSchema, Membership, Role
+from labeling.models import (
+    Annotation,
+    Corpus,
+    Document,
+    Label,
+    LabelSchema,
+    Membership,
+    Role,
+)
 from labeling.services import agreement
 from tests.support.factories import UserFactory
 

@@ -6,7 +6,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from labeling.models import Annotation, Assignment, Corpus, Document, Label, LabelSchema, Review
+from labeling.models import (
+    Annotation,
+    Assignment,
+    Corpus,
+    Document,
+    Label,
+    LabelSchema,
+    Review,
+)
 from labeling.services import browse, corpora
 
 pytestmark = pytest.mark.django_db

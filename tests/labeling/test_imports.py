@@ -273,3 +273,25 @@ def test_doubled_quotes_inside_quoted_fields_are_read_even_when_the_sniffer_miss
     corpus, _job, _status = do_import("abstracts.csv", data, text_field="medical_abstract", id_field="id")
     assert corpus.error_count == 0 and corpus.document_count == 201
     assert corpus.documents.get(external_id="a200").text.startswith('Immunophenotypes in "classical" B-cell')
+
+
+def test_json_nested_deeper_than_the_limit_is_refused_in_preview_and_import(do_import, manager, project):
+    deep = ("[" * 200_000 + "]" * 200_000).encode()  # 400 KB
+    stored = upload(manager, project, "deep.json", deep)
+    with pytest.raises(ImportFileError, match="nests JSON more than 64 levels deep"):
+        imports.preview(stored)
+    corpus, job, status = do_import("deep.json", deep, format="json", text_field="text")
+    assert status == Job.Status.FAILED and "more than 64 levels deep" in job.error
+
+
+def test_json_within_the_depth_limit_still_imports(do_import):
+    rows = [{"text": "Chest pain", "meta": {"a": {"b": [1, [2, {"c": 3}]]}}}, {"text": "Cough"}]
+    corpus, _job, status = do_import("notes.json", json.dumps(rows).encode(), format="json", text_field="text")
+    assert status == Job.Status.SUCCEEDED and [text for _id, text in texts(corpus)] == ["Chest pain", "Cough"]
+
+
+def test_a_json_lines_row_nested_too_deeply_is_a_row_error(do_import):
+    data = b'{"text": "first"}\n' + b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n" + b'{"text": "third"}\n'
+    corpus, _job, status = do_import("notes.jsonl", data, format="jsonl", text_field="text")
+    assert status == Job.Status.SUCCEEDED and corpus.document_count == 2
+    assert corpus.errors == [[2, "JSON nested too deeply"]]

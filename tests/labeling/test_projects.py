@@ -151,3 +151,10 @@ def test_admins_see_the_audit_log_filtered_by_project(client, admin_user, manage
     assert "Renamed ward" in page and "project.update" in page
     events = client.get(reverse("api-audit-events"), {"project": project.pk}).json()["results"]
     assert events[0]["verb"] == "project.update" and events[0]["details"] == {"fields": ["name"]}
+
+
+def test_a_json_body_nested_too_deeply_is_a_400_not_a_500(client, manager, project):
+    client.force_login(manager)
+    response = client.post(reverse("api-label-list", kwargs={"project_pk": project.pk}),
+                           "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]

@@ -8,7 +8,16 @@ from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from labeling.models import Annotation, Assignment, Corpus, Document, Label, LabelSchema, Membership, Role
+from labeling.models import (
+    Annotation,
+    Assignment,
+    Corpus,
+    Document,
+    Label,
+    LabelSchema,
+    Membership,
+    Role,
+)
 from labeling.services import tasks
 from tests.support.factories import UserFactory
 
