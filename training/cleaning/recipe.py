@@ -1,12 +1,12 @@
 """A cleaning recipe: which steps run and with what settings. JSON in the API, a form in the
 browser; every setting has a default, and a wrong one is refused with its name."""
 
-import re
+import re2
 
 from studio.settings_schema import Schema, Setting
 from studio.settings_schema import SettingsError as RecipeError
 
-from .deid import CATEGORIES
+from .deid import CATEGORIES, user_pattern
 
 REPLACEMENTS = ("tag", "surrogate")
 SETTINGS = Schema(
@@ -58,9 +58,11 @@ def clean(raw):
         if not isinstance(pattern, str) or not pattern or len(pattern) > 300:
             raise RecipeError("id_patterns: each must be a regular expression of 1 to 300 characters.")
         try:
-            compiled = re.compile(pattern)
-        except re.error as error:
-            raise RecipeError(f"id_patterns: {pattern!r} is not a valid regular expression ({error}).") from None
+            compiled = user_pattern(pattern)
+        except re2.error as error:
+            detail = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else str(error)
+            raise RecipeError(f"id_patterns: {pattern!r} is not a regular expression the studio's linear-time engine "
+                              f"takes ({detail}; backreferences and lookaround are not supported).") from None
         if compiled.match(""):
             raise RecipeError(f"id_patterns: {pattern!r} matches empty text.")
         if compiled.groups > 1:

@@ -157,6 +157,7 @@ def run_cleaning(job, reporter):
                 continue
             text = steps.remove_lines(_normalise(raw, recipe, _Clock(), []), boilerplate)
             if deidentifier is not None:
+                reporter.check_cancel()  # between documents: a cancel never waits for a batch of them
                 new, counts = clock.run("deidentify", deidentifier.apply, text, pk)
                 if counts:
                     changed[pk].append("deidentify")
