@@ -156,8 +156,10 @@ STUDIO_ARTIFACTS_DIR = env_path("STUDIO_ARTIFACTS_DIR", VAR_DIR / "artifacts")
 STUDIO_BASE_MODELS_DIR = env_path("STUDIO_BASE_MODELS_DIR", VAR_DIR / "base-models")
 # The predict API: classifier versions each process keeps loaded, and a request's limits.
 STUDIO_SERVING_CACHE = env_int("STUDIO_SERVING_CACHE", 2, minimum=1)
-STUDIO_PREDICT_MAX_TEXTS = env_int("STUDIO_PREDICT_MAX_TEXTS", 256, minimum=1)
-STUDIO_PREDICT_MAX_CHARS = env_int("STUDIO_PREDICT_MAX_CHARS", 50_000, minimum=1)
+STUDIO_PREDICT_MAX_TEXTS = env_int("STUDIO_PREDICT_MAX_TEXTS", 100, minimum=1)
+STUDIO_PREDICT_MAX_CHARS = env_int("STUDIO_PREDICT_MAX_CHARS", 30_000, minimum=1)
+# A request body may hold the largest predict request even as escaped JSON (6 bytes a character), and no more.
+DATA_UPLOAD_MAX_MEMORY_SIZE = STUDIO_PREDICT_MAX_TEXTS * STUDIO_PREDICT_MAX_CHARS * 6 + 64 * 1024
 # Off: base models come only from the folder above and from earlier model versions.
 STUDIO_ALLOW_HUB_DOWNLOADS = env_bool("STUDIO_ALLOW_HUB_DOWNLOADS", False)
 # The longest job the studio expects; the broker must not redeliver a job before it.

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -33,7 +35,11 @@ def server_error(request):
 
 
 def bad_request(request, exception=None):
-    message = "The request could not be understood."
+    message, status = "The request could not be understood.", 400
+    if isinstance(exception, RequestDataTooBig):
+        message = (f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes "
+                   "(DATA_UPLOAD_MAX_MEMORY_SIZE); send less at a time.")
+        status = 413
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=400)
-    return render(request, "studio/error.html", {"title": "Bad request", "message": message}, status=400)
+        return JsonResponse({"detail": message}, status=status)
+    return render(request, "studio/error.html", {"title": "Bad request", "message": message}, status=status)

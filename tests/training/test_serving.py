@@ -2,6 +2,7 @@
 evaluation counted — follows the alias without a restart, limits requests, never unpickles a
 file, and prediction jobs fill the annotate page's pre-selections and the uncertainty queue."""
 
+import json
 import math
 
 import numpy as np
@@ -140,3 +141,18 @@ def test_uncertainty_measures():
     # multi-label: each label a yes/no question; the most uncertain one counts
     assert prediction_service.uncertainty({"a": 0.95, "b": 0.5}, "margin", multi=True) == pytest.approx(1.0)
     assert prediction_service.uncertainty({"a": 0.9, "b": 0.2}, multi=True) == pytest.approx(0.2)
+
+
+@pytest.mark.django_db
+def test_a_predict_request_at_the_documented_limits_is_served_and_a_larger_body_answers_json(
+        client, project, annotator, promoted, settings):
+    client.force_login(annotator)
+    url = reverse("api-predict", args=[project.pk])
+    texts = ["é" * settings.STUDIO_PREDICT_MAX_CHARS] * settings.STUDIO_PREDICT_MAX_TEXTS
+    body = json.dumps({"texts": texts})  # every character escaped: six bytes each
+    served = client.post(url, body, content_type="application/json")
+    assert served.status_code == 200 and len(served.json()["predictions"]) == settings.STUDIO_PREDICT_MAX_TEXTS
+    too_big = client.post(url, body + " " * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE - len(body) + 1),
+                          content_type="application/json")
+    assert too_big.status_code == 413 and too_big["Content-Type"] == "application/json"
+    assert "larger than" in too_big.json()["detail"]
