@@ -18,8 +18,8 @@ def _insecure_secret_reason(key):
         return "it is unset or the development default"
     if key.startswith("django-insecure"):
         return "it starts with 'django-insecure'"
-    if len(key) < 50 or len(set(key)) < 5:
-        return "it is shorter than 50 characters or has fewer than 5 distinct characters"
+    if len(key) < 50 or len(set(key)) < 20:
+        return "it is shorter than 50 characters or has fewer than 20 distinct characters (a repeated word, say)"
     return None
 
 

@@ -37,7 +37,8 @@ def test_production_passes_the_deploy_check(tmp_path):
 
 @pytest.mark.parametrize(
     "secret",
-    ["", "django-insecure-vertical-studio-development-only", "django-insecure-" + "x" * 60, "short-but-random-7f3a", "a" * 80],
+    ["", "django-insecure-vertical-studio-development-only", "django-insecure-" + "x" * 60, "short-but-random-7f3a", "a" * 80,
+     "changeme" * 8],
 )
 def test_production_refuses_an_insecure_secret(secret):
     result = manage("check", SECRET_KEY=secret, ALLOWED_HOSTS="studio.example.org")
