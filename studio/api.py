@@ -50,6 +50,7 @@ class AuditEventList(generics.ListAPIView):
     """The audit trail, newest first. Admins only."""
 
     permission_classes = [permissions.IsAdminUser]
+    query = ("project", "verb")
     serializer_class = AuditEventSerializer
 
     def get_queryset(self):
@@ -65,6 +66,7 @@ class AuditEventList(generics.ListAPIView):
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Jobs you may see: admins all, managers those of their projects. Start jobs under /api/projects/{id}/jobs/."""
 
+    query = ("project", "status", "kind")
     queryset = Job.objects.none()
 
     def get_serializer_class(self):

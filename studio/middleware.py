@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
 
 from .errors import Refusal
@@ -57,3 +57,27 @@ class RefusalMiddleware:
             return None
         return render(request, "studio/error.html", {"title": "Not done", "message": str(exception)},
                       status=exception.status)
+
+
+class UnknownQueryParametersMiddleware:
+    """An API request with a query parameter its view does not read answers 400 naming it, instead of being
+    answered as if the filter had applied. A view names what it reads in `query`; `page` is every list's."""
+
+    APPS = ("studio.", "labeling.", "training.")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        view = getattr(view_func, "cls", None)
+        if view is None or not view.__module__.startswith(self.APPS):
+            return None
+        known = {"page", *getattr(view, "query", ())}
+        unknown = sorted(set(request.GET) - known)
+        if not unknown:
+            return None
+        return JsonResponse({"detail": f"{unknown[0]}: not a query parameter of this endpoint (it reads "
+                                       f"{', '.join(sorted(known))})."}, status=400)

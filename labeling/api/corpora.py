@@ -74,6 +74,7 @@ class ServerFileView(ProjectAPIView):
 class UploadPreviewView(ProjectAPIView):
     """The first rows of an upload read as a format, for the column mapping. Managers."""
 
+    query = ("format",)
     @extend_schema(responses=PreviewSerializer)
     def get(self, request, project_pk, pk):
         upload = get_upload(request.user, self.project, pk)
@@ -126,6 +127,7 @@ class CorpusViewSet(viewsets.GenericViewSet):
 class DocumentList(ProjectAPIView):
     """A corpus's documents in id order, a page at a time: pass `next_after` back as `after`. Members."""
 
+    query = ("after", "limit", "q", "split", "duplicates", "labeled", "label", "annotator")
     minimum_role = Role.ANNOTATOR
 
     @extend_schema(responses=DocumentSerializer(many=True))

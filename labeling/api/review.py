@@ -52,6 +52,7 @@ def _review_data(document):
 class Disagreements(ProjectAPIView):
     """Documents annotators labeled differently that no reviewer has settled, in id order."""
 
+    query = ("after",)
     minimum_role = Role.REVIEWER
 
     @extend_schema(responses=DocumentSerializer(many=True))

@@ -62,6 +62,7 @@ class LabelCreate(ProjectAPIView):
 class LabelDetail(ProjectAPIView):
     """Rename or restyle a label (annotations keep it), or delete it (managers)."""
 
+    query = ("confirm",)
     @extend_schema(request=LabelWriteSerializer, responses=LabelSerializer)
     def patch(self, request, project_pk, pk):
         label = get_label(request.user, self.project, pk)

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "studio.middleware.SecurityHeadersMiddleware",
     "studio.middleware.HtmxLoginMiddleware",
     "studio.middleware.RefusalMiddleware",
+    "studio.middleware.UnknownQueryParametersMiddleware",
 ]
 
 ROOT_URLCONF = "studio.urls"

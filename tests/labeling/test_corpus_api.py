@@ -90,3 +90,16 @@ def test_import_jobs_cannot_be_started_through_the_generic_job_endpoint(client, 
     client.force_login(manager)
     response = client.post(reverse("api-project-jobs", kwargs={"pk": project.pk}), {"kind": "import", "params": {"corpus_id": corpus.pk}}, content_type="application/json")
     assert response.status_code == 400 and "started by their own endpoint" in response.json()["errors"]["params"][0]
+
+
+@pytest.mark.django_db
+def test_an_unknown_query_parameter_answers_400_naming_it(client, manager, project):
+    client.force_login(manager)
+    corpus = Corpus.objects.create(project=project, name="Notes", status=Corpus.Status.READY)
+    documents = reverse("api-documents", kwargs={"project_pk": project.pk, "corpus_pk": corpus.pk})
+    assert client.get(documents, {"q": "pain", "limit": 5}).status_code == 200
+    refused = client.get(documents, {"ordering": "-id"})
+    assert refused.status_code == 400 and refused.json()["detail"].startswith("ordering: not a query parameter")
+    jobs = client.get(reverse("api-job-list"), {"state": "failed"})
+    assert jobs.status_code == 400 and "state: not a query parameter" in jobs.json()["detail"]
+    assert client.get(reverse("api-job-list"), {"status": "failed", "page": 1}).status_code == 200
