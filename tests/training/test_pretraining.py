@@ -3,12 +3,15 @@ contrastive, resume from a checkpoint, and an artifact without pickles."""
 
 import random
 
+import shutil
+
 import pytest
 import torch
 from transformers import AutoModel, AutoTokenizer, BertConfig, BertForMaskedLM
 
 from labeling.models import Corpus, Document
 from studio.jobs import execution
+from studio.jobs import service as jobs_service
 from studio.models import Job
 from tests.support.phi_notes import body
 from training.models import ModelVersion, Pretraining
@@ -119,12 +122,22 @@ def test_a_run_resumes_from_its_last_checkpoint(project, manager, notes, django_
     assert run.status == "failed"
     monkeypatch.setattr(reporter_module.Reporter, "as_trainer_callback", original)
     job = Job.objects.get(pk=run.job_id)
+    checkpoints = [path for path in jobs_service.workdir(job).rglob("checkpoint-20") if path.is_dir()]
+    assert len(checkpoints) == 1
+    # The worker died while writing checkpoint-30: its weights are there, its trainer state never was.
+    half_written = checkpoints[0].with_name("checkpoint-30")
+    shutil.copytree(checkpoints[0], half_written)
+    (half_written / "trainer_state.json").unlink()
     Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, claim="", error="")  # as a re-delivery finds it
     execution.execute(job.pk, "w@host", {})
     run.refresh_from_db()
     assert run.status == "done", Job.objects.get(pk=job.pk).error
-    assert "Resuming from checkpoint-20" in Job.objects.get(pk=job.pk).log
+    log = Job.objects.get(pk=job.pk).log
+    assert "Removing checkpoint-30: it was not written to the end" in log and "Resuming from checkpoint-20" in log
     assert run.output.metrics["steps"] == 40
+    # The loss it records is the whole run's, as an uninterrupted run's is.
+    uninterrupted, _status = pretrain(manager, project, django_capture_on_commit_callbacks, max_steps=40)
+    assert run.output.metrics["train_loss"] == pytest.approx(uninterrupted.output.metrics["train_loss"], rel=0.05)
 
 
 @pytest.mark.django_db

@@ -99,12 +99,12 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
     trainer = WeightedTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
                               data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=macro_f1(multi),
                               callbacks=callbacks, label_weights=weights, multi=multi)
-    result, seconds, steps = train_resuming(trainer, reporter)
+    train_loss, result, seconds, steps = train_resuming(trainer, reporter)
     shutil.rmtree(output, ignore_errors=True)
     trainer.model.save_pretrained(output, safe_serialization=True)
     tokenizer.save_pretrained(output)
     validation_scores = (classifier.encoder_scores(trainer.model, tokenizer, validation.texts, multi,
                                                    config["max_length"]) if evaluate else None)
     return validation_scores, device, {
-        "train_loss": result.training_loss, "steps": result.global_step,
+        "train_loss": train_loss, "steps": result.global_step,
         "tokens_per_second": round(tokens_per_second(train_set, config["batch_size"], steps, seconds), 1)}

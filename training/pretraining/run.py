@@ -127,14 +127,14 @@ def _train(run, job, reporter):
         before_file.write_text(json.dumps(_evaluate(trainer, held_out, contrastive, tokenizer)))
     before = json.loads(before_file.read_text()) if before_file.exists() else {}
 
-    result, seconds, steps_run = train_resuming(trainer, reporter)
+    train_loss, result, seconds, steps_run = train_resuming(trainer, reporter)
     reporter.progress(0.97, "Measuring the held-out slice after training")
     after = _evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}
     tokens_per_step = config["batch_size"] * config["gradient_accumulation"] * config["max_length"]
     metrics = {
         **{f"{name}_before": value for name, value in before.items()},
         **{f"{name}_after": value for name, value in after.items()},
-        "train_loss": result.training_loss, "steps": result.global_step, "train_blocks": len(train),
+        "train_loss": train_loss, "steps": result.global_step, "train_blocks": len(train),
         "eval_blocks": len(held_out), "tokens_per_second": round(steps_run * tokens_per_step / max(seconds, 1e-9), 1),
     }
     for name, value in after.items():
