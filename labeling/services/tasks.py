@@ -199,9 +199,16 @@ def submit(user, project, document, label_ids, comment="", version=None):
             annotation.comment = comment
             annotation.save(update_fields=["version", "comment", "updated_at"])
         else:
+            if version is not None:
+                raise StaleAnnotation("Your labels for this note were taken back (undone) elsewhere; reload the note "
+                                      "to label it again.")
             if assignment is None or assignment.state == Assignment.State.SKIPPED:
                 # Locked: two late submissions must not both take the last place.
-                if Document.objects.select_for_update().values_list("full", flat=True).get(pk=document.pk):
+                full, pool_id = Document.objects.select_for_update().values_list("full", "pool_id").get(pk=document.pk)
+                if pool_id is not None and not AnnotatorPool.annotators.through.objects.filter(
+                        annotatorpool_id=pool_id, user=user).exists():
+                    raise TaskError("This note is set aside for an annotator pool you are not in; take the next one.")
+                if full:
                     raise TaskError("Enough annotators have this note already (your reservation ran out); "
                                     "take the next one.")
                 assignment, _created = Assignment.objects.update_or_create(

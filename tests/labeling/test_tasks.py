@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from labeling.models import (
     Annotation,
+    AnnotatorPool,
     Assignment,
     Corpus,
     Document,
@@ -195,3 +196,34 @@ def test_raising_the_overlap_reopens_full_documents_for_the_queue(client, projec
     api = client.patch(reverse("api-project-detail", kwargs={"pk": project.pk}), {"overlap": 0},
                        content_type="application/json")
     assert api.status_code == 400 and "overlap" in api.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_a_tab_still_holding_an_undone_annotation_gets_409_not_a_new_annotation(project, annotator):
+    make_corpus(project, 2)
+    first = tasks.next_assignment(annotator, project)
+    annotation = tasks.submit(annotator, project, first.document, [label_id(project, "Cardiology")])
+    tasks.undo(annotator, project)
+    with pytest.raises(tasks.StaleAnnotation, match="taken back"):
+        tasks.submit(annotator, project, first.document, [label_id(project, "Neurology")], version=annotation.version)
+    assert not Annotation.objects.filter(document=first.document).exists()
+    assert tasks.submit(annotator, project, first.document, [label_id(project, "Neurology")]).version == 1
+
+
+@pytest.mark.django_db
+def test_a_note_pooled_for_others_cannot_be_labeled_by_submitting_it_directly(client, project, annotator):
+    corpus = make_corpus(project, 2)
+    other = UserFactory()
+    Membership.objects.create(project=project, user=other, role=Role.ANNOTATOR)
+    pool = AnnotatorPool.objects.create(project=project, name="Cardiologists")
+    pool.annotators.add(other)
+    document = corpus.documents.order_by("id").first()
+    Document.objects.filter(pk=document.pk).update(pool=pool)
+    client.force_login(annotator)
+    url = reverse("api-document-annotation", kwargs={"project_pk": project.pk, "pk": document.pk})
+    refused = client.post(url, {"labels": [label_id(project, "Cardiology")]}, content_type="application/json")
+    assert refused.status_code == 400 and "annotator pool you are not in" in refused.json()["detail"]
+    assert not Annotation.objects.exists()
+    client.force_login(other)
+    assert client.post(url, {"labels": [label_id(project, "Cardiology")]},
+                       content_type="application/json").status_code == 201
