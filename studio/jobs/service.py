@@ -1,6 +1,7 @@
 """Starting, cancelling, retrying and recovering jobs. Views, the API and workers all come here."""
 
 import logging
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -102,14 +103,28 @@ def fail_after_too_many_starts(job):
     job.message = "Stopped: crashed repeatedly"
 
 
+def running_here(worker, pid):
+    """Is the process running a job (worker `name@host`, pid) alive on this machine, and not stopped? A slow
+    heartbeat from such a process means a loaded machine, not a dead worker."""
+    if not pid or worker.rpartition("@")[2] != socket.gethostname():
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("T", "t", "Z", "X")  # stopped (SIGSTOP), traced, zombie or dead: not running
+
+
 def reap_stale_jobs():
-    """Re-queue running jobs whose heartbeat stopped (their worker died); stop those that keep dying."""
+    """Re-queue running jobs whose heartbeat stopped (their worker died); stop those that keep dying. A job
+    whose process still runs on this machine is left alone, however late its heartbeat."""
     cutoff = timezone.now() - timedelta(seconds=settings.STUDIO_JOB_STALE_SECONDS)
     reaped, given_up = [], []
     for job_id in Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True):
         with transaction.atomic():
             job = Job.objects.select_for_update().get(pk=job_id)
-            if job.status != Job.Status.RUNNING or job.heartbeat_at >= cutoff:
+            if job.status != Job.Status.RUNNING or job.heartbeat_at >= cutoff or running_here(job.worker,
+                                                                                             job.worker_pid):
                 continue
             if job.starts >= settings.STUDIO_JOB_MAX_STARTS:
                 fail_after_too_many_starts(job)

@@ -1,7 +1,9 @@
 """The job backbone without a worker: kinds, Reporter, claiming, cancel, retry, recovery, pages and API."""
 
 import logging
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -371,3 +373,39 @@ def test_annotators_and_reviewers_see_no_jobs(client, reviewer, annotator, job):
         assert client.get(reverse("job-detail", kwargs={"pk": job.pk})).status_code == 404
         assert client.get(reverse("project-jobs", kwargs={"pk": job.project_id})).status_code == 403
         assert Role.MANAGER not in {m.role for m in user.memberships.all()}
+
+
+@pytest.mark.django_db
+def test_the_reaper_leaves_a_late_job_whose_process_runs_on_this_machine(manager, project, settings, sent):
+    import signal
+    import socket
+    import subprocess
+
+    job = jobs_service.start_job(manager, "selftest", {"steps": 3}, project=project)
+    stale = timezone.now() - timedelta(seconds=settings.STUDIO_JOB_STALE_SECONDS + 30)
+    here = f"celery@{socket.gethostname()}"
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, heartbeat_at=stale, worker=here,
+                                         worker_pid=os.getpid(), starts=1, claim="c")
+    assert jobs_service.reap_stale_jobs() == []  # this very process runs it: slow, not dead
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        sleeper.send_signal(signal.SIGSTOP)  # frozen: its job goes to another worker
+        Job.objects.filter(pk=job.pk).update(worker_pid=sleeper.pid)
+        assert wait_until_stopped(sleeper.pid) and jobs_service.reap_stale_jobs() == [job.pk]
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, heartbeat_at=stale, worker="celery@elsewhere",
+                                         worker_pid=os.getpid())
+    assert jobs_service.reap_stale_jobs() == [job.pk]  # another machine's worker: its heartbeat is all we know
+
+
+def wait_until_stopped(pid, seconds=5):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "T":
+            return True
+        time.sleep(0.02)
+    return False
