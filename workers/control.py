@@ -8,7 +8,7 @@ from celery.worker.control import inspect_command
 from django.conf import settings
 from django.db import close_old_connections
 
-from studio.jobs.service import reap_stale_jobs
+from studio.jobs.service import reap_stale_jobs, resend_waiting_jobs
 from training.device import probe_device
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ def _reap_forever(stop):
     while True:
         try:
             reap_stale_jobs()
+            resend_waiting_jobs()
         except Exception:  # keep reaping; a database hiccup must not end recovery for good
             logger.exception("Reaping stale jobs failed")
         finally:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import audit, dispatch
@@ -141,6 +142,24 @@ def reap_stale_jobs():
     for job in given_up:
         lifecycle.ended(job)
     return reaped
+
+
+def resend_waiting_jobs():
+    """Send again every queued job that no worker has taken for STUDIO_JOB_RESEND_SECONDS since it was queued
+    or last sent: its message may have been lost (a broker restarted without persistence while no worker was
+    up). A delivery of a job that another message started meanwhile does nothing (see execution.claim)."""
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.STUDIO_JOB_RESEND_SECONDS)
+    waiting = Job.objects.filter(status=Job.Status.QUEUED, queued_at__lt=cutoff).filter(
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=cutoff))
+    resent = []
+    for job in waiting.only("pk", "queue", "queued_at"):
+        # While queued, the heartbeat marks the last send, so that the next pass waits again.
+        if Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(heartbeat_at=now):
+            logger.warning("Job %s sent again: no worker took it since %s", job.pk, job.queued_at)
+            enqueue(job)
+            resent.append(job.pk)
+    return resent
 
 
 def metric_series(job):

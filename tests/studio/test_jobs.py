@@ -409,3 +409,27 @@ def wait_until_stopped(pid, seconds=5):
             return True
         time.sleep(0.02)
     return False
+
+
+def test_a_job_no_worker_took_is_sent_again_once_a_while(job, settings, sent):
+    settings.STUDIO_JOB_RESEND_SECONDS = 60
+    assert jobs_service.resend_waiting_jobs() == []  # just queued: its message is on its way
+    Job.objects.filter(pk=job.pk).update(queued_at=timezone.now() - timedelta(seconds=61))
+    assert jobs_service.resend_waiting_jobs() == [job.pk] and sent[-1] == ("workers.run_job", [job.pk], "cpu")
+    assert jobs_service.resend_waiting_jobs() == []  # not again at once: it waits another minute
+    execution.claim(job.pk, "a@host", {})
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(days=1))
+    assert jobs_service.resend_waiting_jobs() == []  # running jobs are the reaper's
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_answers_a_start_the_broker_refused_with_the_job_s_real_state(client, project, manager, monkeypatch):
+    def refuse(*args):
+        raise dispatch.BrokerUnavailable("The task broker is unreachable: connection refused")
+
+    monkeypatch.setattr(dispatch, "send", refuse)
+    client.force_login(manager)
+    response = client.post(reverse("api-project-jobs", args=[project.pk]), {"kind": "selftest", "params": {}},
+                           content_type="application/json")
+    assert response.status_code == 201
+    assert response.json()["status"] == "failed" and "could not be sent" in response.json()["error"]
