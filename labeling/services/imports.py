@@ -23,7 +23,7 @@ from ..importing.formats import (
 )
 from ..importing.sources import ImportFileError
 from ..models import Corpus, Document
-from . import corpora
+from . import corpora, uploads
 from .document_writer import BatchWriter
 from .imported_labels import LabelResolver, label_names
 
@@ -34,7 +34,7 @@ PREVIEW_ROWS = 10
 
 def preview(upload, kind=None):
     """The format, encoding, columns and first rows of an upload, for the column-mapping form."""
-    with Source(upload.path, upload.original_name) as source:
+    with Source(uploads.readable_path(upload), upload.original_name) as source:
         kind = kind or guess_format(upload.original_name, source.sample)
         encoding = None if kind in ("zip", "parquet") else source.encoding
         rows, errors = [], []
@@ -168,7 +168,7 @@ def _hash_server_file(upload, reporter):
     """A file imported from the server is hashed by the job, not by the request that named it."""
     digest = hashlib.sha256()
     done = 0
-    with open(upload.path, "rb") as source:
+    with open(uploads.readable_path(upload), "rb") as source:
         while chunk := source.read(1 << 20):
             digest.update(chunk)
             done += len(chunk)
@@ -198,7 +198,8 @@ def run_import(job, reporter):
         if mapping.get("label_fields"):
             labels = LabelResolver(corpus.project, multi=bool(mapping.get("label_delimiter"))
                                    or len(mapping["label_fields"]) > 1, actor=job.created_by)
-        with Source(corpus.upload.path, corpus.upload.original_name) as source, BatchWriter() as writer:
+        with Source(uploads.readable_path(corpus.upload), corpus.upload.original_name) as source, \
+                BatchWriter() as writer:
             batch, batch_labels, seen_ids = [], {}, set()
             reporter.progress(0, f"Reading {source.name}")
             for item in read(source, mapping["format"]):

@@ -74,6 +74,28 @@ def server_files(limit=200):
     return found
 
 
+def _in_import_folders(resolved):
+    """`resolved` when it is a regular file inside a server import folder; OSError otherwise."""
+    if not resolved.is_file() or not any(resolved.is_relative_to(folder) for folder in server_import_dirs()):
+        raise FileNotFoundError(resolved)
+    return resolved
+
+
+def readable_path(upload):
+    """Where to read an upload. A server file is checked again as it is opened: it must still be a regular file
+    inside a server import folder, reached through no link (one swapped in after registration is refused)."""
+    if not upload.server_path:
+        return upload.path
+    registered = Path(upload.server_path)
+    try:
+        if registered.resolve(strict=True) != registered:
+            raise FileNotFoundError(registered)  # a link now stands somewhere on the way
+        return _in_import_folders(registered)
+    except (OSError, RuntimeError):
+        raise ImportFileError(f"{upload.original_name} is no longer a file in the server import folders; "
+                              "register it again.") from None
+
+
 def register_server_file(user, project, path_text):
     """An upload that reads a file already on the server, in place; only from the configured folders.
 
@@ -87,13 +109,9 @@ def register_server_file(user, project, path_text):
     if not path.is_absolute():
         path = server_import_dirs()[0] / path if server_import_dirs() else path
     try:
-        resolved = path.resolve(strict=True)
+        resolved = _in_import_folders(path.resolve(strict=True))
     except (OSError, RuntimeError):
-        raise ImportFileError(f"There is no file {path_text!r} on the server.") from None
-    if not any(resolved.is_relative_to(folder) for folder in server_import_dirs()):
-        raise ImportFileError(f"{path_text!r} is outside the server import folders ({folders}).")
-    if not resolved.is_file():
-        raise ImportFileError(f"{path_text!r} is not a file.")
+        raise ImportFileError(f"{path_text!r} is not a file in the server import folders ({folders}).") from None
     size = resolved.stat().st_size
     if size == 0:
         raise ImportFileError(f"{resolved.name} is empty.")

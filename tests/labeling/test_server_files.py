@@ -5,7 +5,7 @@ import os
 import pytest
 from django.urls import reverse
 
-from labeling.models import Upload
+from labeling.models import Document, Upload
 from labeling.services import document_writer
 from studio import dispatch
 from studio.jobs import execution
@@ -55,12 +55,15 @@ def test_an_admin_imports_a_server_file_in_place_through_the_api(client, superus
     assert (inside / "notes.csv").exists() and not (folders[0].parent / "artifacts" / "uploads").exists()
 
 
+NOT_HERE = "is not a file in the server import folders"  # one message: missing, outside and not a file alike
+
+
 @pytest.mark.parametrize("path,message", [
-    ("../elsewhere/secret.csv", "outside the server import folders"),
-    ("{outside}/secret.csv", "outside the server import folders"),
-    ("link.csv", "outside the server import folders"),
-    ("missing.csv", "There is no file"),
-    (".", "is not a file"),
+    ("../elsewhere/secret.csv", NOT_HERE),
+    ("{outside}/secret.csv", NOT_HERE),
+    ("link.csv", NOT_HERE),
+    ("missing.csv", NOT_HERE),
+    (".", NOT_HERE),
     ("", "Give the path of a file"),
 ])
 def test_paths_outside_the_folders_or_not_files_are_refused(client, superuser, project, folders, path, message):
@@ -71,6 +74,24 @@ def test_paths_outside_the_folders_or_not_files_are_refused(client, superuser, p
                            {"path": path.format(outside=outside)})
     assert response.status_code == 400 and message in response.content.decode()
     assert not Upload.objects.exists()
+
+
+def test_a_server_file_swapped_for_a_link_after_registration_is_not_read(client, superuser, project, folders,
+                                                                          django_capture_on_commit_callbacks):
+    inside, outside = folders
+    client.force_login(superuser)
+    registered = client.post(reverse("api-upload-server-file", kwargs={"project_pk": project.pk}),
+                             {"path": "notes.csv"}, content_type="application/json").json()
+    (inside / "notes.csv").unlink()
+    os.symlink(outside / "secret.csv", inside / "notes.csv")
+    preview = client.get(reverse("api-upload-preview", kwargs={"project_pk": project.pk, "pk": registered["id"]}))
+    assert preview.status_code == 400 and "no longer a file in the server import folders" in preview.json()["detail"]
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("api-corpus-list", kwargs={"project_pk": project.pk}), {
+            "upload": registered["id"], "name": "Server notes", "format": "csv", "text_field": "text", "id_field": "id",
+        }, content_type="application/json")
+    assert started.status_code == 400 or execution.execute(started.json()["job"]["id"], "w@host", {}) == "failed"
+    assert not Document.objects.filter(text="PHI").exists()
 
 
 def test_the_upload_page_offers_the_server_files_to_admins_only(client, superuser, manager, project, folders):
