@@ -40,6 +40,8 @@ class RoleForm(forms.Form):
 
 
 class SchemaForm(forms.ModelForm):
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
     class Meta:
         model = LabelSchema
         fields = ["kind", "guidelines"]
@@ -52,6 +54,10 @@ class LabelForm(forms.ModelForm):
         model = Label
         fields = ["name", "description", "color", "hotkey"]
         widgets = {"color": forms.TextInput(attrs={"type": "color"})}
+
+
+class LabelEditForm(LabelForm):
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class SnapshotForm(forms.Form):

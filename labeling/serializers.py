@@ -143,7 +143,7 @@ class SubmitSerializer(serializers.Serializer):
 class LabelSerializer(serializers.ModelSerializer):
     class Meta:
         model = Label
-        fields = ["id", "name", "description", "color", "hotkey"]
+        fields = ["id", "name", "description", "color", "hotkey", "version"]
         read_only_fields = fields
 
 

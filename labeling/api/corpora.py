@@ -75,6 +75,7 @@ class UploadPreviewView(ProjectAPIView):
     """The first rows of an upload read as a format, for the column mapping. Managers."""
 
     query = ("format",)
+
     @extend_schema(responses=PreviewSerializer)
     def get(self, request, project_pk, pk):
         upload = get_upload(request.user, self.project, pk)

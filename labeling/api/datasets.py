@@ -53,6 +53,7 @@ class LabelExport(ProjectAPIView):
     """Stream the project's labels as JSON Lines or CSV (audited)."""
 
     query = ("format", "content")
+
     @extend_schema(responses={(200, "application/x-ndjson"): OpenApiTypes.BINARY,
                               (200, "text/csv"): OpenApiTypes.BINARY})
     def get(self, request, project_pk):

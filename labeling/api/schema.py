@@ -14,20 +14,26 @@ from .base import ProjectAPIView
 class SchemaSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=LabelSchema.Kind.choices)
     guidelines = serializers.CharField(allow_blank=True, required=False, default="", help_text="Markdown.")
+    version = serializers.IntegerField(required=False, min_value=1, help_text="The version you last read: a "
+                                       "schema changed since answers 409. Leave it out to overwrite.")
     labels = LabelSerializer(many=True, read_only=True)
 
 
 class LabelWriteSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(required=False, min_value=1, help_text="PATCH: the version you last read: a "
+                                       "label changed since answers 409. Leave it out to overwrite.")
+
     class Meta:
         model = Label
-        fields = ["name", "description", "color", "hotkey"]
+        fields = ["name", "description", "color", "hotkey", "version"]
 
 
 def _schema_data(project):
     schema = getattr(project, "label_schema", None)
     if schema is None:
-        return {"kind": LabelSchema.Kind.SINGLE, "guidelines": "", "labels": []}
-    return SchemaSerializer({"kind": schema.kind, "guidelines": schema.guidelines, "labels": schema.labels.all()}).data
+        return {"kind": LabelSchema.Kind.SINGLE, "guidelines": "", "version": 1, "labels": []}
+    return SchemaSerializer({"kind": schema.kind, "guidelines": schema.guidelines, "version": schema.version,
+                             "labels": schema.labels.all()}).data
 
 
 class SchemaView(ProjectAPIView):
@@ -53,6 +59,7 @@ class LabelCreate(ProjectAPIView):
     @extend_schema(request=LabelWriteSerializer, responses={201: LabelSerializer})
     def post(self, request, project_pk):
         data = self.validated(LabelWriteSerializer)
+        data.pop("version", None)  # a new label starts at version 1
         label = schema_service.add_label(request.user, self.project, **data)
         return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
 
@@ -63,6 +70,7 @@ class LabelDetail(ProjectAPIView):
     """Rename or restyle a label (annotations keep it), or delete it (managers)."""
 
     query = ("confirm",)
+
     @extend_schema(request=LabelWriteSerializer, responses=LabelSerializer)
     def patch(self, request, project_pk, pk):
         label = get_label(request.user, self.project, pk)

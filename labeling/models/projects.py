@@ -99,6 +99,8 @@ class LabelSchema(models.Model):
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="label_schema")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SINGLE)
     guidelines = models.TextField(blank=True, help_text="Markdown; raw HTML is shown as text.")
+    version = models.PositiveIntegerField(default=1, help_text="Counts its changes: a change that names an older "
+                                                                  "version is refused (409).")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
@@ -116,6 +118,8 @@ class Label(models.Model):
         max_length=1, blank=True, validators=[RegexValidator(r"^[0-9a-z]$", "Use one digit or lower-case letter.")]
     )
     position = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1, help_text="Counts its changes: a change that names an older "
+                                                                  "version is refused (409).")
 
     class Meta:
         ordering = ["position", "id"]

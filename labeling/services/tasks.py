@@ -41,6 +41,7 @@ from ..models import (
     Prediction,
     Project,
 )
+from .schema import lock_schema
 
 LOCKED_RETRIES = 5  # when every open document is locked by others' hand-outs, look again this often
 
@@ -185,8 +186,9 @@ def check_labels(project, label_ids):
 def submit(user, project, document, label_ids, comment="", version=None):
     """Record the user's labels for a document. A new annotation needs the document handed to the
     user, or room under the overlap; changing one needs the version the client last saw."""
-    labels = check_labels(project, label_ids)
     with transaction.atomic():
+        lock_schema(project.pk, exclusive=False)
+        labels = check_labels(project, label_ids)
         assignment = Assignment.objects.select_for_update().filter(document=document, annotator=user).first()
         annotation = Annotation.objects.select_for_update().filter(document=document, annotator=user).first()
         if annotation is not None:

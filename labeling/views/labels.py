@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import get_label, get_project
-from ..forms import LabelForm, SchemaForm
+from ..forms import LabelEditForm, LabelForm, SchemaForm
 from ..models import Annotation, Role
 from ..services import schema as schema_service
 
@@ -23,7 +23,7 @@ def _page(request, project, status=200, schema_form=None, label_form=None, probl
     context = {
         "project": project, "schema": schema, "labels": labels, "problem": problem,
         "is_manager": request.user.is_superuser or project.has_role(Role.MANAGER),
-        "schema_form": schema_form or SchemaForm(instance=schema),
+        "schema_form": schema_form or SchemaForm(instance=schema, initial={"version": schema.version if schema else 1}),
         "label_form": label_form or LabelForm(prefix="new"),
     }
     return render(request, "labeling/labels.html", context, status=status)
@@ -45,7 +45,7 @@ def schema_update(request, pk):
     try:
         schema_service.update_schema(request.user, project, **form.cleaned_data)
     except schema_service.SchemaError as error:
-        return _page(request, project, 400, schema_form=form, problem=str(error))
+        return _page(request, project, error.status, schema_form=form, problem=str(error))
     messages.success(request, "Saved.")
     return redirect("label-list", pk=project.pk)
 
@@ -69,14 +69,14 @@ def label_add(request, pk):
 @require_POST
 def label_update(request, pk, label_pk):
     label = get_label(request.user, pk, label_pk)
-    form = LabelForm(request.POST, prefix=f"label-{label.pk}")
+    form = LabelEditForm(request.POST, prefix=f"label-{label.pk}")
     if not form.is_valid():
         return _page(request, label.schema.project, 400, problem="; ".join(
             f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
     try:
         schema_service.update_label(request.user, label, **form.cleaned_data)
     except schema_service.SchemaError as error:
-        return _page(request, label.schema.project, 400, problem=str(error))
+        return _page(request, label.schema.project, error.status, problem=str(error))
     messages.success(request, f"Saved “{label.name}”; its annotations keep it.")
     return redirect("label-list", pk=pk)
 

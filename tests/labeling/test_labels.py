@@ -79,3 +79,29 @@ def test_a_multi_label_schema_with_crowded_annotations_stays_multi(client, proje
     response = client.put(reverse("api-schema-detail", kwargs={"project_pk": project.pk}), {"kind": "single"},
                           content_type="application/json")
     assert response.status_code == 400 and "1 annotation carry several labels" in response.json()["detail"]
+
+
+def test_guidelines_and_labels_carry_versions_and_a_stale_change_answers_409(client, project, manager):
+    client.force_login(manager)
+    schema_url = reverse("api-schema-detail", kwargs={"project_pk": project.pk})
+    assert client.get(schema_url).json()["version"] == 1
+    first = client.put(schema_url, {"kind": "single", "guidelines": "Mine", "version": 1},
+                       content_type="application/json")
+    assert first.status_code == 200 and first.json()["version"] == 2
+    stale = client.put(schema_url, {"kind": "single", "guidelines": "Theirs", "version": 1},
+                       content_type="application/json")
+    assert stale.status_code == 409 and "now version 2, you sent 1" in stale.json()["detail"]
+    assert LabelSchema.objects.get(project=project).guidelines == "Mine"
+    label = client.post(reverse("api-label-list", kwargs={"project_pk": project.pk}), {"name": "Cardiology"},
+                        content_type="application/json").json()
+    label_url = reverse("api-label-detail", kwargs={"project_pk": project.pk, "pk": label["id"]})
+    assert label["version"] == 1
+    renamed = client.patch(label_url, {"name": "Cardiac", "version": 1}, content_type="application/json")
+    assert renamed.status_code == 200 and renamed.json()["version"] == 2
+    assert client.patch(label_url, {"name": "Heart", "version": 1}, content_type="application/json").status_code == 409
+    page = client.post(reverse("label-update", args=[project.pk, label["id"]]),
+                       {f"label-{label['id']}-name": "Heart", f"label-{label['id']}-color": "#4c6ef5",
+                        f"label-{label['id']}-version": "1"})
+    assert page.status_code == 409 and "changed elsewhere" in page.content.decode()
+    assert Label.objects.get(pk=label["id"]).name == "Cardiac"
+    assert client.patch(label_url, {"name": "Heart"}, content_type="application/json").status_code == 200

@@ -92,6 +92,7 @@ class RunClusters(ProjectAPIView):
     """Near-duplicate clusters, 50 a page: the kept note's id, the cluster's size and its members."""
 
     query = ("after",)
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, project_pk, pk):
         run = get_run(request.user, self.project, pk)

@@ -42,6 +42,7 @@ class EvaluationComparison(ProjectAPIView):
     """Reports side by side: each metric with its delta against the first, and paired bootstrap tests."""
 
     query = ("report",)
+
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, project_pk):
         ids = [int(value) for value in request.query_params.getlist("report") if value.isdigit()]
