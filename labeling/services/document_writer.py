@@ -8,7 +8,7 @@ then runs on more than one core. Elsewhere, or inside a transaction, the caller'
 import queue
 import threading
 
-from django.db import connection
+from django.db import connection, transaction
 
 from ..models import Annotation, Document
 
@@ -52,16 +52,21 @@ def insert_imported_labels(corpus_id, labels):
     ])
 
 
-def write_batch(corpus_id, rows, labels):
-    insert_documents(rows)
-    insert_imported_labels(corpus_id, labels)
+def write_batch(corpus_id, rows, labels, guard=None):
+    """One batch in one transaction; `guard()` first, in it (a run checks that it still holds its job)."""
+    with transaction.atomic():
+        if guard is not None:
+            guard()
+        insert_documents(rows)
+        insert_imported_labels(corpus_id, labels)
 
 
 class BatchWriter:
     """`write()` hands a batch over; leaving the `with` block waits for every batch to be written
     and raises the first error a writer met. At most one batch per writer waits in memory."""
 
-    def __init__(self, threads=WRITER_THREADS):
+    def __init__(self, threads=WRITER_THREADS, guard=None):
+        self.guard = guard
         self.parallel = threads > 1 and self._may_use_threads()
         self.failure = None
         self.threads = []
@@ -82,7 +87,7 @@ class BatchWriter:
 
     def write(self, corpus_id, rows, labels):
         if not self.parallel:
-            write_batch(corpus_id, rows, labels)
+            write_batch(corpus_id, rows, labels, self.guard)
             return
         self._raise_failure()
         self.batches.put((corpus_id, rows, labels))
@@ -105,7 +110,7 @@ class BatchWriter:
             while (batch := self.batches.get()) is not None:
                 if self.failure is None:  # after a failure, keep taking batches so the reader never blocks
                     try:
-                        write_batch(*batch)
+                        write_batch(*batch, self.guard)
                     except BaseException as error:  # noqa: BLE001 - handed to the reader's thread
                         self.failure = error
         finally:

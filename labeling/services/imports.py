@@ -199,7 +199,7 @@ def run_import(job, reporter):
             labels = LabelResolver(corpus.project, multi=bool(mapping.get("label_delimiter"))
                                    or len(mapping["label_fields"]) > 1, actor=job.created_by)
         with Source(uploads.readable_path(corpus.upload), corpus.upload.original_name) as source, \
-                BatchWriter() as writer:
+                BatchWriter(guard=lambda: jobs_service.check_held(job)) as writer:
             batch, batch_labels, seen_ids = [], {}, set()
             reporter.progress(0, f"Reading {source.name}")
             for item in read(source, mapping["format"]):

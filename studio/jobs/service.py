@@ -14,12 +14,21 @@ from .. import audit, dispatch
 from ..errors import Refusal
 from ..models import Job
 from . import kinds, lifecycle
+from .reporter import JobLost
 
 logger = logging.getLogger(__name__)
 
 
 class JobStateError(Refusal):
     """The job is not in a state that allows this action; the message says why."""
+
+
+def check_held(job):
+    """Within the transaction that writes a run's work: raise JobLost unless this run still holds the job. The
+    row lock orders the write against a takeover (the reaper's or another delivery's): a run a frozen worker
+    wakes up in finds the job gone and stops, instead of writing beside the run that took it over."""
+    if job.claim and not Job.objects.select_for_update().filter(pk=job.pk, claim=job.claim).exists():
+        raise JobLost(f"Job {job.pk} was taken over by another run.")
 
 
 def workdir(job):

@@ -295,3 +295,30 @@ def test_a_json_lines_row_nested_too_deeply_is_a_row_error(do_import):
     corpus, _job, status = do_import("notes.jsonl", data, format="jsonl", text_field="text")
     assert status == Job.Status.SUCCEEDED and corpus.document_count == 2
     assert corpus.errors == [[2, "JSON nested too deeply"]]
+
+
+def test_a_superseded_import_run_stops_before_its_next_batch(manager, project, sent, artifacts, monkeypatch,
+                                                            django_capture_on_commit_callbacks):
+    """A worker frozen past the stale limit wakes up after its job went to another run: its next batch finds
+    the job's claim changed and stops, instead of writing beside the live run."""
+    from labeling.services import document_writer
+
+    monkeypatch.setattr(imports, "BATCH_SIZE", 10)
+    written = []
+    original = document_writer.insert_documents
+
+    def insert_then_lose_the_job(rows):
+        original(rows)
+        written.append(len(rows))
+        Job.objects.filter(status=Job.Status.RUNNING).update(claim="another-run")  # taken over meanwhile
+
+    monkeypatch.setattr(document_writer, "insert_documents", insert_then_lose_the_job)
+    data = ("id,text\n" + "".join(f"n{i},Note {i} about chest pain\n" for i in range(35))).encode()
+    stored = upload(manager, project, "notes.csv", data)
+    with django_capture_on_commit_callbacks(execute=True):
+        corpus, job = imports.start_import(manager, stored, name="Notes", format="csv", text_field="text",
+                                           id_field="id")
+    assert execution.execute(job.pk, "w@host", {}) is None  # stopped without writing its outcome
+    assert written == [10] and Document.objects.filter(corpus=corpus).count() == 10
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING and job.claim == "another-run"  # the live run's to finish

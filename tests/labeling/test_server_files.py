@@ -108,7 +108,7 @@ def test_the_upload_page_offers_the_server_files_to_admins_only(client, superuse
 def test_a_writer_thread_failure_reaches_the_reader_and_stops_every_thread(monkeypatch):
     written = []
 
-    def write_batch(corpus_id, rows, labels):
+    def write_batch(corpus_id, rows, labels, guard=None):
         if rows == ["bad"]:
             raise RuntimeError("disk full")
         written.append(rows)

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from labeling.models import Annotation, Assignment, Corpus, Document
 from labeling.services import corpora, imports
-from labeling.services.document_writer import insert_documents
+from labeling.services.document_writer import write_batch
+from studio.jobs import service as jobs_service
 
 from ..models import CleaningOutcome, CleaningRun
 from . import text as steps
@@ -169,7 +170,7 @@ def run_cleaning(job, reporter):
             rows.append((output.pk, external_id, text, json.dumps(meta), hashlib.sha256(text.encode()).hexdigest(),
                          len(text), split))
             written[external_id] = pk
-        clock.run("write", insert_documents, rows)
+        clock.run("write", write_batch, output.pk, rows, {}, lambda: jobs_service.check_held(job))
         done += len(batch)
         reporter.progress(0.65 + 0.3 * done / max(total, 1), f"Writing the cleaned corpus: {done:,} of {total:,} notes")
         reporter.check_cancel()

@@ -10,6 +10,7 @@ from django.db.models import Max
 
 from studio import audit
 from studio.errors import Refusal
+from studio.jobs.service import check_held
 
 from ..models import ModelVersion, RegisteredModel
 
@@ -34,6 +35,8 @@ def create_version(project, name, kind, write, *, job, params, metrics, lineage,
     """A new version of the project's model `name` (created as `kind` when new): `write(path)`
     fills its folder; `base` is "version:<id>", a folder or hub name, or "" for none."""
     with transaction.atomic():
+        if job is not None:
+            check_held(job)  # a superseded run registers nothing
         registered, _ = RegisteredModel.objects.get_or_create(project=project, name=name, defaults={"kind": kind})
         if registered.kind != kind:
             raise VersionError(f"{registered.name!r} names a model of another kind ({registered.kind}); "
