@@ -15,9 +15,11 @@ from collections import Counter, defaultdict
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from studio import audit
+from studio.disk import ensure_space
 from studio.errors import Refusal
 from studio.jobs import service as jobs_service
 
@@ -149,6 +151,9 @@ def _build(snapshot, reporter):
 
     snapshot.file_name = f"snapshot-{snapshot.pk}.parquet"
     snapshot.path.parent.mkdir(parents=True, exist_ok=True)
+    # At most the project's text: compressed, the file takes less.
+    text = Document.objects.filter(corpus__project=project).aggregate(total=Sum("length"))["total"] or 0
+    ensure_space(snapshot.path.parent, text, f"snapshot “{snapshot.name}”")
     names = list(schema.labels.order_by("position", "id").values_list("name", flat=True))
     metadata = {"labels": names, "kind": schema.kind, "seed": snapshot.seed, "ratios": ratios,
                 "rules": dict(sorted(Counter(row.rule for row in rows).items())), "unresolved": ties,

@@ -7,6 +7,7 @@ import numpy as np
 from django.db import transaction
 from sklearn.metrics import f1_score
 
+from studio.disk import folder_size
 from studio.jobs import service as jobs_service
 
 from ..evaluation import metrics
@@ -90,7 +91,8 @@ def _save_version(run, job, output, labels, multi, device, measured):
             version = create_version(run.project, config["model_name"], RegisteredModel.Kind.CLASSIFIER,
                                      lambda path: shutil.copytree(output, path), job=job, params=config,
                                      metrics={key: value for key, value in measured.items() if value is not None},
-                                     lineage=lineage, base=config["base"], created_by=run.created_by)
+                                     lineage=lineage, base=config["base"], created_by=run.created_by,
+                                     needed=folder_size(output))
         except VersionError as error:
             raise FinetuneError(str(error)) from None
         Finetuning.objects.filter(pk=run.pk).update(output=version)

@@ -165,7 +165,9 @@ def _save_version(run, job, model, tokenizer, config, metrics, device, base):
         try:
             version = create_version(run.project, config["model_name"], RegisteredModel.Kind.ENCODER, write, job=job,
                                      params=config, metrics=metrics, lineage=lineage,
-                                     base=config["base"] if base else "", created_by=run.created_by)
+                                     base=config["base"] if base else "", created_by=run.created_by,
+                                     needed=sum(parameter.numel() * parameter.element_size()
+                                                for parameter in model.parameters()))
         except VersionError as error:
             raise PretrainingError(str(error)) from None
         Pretraining.objects.filter(pk=run.pk).update(output=version)

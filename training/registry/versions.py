@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from studio import audit
+from studio.disk import ensure_space
 from studio.errors import Refusal
 from studio.jobs.service import check_held
 
@@ -31,9 +32,10 @@ def artifact_sha256(folder):
     return digest.hexdigest()
 
 
-def create_version(project, name, kind, write, *, job, params, metrics, lineage, base, created_by):
+def create_version(project, name, kind, write, *, job, params, metrics, lineage, base, created_by, needed=0):
     """A new version of the project's model `name` (created as `kind` when new): `write(path)`
-    fills its folder; `base` is "version:<id>", a folder or hub name, or "" for none."""
+    fills its folder (about `needed` bytes: refused before writing when the disk lacks them); `base` is
+    "version:<id>", a folder or hub name, or "" for none."""
     with transaction.atomic():
         if job is not None:
             check_held(job)  # a superseded run registers nothing
@@ -49,6 +51,7 @@ def create_version(project, name, kind, write, *, job, params, metrics, lineage,
             version.base_id = int(base[8:])
         elif base:
             version.base_name = base
+        ensure_space(version.path, needed, f"{registered.name} v{number}")
         shutil.rmtree(version.path, ignore_errors=True)
         write(version.path)
         version.size = sum(path.stat().st_size for path in version.path.rglob("*") if path.is_file())
