@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
@@ -11,10 +12,6 @@ from rest_framework.authtoken.models import Token
 from .. import audit, login_throttle
 
 
-def client_address(request):
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 class ThrottledAuthenticationForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -22,7 +19,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     }
 
     def clean(self):
-        address = client_address(self.request)
+        address = login_throttle.client_address(self.request)
         username = self.cleaned_data.get("username") or ""
         if login_throttle.is_locked(address, username):
             minutes = max(1, settings.STUDIO_LOGIN_LOCKOUT_SECONDS // 60)
@@ -36,6 +33,11 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
         login_throttle.clear(address, username)
         return cleaned
+
+
+def admin_login(request):
+    """The Django admin's login page, replaced by the studio's throttled one (staff land back in the admin)."""
+    return redirect_to_login(request.GET.get("next") or "/django-admin/")
 
 
 class LoginView(auth_views.LoginView):

@@ -112,3 +112,48 @@ def test_an_api_token_authenticates_api_calls(client, clinician):
     assert api.get(reverse("api-project-list"), headers={"Authorization": f"Token {key}"}).status_code == 200
     client.post(reverse("api-token"), {"action": "revoke"})
     assert api.get(reverse("api-project-list"), headers={"Authorization": f"Token {key}"}).status_code == 401
+
+
+def test_the_django_admin_login_goes_through_the_studio_s_throttle(client, db, settings):
+    settings.STUDIO_LOGIN_MAX_FAILURES = 3
+    staff = UserFactory(username="operator", is_staff=True, is_superuser=True)
+    admin_login = client.post("/django-admin/login/", {"username": "operator", "password": PASSWORD})
+    assert admin_login.status_code == 302 and admin_login["Location"].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session  # the admin's own form takes no password
+    for _ in range(3):
+        login(client, "operator", "wrong")
+    assert "Too many failed attempts" in login(client, "operator", PASSWORD).content.decode()
+    assert staff.pk and "_auth_user_id" not in client.session
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_on_its_own(db, settings):
+    settings.STUDIO_LOGIN_MAX_FAILURES = 2  # so 8 failures lock an address
+    settings.STUDIO_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    UserFactory(username="clinician")
+    proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    attacker, colleague = Client(**proxy, HTTP_X_FORWARDED_FOR="203.0.113.9"), Client(**proxy,
+                                                                                     HTTP_X_FORWARDED_FOR="198.51.100.7")
+    for number in range(9):
+        login(attacker, f"guess-{number}", "wrong")
+    assert "Too many failed attempts" in login(attacker, "clinician", PASSWORD).content.decode()
+    assert login(colleague, "clinician", PASSWORD).status_code == 302  # another client behind the same proxy
+    # Without a trusted proxy in front, a forged header changes nothing: the connection's address counts.
+    spoofing = Client(REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    for number in range(9):
+        login(spoofing, f"other-{number}", "wrong")
+    assert login(Client(REMOTE_ADDR="192.0.2.2", HTTP_X_FORWARDED_FOR="192.0.2.1"), "clinician",
+                 PASSWORD).status_code == 302
+
+
+def test_the_lockout_lasts_what_the_setting_says(client, clinician, settings, monkeypatch):
+    from studio import login_throttle
+
+    settings.STUDIO_LOGIN_MAX_FAILURES, settings.STUDIO_LOGIN_LOCKOUT_SECONDS = 2, 120
+    now = [1_000_000.0]
+    monkeypatch.setattr(login_throttle.time, "time", lambda: now[0])
+    login(client, "clinician", "wrong")
+    now[0] += 60
+    login(client, "clinician", "wrong")  # the window still runs from the first failure
+    assert "Too many failed attempts" in login(client, "clinician", PASSWORD).content.decode()
+    now[0] += 61  # 121 s after the first failure
+    assert login(client, "clinician", PASSWORD).status_code == 302
