@@ -12,13 +12,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 
-from .sources import (
-    SAMPLE_BYTES,
-    CountingReader,
-    ImportFileError,
-    detect_encoding,
-    text_stream,
-)
+from .sources import SAMPLE_BYTES, CountingReader, ImportFileError, detect_encoding, text_stream
 
 FORMATS = {
     "csv": "CSV or TSV (a header row, any delimiter)",

@@ -18,15 +18,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import (
-    BooleanField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    Sum,
-)
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from studio.errors import Refusal

@@ -14,14 +14,7 @@ from studio import audit
 from studio.errors import Refusal
 
 from ..evaluation.compare import compare
-from ..models import (
-    Alias,
-    AliasChange,
-    EvaluationReport,
-    ModelAlias,
-    ModelVersion,
-    RegisteredModel,
-)
+from ..models import Alias, AliasChange, EvaluationReport, ModelAlias, ModelVersion, RegisteredModel
 from .versions import artifact_sha256
 
 PRIMARY_METRIC = "macro_f1"
