@@ -28,14 +28,14 @@ def test_a_killed_worker_s_pretraining_resumes_from_its_checkpoint(transactional
     run = start_pretraining(manager, project, {**TINY, "max_steps": 300, "checkpoint_every": 25})
     job = run.job
     try:
-        assert wait_for(lambda: (job.refresh_from_db() or job.progress) >= 0.35, timeout=90), job.error or first.log()
+        assert wait_for(lambda: (job.refresh_from_db() or job.progress) >= 0.35, timeout=180), job.error or first.log()
     finally:
         first.kill()
     job.refresh_from_db()
     assert job.status == "running" and job.progress < 1
     second = WorkerProcess(artifacts_dir=tmp_path).start()
     try:
-        assert wait_for(lambda: Pretraining.objects.get(pk=run.pk).status == "done", timeout=180), second.log(80)
+        assert wait_for(lambda: Pretraining.objects.get(pk=run.pk).status == "done", timeout=360), second.log(80)
     finally:
         second.stop()
     job.refresh_from_db()
