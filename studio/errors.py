@@ -4,10 +4,9 @@ and pages once (`middleware.RefusalMiddleware`), so no view turns an error into 
 
 
 class Refusal(ValueError):
-    """A request refused as asked. `status` is the HTTP status it answers with; `code` names the kind."""
+    """A request refused as asked. `status` is the HTTP status it answers with."""
 
     status = 400
-    code = "invalid"
 
     def __init__(self, message, status=None):
         super().__init__(message)

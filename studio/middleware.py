@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
+from django.utils.deprecation import MiddlewareMixin
 
 from .errors import Refusal
 
@@ -42,15 +43,9 @@ class HtmxLoginMiddleware:
         return response
 
 
-class RefusalMiddleware:
+class RefusalMiddleware(MiddlewareMixin):
     """A page whose service refused the request shows the refusal's message with its status;
     views that show refusals inside their own form catch them first."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_exception(self, request, exception):
         if not isinstance(exception, Refusal):
@@ -59,17 +54,11 @@ class RefusalMiddleware:
                       status=exception.status)
 
 
-class UnknownQueryParametersMiddleware:
+class UnknownQueryParametersMiddleware(MiddlewareMixin):
     """An API request with a query parameter its view does not read answers 400 naming it, instead of being
     answered as if the filter had applied. A view names what it reads in `query`; `page` is every list's."""
 
     APPS = ("studio.", "labeling.", "training.")
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         view = getattr(view_func, "cls", None)

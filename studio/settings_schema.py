@@ -13,8 +13,6 @@ from .errors import Refusal
 class SettingsError(Refusal):
     """A setting is missing, unknown, of the wrong type or out of range; the message names it."""
 
-    code = "invalid_setting"
-
 
 @dataclass(frozen=True)
 class Setting:
@@ -86,9 +84,6 @@ class Schema:
     def __iter__(self):
         return iter(self.settings.values())
 
-    def __contains__(self, name):
-        return name in self.settings
-
     def __getitem__(self, name):
         return self.settings[name]
 
@@ -141,10 +136,10 @@ class SettingsForm(forms.Form):
                 field = setting.form_field(self.choices.get(name))
             field.help_text, field.initial = help_text, value
             self.fields[name] = field
-        self.order_fields([setting.name for setting in self.schema])
+        self.order_fields(list(self.schema.settings))
 
     def settings(self):
-        data = {setting.name: self.cleaned_data[setting.name] for setting in self.schema}
+        data = {name: self.cleaned_data[name] for name in self.schema.settings}
         for name in self.lines:
             data[name] = [line.strip() for line in (data[name] or "").splitlines() if line.strip()]
         for name in self.many:

@@ -230,31 +230,30 @@ def _check_zip(archive, name):
     return entries
 
 
-def _inflate(path, entry, name):
-    """The entry's bytes, inflated a chunk at a time from the archive's own data and never past the size its
+def _inflate(archive, entry, name):
+    """The entry's bytes, inflated a chunk at a time from `archive` (the open file) and never past the size its
     headers declare: an entry that inflates to more than it declares (a zip bomb's trick) is refused."""
     if entry.flag_bits & 0x1 or entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise ImportFileError(f"{name}: {entry.filename!r} is encrypted or compressed in a way the studio does not read.")
     declared, out = entry.file_size, bytearray()
     inflater = zlib.decompressobj(-zlib.MAX_WBITS) if entry.compress_type == zipfile.ZIP_DEFLATED else None
-    with open(path, "rb") as archive:
-        archive.seek(entry.header_offset)
-        header = archive.read(30)
-        if header[:4] != b"PK\x03\x04":
-            raise ImportFileError(f"{name} is not a valid ZIP file.")
-        archive.seek(entry.header_offset + 30 + sum(struct.unpack("<HH", header[26:30])))
-        left = entry.compress_size
-        while left:
-            chunk = archive.read(min(left, 1 << 16))
-            if not chunk:
-                raise ImportFileError(f"{name} is truncated.")
-            left -= len(chunk)
-            room = declared - len(out)
-            data = inflater.decompress(chunk, room + 1) if inflater else chunk
-            if len(data) > room or (inflater and inflater.unconsumed_tail):
-                raise ImportFileError(f"{name}: {entry.filename!r} inflates to more than the {declared:,} bytes its "
-                                      "headers declare, as zip bombs do; refused.")
-            out += data
+    archive.seek(entry.header_offset)
+    header = archive.read(30)
+    if header[:4] != b"PK\x03\x04":
+        raise ImportFileError(f"{name} is not a valid ZIP file.")
+    archive.seek(entry.header_offset + 30 + sum(struct.unpack("<HH", header[26:30])))
+    left = entry.compress_size
+    while left:
+        chunk = archive.read(min(left, 1 << 16))
+        if not chunk:
+            raise ImportFileError(f"{name} is truncated.")
+        left -= len(chunk)
+        room = declared - len(out)
+        data = inflater.decompress(chunk, room + 1) if inflater else chunk
+        if len(data) > room or (inflater and inflater.unconsumed_tail):
+            raise ImportFileError(f"{name}: {entry.filename!r} inflates to more than the {declared:,} bytes its "
+                                  "headers declare, as zip bombs do; refused.")
+        out += data
     if len(out) != declared or zlib.crc32(out) != entry.CRC:
         raise ImportFileError(f"{name}: {entry.filename!r} is damaged (its size or checksum does not match).")
     return bytes(out)
@@ -265,7 +264,7 @@ def read_zip(source):
         archive = zipfile.ZipFile(source.path)
     except zipfile.BadZipFile:
         raise ImportFileError(f"{source.name} is not a valid ZIP file.") from None
-    with archive:
+    with archive, open(source.path, "rb") as raw:
         for number, entry in enumerate(_check_zip(archive, source.name), start=1):
             source.counter.position = entry.header_offset + entry.compress_size  # progress through the archive
             if entry.is_dir() or PurePosixPath(entry.filename).name.startswith("."):
@@ -273,7 +272,7 @@ def read_zip(source):
             if not entry.filename.lower().endswith(".txt"):
                 yield RowError(number, f"{entry.filename}: only .txt files are imported from a ZIP")
                 continue
-            data = _inflate(source.path, entry, source.name)
+            data = _inflate(raw, entry, source.name)
             try:
                 text = data.decode(detect_encoding(data[:SAMPLE_BYTES], entry.filename))
             except ImportFileError as error:

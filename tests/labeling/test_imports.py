@@ -156,8 +156,8 @@ def test_a_damaged_zip_entry_is_refused():
     data[data.index(b"PK\x01\x02") + 16] ^= 0xFF  # the checksum the central directory holds
     path = Path(tempfile.mkdtemp()) / "damaged.zip"
     path.write_bytes(bytes(data))
-    with zipfile.ZipFile(path) as archive, pytest.raises(ImportFileError, match="is damaged"):
-        _inflate(path, archive.infolist()[0], "damaged.zip")
+    with zipfile.ZipFile(path) as archive, open(path, "rb") as raw, pytest.raises(ImportFileError, match="is damaged"):
+        _inflate(raw, archive.infolist()[0], "damaged.zip")
 
 
 def test_zip_with_too_many_entries_is_refused(do_import, settings):

@@ -218,7 +218,7 @@ def test_cleaning_in_the_browser(client, login, project, manager, raw_corpus, dj
     assert reverse("corpus-clean", args=[project.pk, raw_corpus.pk]) in page
     form = client.get(reverse("corpus-clean", args=[project.pk, raw_corpus.pk]))
     assert form.status_code == 200 and 'name="near_threshold"' in form.content.decode()
-    settings = {name: value for name, value in recipes.defaults().items() if not isinstance(value, (bool, list))}
+    settings = {name: value for name, value in recipes.SETTINGS.defaults().items() if not isinstance(value, (bool, list))}
     settings.update({"normalize_unicode": "on", "strip_markup": "on", "normalize_whitespace": "on",
                      "remove_boilerplate": "on", "exact_dedup": "on", "near_dedup": "on", "deidentify": "on",
                      "categories": ["NAME", "DATE", "EMAIL"], "names": "\n".join(LISTED), "id_patterns": "",

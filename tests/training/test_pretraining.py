@@ -165,7 +165,7 @@ def test_pretraining_in_the_browser_and_the_api(client, login, project, manager,
     assert b"No models yet" in client.get(reverse("model-list", args=[project.pk])).content
     form = client.get(reverse("pretrain", args=[project.pk])).content.decode()
     assert 'name="preset"' in form and f'value="{notes.pk}"' in form
-    fields = {name: str(value) for name, value in {**configs.defaults(), **TINY}.items()
+    fields = {name: str(value) for name, value in {**configs.SETTINGS.defaults(), **TINY}.items()
               if not isinstance(value, (bool, list))}
     fields["corpora"] = [str(notes.pk)]
     bad = client.post(reverse("pretrain", args=[project.pk]), {**fields, "hidden": "100", "heads": "3"})

@@ -16,4 +16,4 @@ class RecipeForm(SettingsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.order_fields([*(setting.name for setting in self.schema), "save_as"])
+        self.order_fields([*self.schema.settings, "save_as"])

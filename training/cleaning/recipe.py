@@ -38,10 +38,6 @@ SETTINGS = Schema(
 MAX_ID_PATTERNS, MAX_NAMES = 20, 20_000
 
 
-def defaults():
-    return SETTINGS.defaults()
-
-
 def clean(raw):
     """The recipe with defaults filled in; RecipeError for anything wrong."""
     recipe = SETTINGS.clean(raw)

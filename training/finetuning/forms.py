@@ -18,4 +18,4 @@ class FinetuneForm(SettingsForm):
             coerce=int, label="Snapshot", help_text="Trains on its train split, picks thresholds and stops early on "
             "validation, and is evaluated on test.",
             choices=[(snapshot.pk, f"{snapshot.name} ({snapshot.row_count} documents)") for snapshot in snapshots])
-        self.order_fields(["snapshot", *(setting.name for setting in self.schema)])
+        self.order_fields(["snapshot", *self.schema.settings])

@@ -48,10 +48,6 @@ SETTINGS = Schema(
 )
 
 
-def defaults():
-    return SETTINGS.defaults()
-
-
 def base_folders():
     """Hugging Face-format folders the operator placed under STUDIO_BASE_MODELS_DIR."""
     root = Path(settings.STUDIO_BASE_MODELS_DIR)

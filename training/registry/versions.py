@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from studio import audit
-from studio.disk import ensure_space
+from studio.disk import ensure_space, folder_size
 from studio.errors import Refusal
 from studio.jobs.service import check_held
 
@@ -54,7 +54,7 @@ def create_version(project, name, kind, write, *, job, params, metrics, lineage,
         ensure_space(version.path, needed, f"{registered.name} v{number}")
         shutil.rmtree(version.path, ignore_errors=True)
         write(version.path)
-        version.size = sum(path.stat().st_size for path in version.path.rglob("*") if path.is_file())
+        version.size = folder_size(version.path)
         version.sha256 = artifact_sha256(version.path)
         version.save()
         audit.record(created_by, "model.version", version, project_id=project.pk, model=registered.name,
