@@ -87,7 +87,11 @@ class PreviewSerializer(serializers.Serializer):
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.DictField())
     errors = serializers.ListField(child=serializers.ListField())
-    suggested = serializers.DictField(help_text="Text, id and label fields guessed from the column names.")
+    suggested = serializers.DictField(help_text="Text, id and label fields guessed from the column names and values.")
+    profile = serializers.DictField(help_text="Per column, over the first rows: average_length, numeric (every value "
+                                    "a number) and values (the distinct values, or null when there are many).")
+    warnings = serializers.DictField(child=serializers.CharField(),
+                                     help_text="Columns that look wrong as the text column, and why.")
 
 
 class CorpusSerializer(serializers.ModelSerializer):
@@ -112,6 +116,14 @@ class ImportStartSerializer(serializers.Serializer):
         help_text="Fields whose labels come in as imported annotations: a name, a list, or names joined by label_delimiter.",
     )
     label_delimiter = serializers.CharField(max_length=5, required=False, allow_blank=True, default="", trim_whitespace=False)
+    label_values = serializers.DictField(
+        child=serializers.CharField(max_length=80, allow_blank=True), required=False, default=dict,
+        help_text="Label names for the values of the label fields, as {\"1\": \"Neoplasms\"}; these labels are added "
+                  "in this order. Values not named become labels of their own name.",
+    )
+    allow_short_text = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Import a text field that holds numbers or short codes (refused otherwise, as the preview warns).")
     max_errors = serializers.IntegerField(min_value=0, required=False, default=100)
 
 

@@ -26,11 +26,6 @@ from ..services import browse, corpora, imports, uploads
 from .base import ProjectAPIView
 
 
-def _preview(upload, kind=None):
-    found = imports.preview(upload, kind)
-    return {**found, "suggested": imports.suggested_mapping(found["columns"])}
-
-
 class UploadView(ProjectAPIView):
     """Upload a file (multipart, field `file`) to import; answers with a preview for the column mapping. Managers."""
 
@@ -50,7 +45,7 @@ class UploadView(ProjectAPIView):
             upload = uploads.store_upload(request.user, self.project, incoming.name, incoming.chunks())
         except ImportFileError as error:
             raise ValidationError({"file": [str(error)]}) from error
-        return Response({**UploadSerializer(upload).data, "preview": _preview(upload)}, status=status.HTTP_201_CREATED)
+        return Response({**UploadSerializer(upload).data, "preview": imports.preview(upload)}, status=status.HTTP_201_CREATED)
 
 
 class ServerFileView(ProjectAPIView):
@@ -67,7 +62,7 @@ class ServerFileView(ProjectAPIView):
             upload = uploads.register_server_file(request.user, self.project, data["path"])
         except ImportFileError as error:
             raise ValidationError({"path": [str(error)]}) from error
-        return Response({**UploadSerializer(upload).data, "preview": _preview(upload)}, status=status.HTTP_201_CREATED)
+        return Response({**UploadSerializer(upload).data, "preview": imports.preview(upload)}, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(parameters=[OpenApiParameter("format", str, description="Read the file as this format.")])
@@ -79,7 +74,7 @@ class UploadPreviewView(ProjectAPIView):
     @extend_schema(responses=PreviewSerializer)
     def get(self, request, project_pk, pk):
         upload = get_upload(request.user, self.project, pk)
-        return Response(_preview(upload, request.query_params.get("format") or None))
+        return Response(imports.preview(upload, request.query_params.get("format") or None))
 
 
 @extend_schema(parameters=[])
@@ -104,6 +99,11 @@ class CorpusViewSet(viewsets.GenericViewSet):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         upload = get_upload(request.user, project_pk, data.pop("upload"))
+        if not data.pop("allow_short_text"):
+            try:
+                imports.check_text_column(upload, data["format"], data["text_field"])
+            except ImportFileError as error:
+                raise ValidationError({"text_field": [str(error)]}) from error
         corpus, job = imports.start_import(request.user, upload, **data)
         return Response({"corpus": CorpusSerializer(corpus).data, "job": JobSerializer(job).data}, status=status.HTTP_201_CREATED)
 

@@ -8,11 +8,29 @@ MAX_NEW_LABELS = 200
 MAX_LABEL_CHARS = Label._meta.get_field("name").max_length
 
 
-def label_names(fields, label_fields, delimiter):
+def checked_label_values(values):
+    """{value: label name} as the manager gave it, stripped, the empty names left out; ImportFileError when a
+    name is too long or the mapping is not one."""
+    if not isinstance(values, dict):
+        raise ImportFileError("The label names for values must map each value to a name, as {\"1\": \"Neoplasms\"}.")
+    checked = {}
+    for value, name in values.items():
+        name = str(name or "").strip()
+        if len(name) > MAX_LABEL_CHARS:
+            raise ImportFileError(f"The name for the label value {value!r} is longer than {MAX_LABEL_CHARS} "
+                                  "characters.")
+        if name:
+            checked[str(value).strip()] = name
+    return checked
+
+
+def label_names(fields, label_fields, delimiter, values=None):
     """The label names a row carries, in order, without repeats; a reason string when they are unusable.
 
-    A field may hold one name, names joined by `delimiter`, or a JSON list of names.
+    A field may hold one name, names joined by `delimiter`, or a JSON list of names; `values` renames the
+    values it maps ({"1": "Neoplasms"}).
     """
+    values = values or {}
     names = []
     for field in label_fields:
         value = fields.get(field)
@@ -28,6 +46,7 @@ def label_names(fields, label_fields, delimiter):
             if isinstance(part, (dict, list)):
                 return f"the label field {field!r} holds a nested value; use a name or a list of names"
             name = str(part).strip()
+            name = values.get(name, name)
             if len(name) > MAX_LABEL_CHARS:
                 return f"the label {name[:20]!r}… is longer than {MAX_LABEL_CHARS} characters"
             if name and name not in names:
@@ -68,6 +87,11 @@ class LabelResolver:
                 self.added.append(label.pk)
             ids.append(self.ids[name])
         return ids
+
+    def resolve_each(self, names):
+        """Find or add each of `names` as a label of its own, in order."""
+        for name in names:
+            self.resolve([name])
 
     def remove_added(self):
         for label in Label.objects.filter(pk__in=self.added):

@@ -11,6 +11,7 @@ from django.db.models import Max
 from studio import audit
 from studio.jobs import service as jobs_service
 
+from ..importing import columns
 from ..importing.formats import (
     FORMATS,
     PLAIN_TEXT_FORMATS,
@@ -25,55 +26,63 @@ from ..importing.sources import ImportFileError
 from ..models import Corpus, Document
 from . import corpora, uploads
 from .document_writer import BatchWriter
-from .imported_labels import LabelResolver, label_names
+from .imported_labels import LabelResolver, checked_label_values, label_names
 
 BATCH_SIZE = 2000
 MAX_REPORTED_ERRORS = 100
 PREVIEW_ROWS = 10
+PROFILE_ROWS = 500  # rows read to guess what each column holds
 
 
 def preview(upload, kind=None):
-    """The format, encoding, columns and first rows of an upload, for the column-mapping form."""
+    """The format, encoding, columns and first rows of an upload, for the column-mapping form, with what each
+    column seems to hold (read from the first PROFILE_ROWS rows), the columns suggested and the text warnings."""
     with Source(uploads.readable_path(upload), upload.original_name) as source:
         kind = kind or guess_format(upload.original_name, source.sample)
         encoding = None if kind in ("zip", "parquet") else source.encoding
         rows, errors = [], []
+        wanted = PREVIEW_ROWS if kind in PLAIN_TEXT_FORMATS else PROFILE_ROWS  # plain text has one column
         for item in read(source, kind):
             if isinstance(item, RowError):
                 errors.append([item.number, item.reason])
             else:
                 rows.append(item.fields)
-            if len(rows) + len(errors) >= PREVIEW_ROWS:
+            if len(rows) >= wanted or len(errors) >= PREVIEW_ROWS:
                 break
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    return {"format": kind, "encoding": encoding, "columns": columns, "rows": rows, "errors": errors}
+    names = list(dict.fromkeys(key for row in rows for key in row))
+    profiles = columns.profile(names, rows)
+    return {"format": kind, "encoding": encoding, "columns": names, "rows": rows[:PREVIEW_ROWS], "errors": errors,
+            "profile": {name: found.as_dict() for name, found in profiles.items()},
+            "suggested": columns.suggest(names, profiles),
+            "warnings": {name: warning for name in names if (warning := columns.text_warning(name, profiles[name]))}}
 
 
-def suggested_mapping(columns):
-    lowered = {column.lower(): column for column in columns}
-    text = next((lowered[name] for name in ("text", "note", "note_text", "body", "content", "abstract", "document")
-                 if name in lowered), columns[0] if columns else TEXT_FIELD)
-    identifier = next((lowered[name] for name in ("id", "external_id", "note_id", "doc_id", "document_id")
-                       if name in lowered), "")
-    labels = [lowered[name] for name in ("label", "labels", "category", "categories", "class", "specialty")
-              if name in lowered and lowered[name] != text]
-    return {"text_field": text, "id_field": identifier, "label_fields": labels}
+def check_text_column(upload, format, text_field):
+    """Refuse a text column that holds numbers or short codes, as the mapping form warns (ImportFileError)."""
+    if format in PLAIN_TEXT_FORMATS:
+        return
+    warning = preview(upload, format)["warnings"].get(text_field)
+    if warning:
+        raise ImportFileError(warning)
 
 
 @transaction.atomic
 def start_import(user, upload, *, name, format, text_field, id_field="", meta_fields=(), label_fields=(),
-                 label_delimiter="", max_errors=100):
+                 label_delimiter="", label_values=None, max_errors=100):
     """A corpus for the upload and the `import` job that fills it. Label fields become imported annotations:
-    each holds a label name, names joined by `label_delimiter`, or a list of names."""
+    each holds a label name, names joined by `label_delimiter`, or a list of names; `label_values` names the
+    labels a value stands for ({"1": "Neoplasms"}), and those labels are added in its order."""
     if format not in FORMATS:
         raise ImportFileError(f"Unknown format {format!r}.")
     if format in PLAIN_TEXT_FORMATS:
-        text_field, id_field, meta_fields, label_fields = TEXT_FIELD, "id", (), ()
+        text_field, id_field, meta_fields, label_fields, label_values = TEXT_FIELD, "id", (), (), None
+    label_values = checked_label_values(label_values or {}) if label_fields else {}
     corpus = Corpus.objects.create(
         project=upload.project, name=name, created_by=user, upload=upload, source_name=upload.original_name,
         source_sha256=upload.sha256, status=Corpus.Status.IMPORTING,
         mapping={"format": format, "text_field": text_field, "id_field": id_field, "meta_fields": list(meta_fields),
-                 "label_fields": list(label_fields), "label_delimiter": label_delimiter},
+                 "label_fields": list(label_fields), "label_delimiter": label_delimiter,
+                 "label_values": label_values},
     )
     job = jobs_service.start_job(
         user, "import", {"corpus_id": corpus.pk, "max_errors": max_errors},
@@ -127,7 +136,8 @@ def _document(corpus, row, mapping, seen_ids, labels):
         return "the id is longer than 255 characters"
     label_ids = []
     if labels is not None:
-        names = label_names(fields, mapping["label_fields"], mapping.get("label_delimiter", ""))
+        names = label_names(fields, mapping["label_fields"], mapping.get("label_delimiter", ""),
+                            mapping.get("label_values"))
         label_ids = labels.resolve(names) if isinstance(names, list) else names
         if isinstance(label_ids, str):
             return label_ids
@@ -198,6 +208,7 @@ def run_import(job, reporter):
         if mapping.get("label_fields"):
             labels = LabelResolver(corpus.project, multi=bool(mapping.get("label_delimiter"))
                                    or len(mapping["label_fields"]) > 1, actor=job.created_by)
+            labels.resolve_each(dict.fromkeys(mapping.get("label_values", {}).values()))
         with Source(uploads.readable_path(corpus.upload), corpus.upload.original_name) as source, \
                 BatchWriter(guard=lambda: jobs_service.check_held(job)) as writer:
             batch, batch_labels, seen_ids = [], {}, set()

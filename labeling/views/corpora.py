@@ -89,8 +89,12 @@ def upload_map(request, pk, upload_pk):
             "label_fields": [field for field in request.POST.getlist("label_fields") if field in found["columns"]],
             "label_delimiter": request.POST.get("label_delimiter", "")[:5],
         }
+        fields["label_values"] = _label_values(request.POST, fields["label_fields"])
+        warning = found["warnings"].get(fields["text_field"]) if found["format"] not in PLAIN_TEXT_FORMATS else ""
         if found["format"] not in PLAIN_TEXT_FORMATS and fields["text_field"] not in found["columns"]:
             problem = "Choose the column that holds the note text."
+        elif warning and request.POST.get("allow_short_text") != "yes":
+            problem = f"{warning} To import it as it is, tick “Import this column as the text anyway”."
         elif fields["id_field"] and fields["id_field"] not in found["columns"]:
             problem = "Choose an id column from the file, or none."
         elif fields["text_field"] in fields["label_fields"]:
@@ -103,17 +107,42 @@ def upload_map(request, pk, upload_pk):
             if max_errors < 0:
                 problem = "The number of rows that may fail must be a whole number, 0 or more."
             else:
-                corpus, _job = imports.start_import(request.user, upload, max_errors=max_errors, **fields)
-                messages.success(request, f"Importing {upload.original_name} into “{corpus.name}”.")
-                return redirect("corpus-detail", pk=upload.project_id, corpus_pk=corpus.pk)
+                try:
+                    corpus, _job = imports.start_import(request.user, upload, max_errors=max_errors, **fields)
+                except ImportFileError as error:
+                    problem = str(error)
+                else:
+                    messages.success(request, f"Importing {upload.original_name} into “{corpus.name}”.")
+                    return redirect("corpus-detail", pk=upload.project_id, corpus_pk=corpus.pk)
+    suggested = found["suggested"] if found else {}
+    if request.method == "POST" and found is not None:  # the form shows what was chosen, not the guess again
+        suggested = {"text_field": request.POST.get("text_field", ""), "id_field": request.POST.get("id_field", ""),
+                     "label_fields": request.POST.getlist("label_fields")}
     context = {
         "project": upload.project, "upload": upload, "found": found, "problem": problem, "formats": FORMATS,
         "plain_text": found is not None and found["format"] in PLAIN_TEXT_FORMATS,
-        "suggested": imports.suggested_mapping(found["columns"]) if found else {},
+        "suggested": suggested,
+        "text_warning": found["warnings"].get(suggested.get("text_field"), "") if found else "",
+        "text_choices": [(column, found["warnings"].get(column, "")) for column in found["columns"]] if found else [],
+        "value_columns": _value_columns(found, request.POST) if found else [],
         "name": request.POST.get("name", upload.original_name.rsplit(".", 1)[0]),
         "label_delimiter": request.POST.get("label_delimiter", ""),
     }
     return render(request, "labeling/upload_map.html", context, status=400 if problem and request.method == "POST" else 200)
+
+
+def _label_values(post, label_fields):
+    """{value: name} from the form's value rows of the chosen label columns."""
+    rows = zip(post.getlist("value_column"), post.getlist("value"), post.getlist("value_name"), strict=False)
+    return {value: name.strip() for column, value, name in rows if column in label_fields and name.strip()}
+
+
+def _value_columns(found, post):
+    """The short columns (codes) with few enough distinct values to name each, with the names typed so far."""
+    typed = {(column, value): name for column, value, name in
+             zip(post.getlist("value_column"), post.getlist("value"), post.getlist("value_name"), strict=False)}
+    return [{"column": column, "values": [(value, typed.get((column, value), "")) for value in info["values"]]}
+            for column, info in found["profile"].items() if info["values"] and column in found["warnings"]]
 
 
 @login_required

@@ -24,7 +24,7 @@ def test_upload_map_import_and_read_a_document(client, manager, project, django_
     assert response["Location"] == reverse("upload-map", kwargs={"pk": project.pk, "upload_pk": upload.pk})
     page = client.get(response["Location"]).content.decode()
     assert "&lt;b&gt;Bold&lt;/b&gt;" in page and "<b>Bold</b>" not in page
-    assert '<option value="body" selected>' in page and '<option value="note_id" selected>' in page
+    assert '<option value="body" data-warning="" selected>' in page and '<option value="note_id" selected>' in page
     with django_capture_on_commit_callbacks(execute=True):
         started = client.post(response["Location"], {
             "format": "csv", "name": "Ward", "text_field": "body", "id_field": "note_id", "meta_fields": ["ward"], "max_errors": "0",

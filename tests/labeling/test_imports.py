@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from labeling.importing import columns
 from labeling.importing.sources import ImportFileError
 from labeling.models import Corpus, Document
 from labeling.services import imports, uploads
@@ -244,8 +245,8 @@ def test_preview_shows_columns_and_first_rows(manager, project):
     found = imports.preview(stored)
     assert found["format"] == "csv" and found["encoding"] == "utf-8"
     assert found["columns"] == ["id", "note", "ward"] and len(found["rows"]) == 2
-    assert imports.suggested_mapping(found["columns"]) == {"text_field": "note", "id_field": "id", "label_fields": []}
-    assert imports.suggested_mapping(["ID", "Text", "Category"])["label_fields"] == ["Category"]
+    assert found["suggested"] == {"text_field": "note", "id_field": "id", "label_fields": []}
+    assert columns.suggest(["ID", "Text", "Category"])["label_fields"] == ["Category"]
 
 
 def test_an_import_started_again_starts_from_a_clean_corpus(do_import, manager):

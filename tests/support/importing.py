@@ -1,5 +1,6 @@
 """Helpers for tests that import files through the job code path: fixtures live in conftest."""
 
+from labeling.importing import columns
 from labeling.importing.sources import ImportFileError
 from labeling.services import imports, uploads
 from studio.jobs import execution
@@ -15,7 +16,7 @@ def run(manager, project, name, data, django_capture_on_commit_callbacks, **mapp
         found = imports.preview(stored)
     except ImportFileError:  # the mapping form would show this; the import must refuse the file too
         found = {"format": imports.guess_format(name, data[:100]), "columns": ["text"]}
-    mapping = {"format": found["format"], **imports.suggested_mapping(found["columns"]), **mapping}
+    mapping = {"format": found["format"], **columns.suggest(found["columns"]), **mapping}
     with django_capture_on_commit_callbacks(execute=True):
         corpus, job = imports.start_import(manager, stored, name=name, **mapping)
     status = execution.execute(job.pk, "w@host", {})

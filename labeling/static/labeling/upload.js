@@ -63,3 +63,28 @@
     request.send(new FormData(form));
   });
 })();
+
+// The column mapping: warn when the text column holds numbers or short codes, and show the value-naming
+// table of each label column ticked.
+(function () {
+  "use strict";
+  var form = document.getElementById("mapping-form");
+  if (!form) { return; }
+  var textField = document.getElementById("text-field");
+  var warning = document.getElementById("text-warning");
+  var message = document.getElementById("text-warning-message");
+  if (textField && warning) {
+    textField.addEventListener("change", function () {
+      var text = textField.options[textField.selectedIndex].getAttribute("data-warning") || "";
+      message.textContent = text;
+      warning.hidden = !text;
+    });
+  }
+  form.querySelectorAll("input[name=label_fields]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      form.querySelectorAll("fieldset.label-values").forEach(function (table) {
+        if (table.getAttribute("data-label-column") === box.value) { table.hidden = !box.checked; }
+      });
+    });
+  });
+})();
