@@ -4,7 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import audit
+from . import audit, users
 from .jobs import kinds
 from .jobs import service as jobs_service
 from .models import Job, QueueCheck
@@ -13,8 +13,12 @@ from .serializers import (
     JobDetailSerializer,
     JobKindSerializer,
     JobSerializer,
+    CreatedUserSerializer,
+    PasswordLinkSerializer,
     QueueCheckSerializer,
     SystemStatusSerializer,
+    UserSerializer,
+    UserUpdateSerializer,
 )
 from .services import queue_checks
 from .services.system_status import system_status
@@ -108,3 +112,62 @@ class JobKindList(APIView):
     @extend_schema(responses=JobKindSerializer(many=True))
     def get(self, request):
         return Response(JobKindSerializer(kinds.all_kinds(), many=True).data)
+
+
+def _with_rights(accounts):
+    """Accounts with `may_create_projects` set, for UserSerializer."""
+    creators = users.project_creator_ids()
+    for account in accounts:
+        account.may_create_projects = account.pk in creators
+    return accounts
+
+
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Studio accounts. Admins only: create one (its one-time set-password link comes back once), change its
+    e-mail, deactivate or reactivate it, grant or withdraw the right to create projects, reset its password."""
+
+    permission_classes = [permissions.IsAdminUser]
+    serializer_class = UserSerializer
+
+    def get_queryset(self):
+        return users.accounts()
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(UserSerializer(_with_rights(page), many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(UserSerializer(_with_rights([self.get_object()])[0]).data)
+
+    @extend_schema(request=UserSerializer, responses={201: CreatedUserSerializer})
+    def create(self, request):
+        serializer = UserSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        account = users.create_user(request.user, data["username"], data["email"],
+                                    may_create_projects=data["may_create_projects"])
+        link = users.password_link(request.user, account, request.build_absolute_uri)
+        body = UserSerializer(_with_rights([account])[0]).data
+        return Response({**body, "password_link": PasswordLinkSerializer(link).data}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def partial_update(self, request, pk=None):
+        account = self.get_object()
+        serializer = UserUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "email" in data:
+            users.set_email(request.user, account, data["email"])
+        if "may_create_projects" in data:
+            users.set_may_create_projects(request.user, account, data["may_create_projects"])
+        if "is_active" in data:
+            users.set_active(request.user, account, data["is_active"])
+        return Response(UserSerializer(_with_rights([account])[0]).data)
+
+    @extend_schema(request=None, responses={201: PasswordLinkSerializer})
+    @action(detail=True, methods=["post"], url_path="password-link")
+    def password_link(self, request, pk=None):
+        """Reset the user's password: the current one stops working, and a one-time link to choose a new one
+        comes back (and is e-mailed when the studio can send mail)."""
+        link = users.password_link(request.user, self.get_object(), request.build_absolute_uri)
+        return Response(PasswordLinkSerializer(link).data, status=status.HTTP_201_CREATED)

@@ -1,10 +1,12 @@
 from django.conf import settings
 
+from .users import is_studio_admin
+
 
 def studio(request):
     user = getattr(request, "user", None)
     return {
-        "is_studio_admin": bool(user and user.is_authenticated and user.is_staff),
+        "is_studio_admin": is_studio_admin(user),
         "htmx_script": "vendor/htmx/htmx-2.0.11.min.js",
         "debug": settings.DEBUG,
     }

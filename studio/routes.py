@@ -14,12 +14,14 @@ from .api import (
     JobViewSet,
     QueueCheckViewSet,
     SystemStatusView,
+    UserViewSet,
 )
-from .views import admin_pages, auth, health, jobs
+from .views import admin_pages, auth, health, jobs, users
 
 router = DefaultRouter()
 router.register("status/queue-checks", QueueCheckViewSet, basename="api-queue-check")
 router.register("jobs", JobViewSet, basename="api-job")
+router.register("users", UserViewSet, basename="api-user")
 
 api_patterns = [
     path("status/", SystemStatusView.as_view(), name="api-status"),
@@ -37,10 +39,16 @@ urlpatterns = [
     path("accounts/login/", auth.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/token/", auth.api_token, name="api-token"),
+    path("accounts/set-password/<uidb64>/<token>/", users.SetPasswordView.as_view(), name="set-password"),
     path("system/status/", admin_pages.status_page, name="system-status"),
     path("system/queue-checks/", admin_pages.queue_check_create, name="queue-check-create"),
     path("system/queue-checks/<int:pk>/", admin_pages.queue_check_detail, name="queue-check-detail"),
     path("system/audit/", admin_pages.audit_log, name="audit-log"),
+    path("system/users/", users.user_list, name="user-list"),
+    path("system/users/<int:pk>/", users.user_detail, name="user-detail"),
+    path("system/users/<int:pk>/password-link/", users.user_password_link, name="user-password-link"),
+    path("system/users/<int:pk>/active/", users.user_active, name="user-active"),
+    path("system/users/<int:pk>/create-projects/", users.user_create_projects, name="user-create-projects"),
     path("jobs/", jobs.job_list, name="job-list"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("jobs/<int:pk>/cancel/", jobs.job_cancel, name="job-cancel"),

@@ -85,3 +85,34 @@ class JobKindSerializer(serializers.Serializer):
     queue = serializers.CharField()
     startable_by_users = serializers.BooleanField(help_text="False: started by its own endpoint (imports).")
     params = JobParamSerializer(many=True)
+
+
+class UserSerializer(serializers.Serializer):
+    """A studio account as admins see it."""
+
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(max_length=150)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    is_active = serializers.BooleanField(read_only=True, help_text="Deactivated users cannot log in or use tokens.")
+    is_admin = serializers.BooleanField(source="is_staff", read_only=True, help_text="A studio admin (staff).")
+    may_create_projects = serializers.BooleanField(required=False, default=False)
+    has_password = serializers.BooleanField(source="has_usable_password", read_only=True,
+                                            help_text="False until the user follows a set-password link.")
+    last_login = serializers.DateTimeField(read_only=True, allow_null=True)
+    date_joined = serializers.DateTimeField(read_only=True)
+
+
+class UserUpdateSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+    may_create_projects = serializers.BooleanField(required=False)
+
+
+class PasswordLinkSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="Opens the page where the user chooses a password; works once.")
+    expires_at = serializers.DateTimeField()
+    emailed = serializers.BooleanField(help_text="Whether it was also e-mailed to the user.")
+
+
+class CreatedUserSerializer(UserSerializer):
+    password_link = PasswordLinkSerializer(read_only=True, help_text="Shown once: give it to the user.")

@@ -110,6 +110,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "project-list"
 LOGOUT_REDIRECT_URL = "login"
+# A set-password link an admin hands a user works once, for this long.
+PASSWORD_RESET_TIMEOUT = env_int("STUDIO_PASSWORD_LINK_SECONDS", 3 * 24 * 3600, minimum=300)
+# Set-password links are e-mailed when an SMTP host (or another EMAIL_BACKEND) is configured, and always shown once.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Vertical Studio <studio@localhost>")
 STUDIO_LOGIN_MAX_FAILURES = env_int("STUDIO_LOGIN_MAX_FAILURES", 5, minimum=1)
 STUDIO_LOGIN_LOCKOUT_SECONDS = env_int("STUDIO_LOGIN_LOCKOUT_SECONDS", 900, minimum=1)
 # Addresses or networks of the proxies in front of the web process (the TLS proxy): only through them is

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from .. import audit
+from ..users import is_studio_admin
 from ..models import AuditEvent, QueueCheck
 from ..services import queue_checks
 from ..services.system_status import system_status
@@ -18,7 +19,7 @@ def require_staff(view):
     """Anonymous users go to the login page; signed-in non-staff get a 403."""
 
     def wrapped(request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_staff:
+        if request.user.is_authenticated and not is_studio_admin(request.user):
             raise PermissionDenied("Only studio admins can see this page.")
         return staff_member_required(view, login_url="login")(request, *args, **kwargs)
 
