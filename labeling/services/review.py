@@ -32,6 +32,16 @@ def disagreements(project, after=0, limit=50):
     return documents, (documents[-1].pk if more else None)
 
 
+def next_disagreement(project, after):
+    """The first unsettled disagreement after the document id `after`, else the first before it; None when none is
+    left."""
+    for start in (after, 0):
+        documents, _more = disagreements(project, start, limit=1)
+        if documents and documents[0].pk != after:
+            return documents[0]
+    return None
+
+
 def who_said_what(document):
     return list(document.annotations.select_related("annotator", "rejected_by").prefetch_related("labels"))
 

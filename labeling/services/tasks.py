@@ -62,12 +62,23 @@ def release_expired(project):
         expired = list(
             Assignment.objects.select_for_update(**_skip_locked())
             .filter(project=project, state=Assignment.State.RESERVED, reserved_until__lt=timezone.now())
-            .values_list("id", "document_id")
+            .values_list("id", "document_id", "annotator_id")
         )
         if expired:
-            Assignment.objects.filter(id__in=[pk for pk, _ in expired]).delete()
-            _claim([document_id for _, document_id in expired], -1, project.overlap)
+            kept = _still_submitted(expired)
+            Assignment.objects.filter(id__in=kept).update(state=Assignment.State.SUBMITTED)
+            released = [(pk, document_id) for pk, document_id, _ in expired if pk not in kept]
+            Assignment.objects.filter(id__in=[pk for pk, _ in released]).delete()
+            _claim([document_id for _, document_id in released], -1, project.overlap)
     return len(expired)
+
+
+def _still_submitted(assignments):
+    """Of (id, document id, annotator id) reservations, those of an undone submission whose annotation is still
+    there: letting them go keeps the labels as submitted instead of handing the note out again."""
+    annotated = set(Annotation.objects.filter(document_id__in=[document for _, document, _ in assignments])
+                    .values_list("document_id", "annotator_id"))
+    return {pk for pk, document, annotator in assignments if (document, annotator) in annotated}
 
 
 _last_sweep = {}  # project id → when this process last released the project's expired reservations
@@ -194,7 +205,7 @@ def submit(user, project, document, label_ids, comment="", version=None):
             annotation.save(update_fields=["version", "comment", "updated_at"])
         else:
             if version is not None:
-                raise StaleAnnotation("Your labels for this note were taken back (undone) elsewhere; reload the note "
+                raise StaleAnnotation("Your labels for this note were removed elsewhere; reload the note "
                                       "to label it again.")
             if assignment is None or assignment.state == Assignment.State.SKIPPED:
                 # Locked: two late submissions must not both take the last place.
@@ -228,21 +239,24 @@ def skip(user, project, document):
                       .filter(document=document, annotator=user, state=Assignment.State.RESERVED).first())
         if assignment is None:
             raise TaskError("This note is not reserved for you, so there is nothing to skip.")
-        assignment.state = Assignment.State.SKIPPED
+        if _still_submitted([(assignment.pk, document.pk, user.pk)]):
+            assignment.state = Assignment.State.SUBMITTED  # an undone submission, skipped: kept as submitted
+        else:
+            assignment.state = Assignment.State.SKIPPED
+            _claim([document.pk], -1, project.overlap)
         assignment.save(update_fields=["state", "updated_at"])
-        _claim([document.pk], -1, project.overlap)
     return assignment
 
 
 def undo(user, project):
-    """Take back the user's last submission: its labels go, and the note is theirs again to redo."""
+    """Take back the user's last submission: the note is theirs again, with their labels as submitted,
+    ready to change (submitting again replaces them; the annotation's version guards the change)."""
     with transaction.atomic():
         assignment = (Assignment.objects.select_for_update().select_related("document")
                       .filter(project=project, annotator=user, state=Assignment.State.SUBMITTED)
                       .order_by("-updated_at", "-id").first())
         if assignment is None:
             raise TaskError("There is no submission of yours to undo.")
-        Annotation.objects.filter(document=assignment.document, annotator=user).delete()
         assignment.state = Assignment.State.RESERVED
         assignment.reserved_until = timezone.now() + timedelta(minutes=project.reservation_minutes)
         assignment.save(update_fields=["state", "reserved_until", "updated_at"])
@@ -277,4 +291,7 @@ def latest_prediction(document):
 
 
 def label_choices(project):
-    return list(Label.objects.filter(schema__project=project).order_by("position", "id"))
+    """The project's labels as the annotate and review pages list them: by key (digits, then letters), then the
+    labels without a key in the schema's order."""
+    labels = Label.objects.filter(schema__project=project).order_by("position", "id")
+    return sorted(labels, key=lambda label: (not label.hotkey, label.hotkey or ""))

@@ -11,6 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 from ..access import get_document, get_project
 from ..services import review, tasks
 
+SHORTCUTS = [("s", "skip this note"), ("u", "undo your last submission: the note comes back as you submitted it"),
+             ("g", "open or close the guidelines")]
+
 
 def _task_context(user, project, assignment, error="", chosen=None, comment=None):
     context = {"project": project, "assignment": assignment, "error": error,
@@ -37,7 +40,7 @@ def _task(request, project, assignment, status=200, **extra):
 def annotate(request, pk):
     project = get_project(request.user, pk)
     context = _task_context(request.user, project, tasks.next_assignment(request.user, project))
-    return render(request, "labeling/annotate.html", context)
+    return render(request, "labeling/annotate.html", {**context, "shortcut_keys": SHORTCUTS})
 
 
 def _next_or_back(request, project, error="", status=200, **extra):
@@ -95,4 +98,4 @@ def annotate_undo(request, pk):
         return _next_or_back(request, project, str(error), status=400)
     if not request.htmx:
         return redirect("annotate", pk=project.pk)
-    return _task(request, project, assignment, chosen=[])
+    return _task(request, project, assignment)

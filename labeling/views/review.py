@@ -40,13 +40,19 @@ def review_document(request, pk, document_pk):
         except tasks.TaskError as error:
             problem, status = str(error), 400
         else:
-            messages.success(request, f"Final labels recorded for {document.external_id}.")
-            return redirect("review-list", pk=project.pk)
+            following = review.next_disagreement(project, document.pk)
+            if following is None:
+                messages.success(request, f"Final labels recorded for {document.external_id}. "
+                                          "No disagreement is left to settle.")
+                return redirect("review-list", pk=project.pk)
+            messages.success(request, f"Final labels recorded for {document.external_id}; "
+                                      f"here is the next disagreement, {following.external_id}.")
+            return redirect("review-document", pk=project.pk, document_pk=following.pk)
     settled = getattr(document, "review", None)
     context = {"project": project, "document": document, "annotations": review.who_said_what(document),
                "labels": tasks.label_choices(project), "schema": getattr(project, "label_schema", None),
                "settled": settled, "chosen": [label.pk for label in settled.labels.all()] if settled else [],
-               "problem": problem}
+               "problem": problem, "shortcut_keys": []}
     return render(request, "labeling/review_document.html", context, status=status)
 
 

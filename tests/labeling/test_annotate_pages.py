@@ -16,7 +16,7 @@ def test_label_submit_and_the_next_note_arrives(client, project, annotator):
     page = client.get(reverse("annotate", kwargs={"pk": project.pk}))
     assert page.status_code == 200 and page.context["assignment"].document.external_id == "d0"
     html = page.content.decode()
-    assert 'data-hotkey="1"' in html and 'type="radio"' in html and "annotate.js" in html
+    assert 'data-hotkey="1"' in html and 'type="radio"' in html and "keys.js" in html
     document = page.context["assignment"].document
     url = reverse("annotate-submit", kwargs={"pk": project.pk, "document_pk": document.pk})
     swapped = client.post(url, {"labels": [label_id(project)], "comment": "<i>ok</i>"}, headers=HTMX)
@@ -43,8 +43,10 @@ def test_a_stale_version_is_a_409_that_overwrites_nothing(client, project, annot
     document = client.get(reverse("annotate", kwargs={"pk": project.pk})).context["assignment"].document
     url = reverse("annotate-submit", kwargs={"pk": project.pk, "document_pk": document.pk})
     client.post(url, {"labels": [label_id(project)]}, headers=HTMX)
-    client.post(reverse("annotate-undo", kwargs={"pk": project.pk}), headers=HTMX)
-    client.post(url, {"labels": [label_id(project)]}, headers=HTMX)  # version 1 again, after the undo
+    undone = client.post(reverse("annotate-undo", kwargs={"pk": project.pk}), headers=HTMX)
+    assert undone.context["chosen"] == [label_id(project)] and "your labels as submitted" in undone.content.decode()
+    again = client.post(url, {"labels": [label_id(project)], "version": "1"}, headers=HTMX)
+    assert again.status_code == 200 and Annotation.objects.get(annotator=annotator).version == 2
     Annotation.objects.filter(annotator=annotator).update(version=5)  # changed elsewhere
     stale = client.post(url, {"labels": [label_id(project, "Respiratory")], "version": "1"}, headers=HTMX)
     assert stale.status_code == 409 and "now version 5" in stale.content.decode()

@@ -93,16 +93,38 @@ def test_a_late_submission_is_taken_when_there_is_room_and_refused_when_not(proj
 
 
 @pytest.mark.django_db
-def test_undo_takes_back_the_last_submission(project):
+def test_undo_brings_the_last_submission_back_as_submitted_ready_to_change(project):
     make_corpus(project, 3)
     (user,) = annotators(project, 1)
     for _ in range(2):
         tasks.submit(user, project, tasks.next_assignment(user, project).document, [label_id(project)])
     undone = tasks.undo(user, project)
     assert undone.document.external_id == "d1" and undone.state == Assignment.State.RESERVED
-    assert list(Annotation.objects.values_list("document__external_id", flat=True)) == ["d0"]
     assert tasks.next_assignment(user, project).document.external_id == "d1"
     assert tasks.progress(user, project)["labeled_by_you"] == 1
+    state = tasks.task_state(user, project, undone)
+    assert [label.name for label in state["annotation"].labels.all()] == ["Cardiology"]  # as submitted
+    changed = tasks.submit(user, project, undone.document, [label_id(project, "Neurology")],
+                           version=state["annotation"].version)
+    assert changed.version == 2 and [label.name for label in changed.labels.all()] == ["Neurology"]
+    assert tasks.progress(user, project)["labeled_by_you"] == 2
+
+
+@pytest.mark.django_db
+def test_an_undone_note_skipped_or_left_to_expire_stays_as_submitted(project, settings):
+    corpus = make_corpus(project, 2)
+    (user,) = annotators(project, 1)
+    first = tasks.next_assignment(user, project)
+    tasks.submit(user, project, first.document, [label_id(project)])
+    tasks.undo(user, project)
+    tasks.skip(user, project, first.document)
+    assert Assignment.objects.get(document=first.document).state == Assignment.State.SUBMITTED
+    tasks.undo(user, project)
+    Assignment.objects.filter(document=first.document).update(reserved_until=timezone.now() - timedelta(minutes=1))
+    assert tasks.release_expired(project) == 1
+    assert Assignment.objects.get(document=first.document).state == Assignment.State.SUBMITTED
+    assert corpus.documents.get(pk=first.document.pk).claims == 1  # still one annotator's, not handed out again
+    assert Annotation.objects.filter(document=first.document, annotator=user).count() == 1
 
 
 @pytest.mark.django_db
@@ -199,15 +221,26 @@ def test_raising_the_overlap_reopens_full_documents_for_the_queue(client, projec
 
 
 @pytest.mark.django_db
-def test_a_tab_still_holding_an_undone_annotation_gets_409_not_a_new_annotation(project, annotator):
+def test_a_tab_still_holding_an_undone_annotations_old_version_gets_409(project, annotator):
     make_corpus(project, 2)
     first = tasks.next_assignment(annotator, project)
     annotation = tasks.submit(annotator, project, first.document, [label_id(project, "Cardiology")])
     tasks.undo(annotator, project)
-    with pytest.raises(tasks.StaleAnnotation, match="taken back"):
+    tasks.submit(annotator, project, first.document, [label_id(project, "Neurology")], version=annotation.version)
+    with pytest.raises(tasks.StaleAnnotation, match="now version 2"):
+        tasks.submit(annotator, project, first.document, [label_id(project, "Cardiology")], version=annotation.version)
+    assert [label.name for label in Annotation.objects.get(document=first.document).labels.all()] == ["Neurology"]
+
+
+@pytest.mark.django_db
+def test_labels_removed_elsewhere_refuse_an_old_version_instead_of_making_a_new_annotation(project, annotator):
+    make_corpus(project, 2)
+    first = tasks.next_assignment(annotator, project)
+    annotation = tasks.submit(annotator, project, first.document, [label_id(project, "Cardiology")])
+    annotation.delete()
+    with pytest.raises(tasks.StaleAnnotation, match="removed elsewhere"):
         tasks.submit(annotator, project, first.document, [label_id(project, "Neurology")], version=annotation.version)
     assert not Annotation.objects.filter(document=first.document).exists()
-    assert tasks.submit(annotator, project, first.document, [label_id(project, "Neurology")]).version == 1
 
 
 @pytest.mark.django_db

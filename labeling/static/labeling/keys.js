@@ -1,38 +1,37 @@
-// The annotate page's keyboard: label keys, Enter, s, u, c, g. A submission that cannot reach the
-// server stays on screen with its labels, and Enter sends it again.
+// The keyboard of the annotate and review pages: a label's key picks it in the form marked data-label-keys,
+// Enter submits that form, s skips, u undoes, c comments, g opens the guidelines, ? shows every shortcut.
+// A submission that cannot reach the server stays on screen with its labels, and Enter sends it again.
 (function () {
   "use strict";
   var offline = document.getElementById("annotate-offline");
+  var help = document.getElementById("shortcuts");
 
-  function task() { return document.getElementById("task"); }
-  function form() { return document.getElementById("annotate-form"); }
+  function form() { return document.querySelector("form[data-label-keys]"); }
   function click(id) { var button = document.getElementById(id); if (button) { button.click(); } }
 
-  function paint() {
-    document.querySelectorAll(".label-button[data-color]").forEach(function (label) {
-      label.style.borderColor = label.getAttribute("data-color");
-    });
-  }
-
   function pick(key) {
-    var input = form() && form().querySelector('input[data-hotkey="' + key + '"]');
+    var input = form() && form().querySelector('input[data-hotkey="' + CSS.escape(key) + '"]');
     if (!input) { return false; }
     input.checked = input.type === "checkbox" ? !input.checked : true;
     return true;
   }
 
   document.addEventListener("keydown", function (event) {
-    if (!task() || event.altKey || event.metaKey && event.key !== "Enter") { return; }
-    var typing = event.target.matches("textarea, input[type=text], input[type=search], select");
+    if (!form() || event.altKey || event.metaKey && event.key !== "Enter") { return; }
+    if (help && help.open) { return; }  // the dialog handles its own keys (Esc closes it)
+    var typing = event.target.matches("textarea, input[type=text], input[type=search], input[type=email], select");
     if (typing) {
       if (event.key === "Escape") { event.target.blur(); }
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && form()) { event.preventDefault(); form().requestSubmit(); }
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form().requestSubmit(); }
       return;
     }
     if (event.ctrlKey) { return; }
+    if (event.target.matches("button, a[href], summary") && event.key === "Enter") { return; }  // Enter acts on them
     var key = event.key.toLowerCase();
-    if (key === "enter") {
-      if (form()) { event.preventDefault(); form().requestSubmit(); }
+    if (event.key === "?") {
+      if (help) { event.preventDefault(); help.showModal(); }
+    } else if (key === "enter") {
+      event.preventDefault(); form().requestSubmit();
     } else if (pick(key)) {
       event.preventDefault();
     } else if (key === "s") {
@@ -40,7 +39,7 @@
     } else if (key === "u") {
       event.preventDefault(); click("annotate-undo");
     } else if (key === "c") {
-      var comment = document.getElementById("annotate-comment");
+      var comment = form().querySelector("textarea");
       if (comment) { event.preventDefault(); comment.focus(); }
     } else if (key === "g") {
       var guidelines = document.getElementById("guidelines");
@@ -48,6 +47,7 @@
     }
   });
 
+  if (!offline) { return; }
   function problem(message) {
     offline.textContent = message;
     offline.hidden = false;
@@ -60,9 +60,7 @@
   });
   document.body.addEventListener("htmx:afterSwap", function () {
     offline.hidden = true;
-    paint();
     var note = document.getElementById("note-text");
     if (note) { note.scrollTop = 0; }
   });
-  paint();
 }());
