@@ -18,7 +18,8 @@ def get_recipe(user, project_pk, pk):
 
 
 def get_version(user, project_pk, pk):
-    project = get_project(user, project_pk, Role.MANAGER)
+    """Managers, and studio admins in every project (they promote; see get_project's `admins`)."""
+    project = get_project(user, project_pk, Role.MANAGER, admins=True)
     version = one_of(ModelVersion.objects.select_related("registered_model", "base__registered_model", "job")
                      .filter(registered_model__project=project), pk, "model version")
     version.registered_model.project = project
@@ -26,5 +27,8 @@ def get_version(user, project_pk, pk):
 
 
 def get_report(user, project_pk, pk):
-    return in_project(user, project_pk, Role.MANAGER, lambda project: project.evaluations.select_related(
-        "model_version__registered_model", "snapshot", "job"), pk, "evaluation report")
+    project = get_project(user, project_pk, Role.MANAGER, admins=True)
+    report = one_of(project.evaluations.select_related("model_version__registered_model", "snapshot", "job"), pk,
+                    "evaluation report")
+    report.project = project
+    return report

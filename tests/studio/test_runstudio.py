@@ -4,6 +4,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 import pytest
@@ -57,3 +58,29 @@ def test_it_refuses_a_port_in_use(transactional_db):
         )
     assert result.returncode != 0
     assert f"Port {port} on 127.0.0.1 is in use" in result.stderr
+
+
+def fetch(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_its_local_settings_show_the_studios_own_404_and_serve_static_files(transactional_db):
+    port = free_port()
+    environment = {key: value for key, value in child_environment().items() if key != "DEBUG"}
+    environment["DJANGO_SETTINGS_MODULE"] = "studio.settings.local"
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runstudio", "--port", str(port), "--concurrency", "1"],
+        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert wait_for(lambda: healthy(port), timeout=60), "the web app did not answer"
+        status, body = fetch(f"http://127.0.0.1:{port}/no-such-page/")
+        assert status == 404 and "There is nothing here" in body and "URLconf" not in body
+        assert fetch(f"http://127.0.0.1:{port}/static/studio/studio.css")[0] == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)

@@ -59,7 +59,7 @@ def evaluate_version(request, pk, version_pk):
 @login_required
 @require_GET
 def comparison(request, pk):
-    project = get_project(request.user, pk, Role.MANAGER)
+    project = get_project(request.user, pk, Role.MANAGER, admins=True)
     ids = [int(value) for value in request.GET.getlist("report") if value.isdigit()]
     reports = [get_report(request.user, pk, report_pk) for report_pk in dict.fromkeys(ids)]
     try:

@@ -20,7 +20,13 @@ from .serializers import (
 )
 
 
-class ModelList(ProjectAPIView):
+class RegistryAPIView(ProjectAPIView):
+    """Managers, and studio admins in every project: they promote and roll back."""
+
+    admins = True
+
+
+class ModelList(RegistryAPIView):
     """The project's registered models with their versions."""
 
     @extend_schema(responses=RegisteredModelSerializer(many=True))
@@ -29,13 +35,13 @@ class ModelList(ProjectAPIView):
             self.project.registered_models.prefetch_related("versions__aliases", "aliases"), many=True).data)
 
 
-class ModelVersionDetail(ProjectAPIView):
+class ModelVersionDetail(RegistryAPIView):
     @extend_schema(responses=ModelVersionSerializer)
     def get(self, request, project_pk, pk):
         return Response(ModelVersionSerializer(get_version(request.user, self.project, pk)).data)
 
 
-class ModelVersionDownload(ProjectAPIView):
+class ModelVersionDownload(RegistryAPIView):
     """The version's Hugging Face folder as a ZIP (config.json, model.safetensors, tokenizer files)."""
 
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
@@ -59,7 +65,7 @@ def case_summary(case):
     }
 
 
-class PromotionCase(ProjectAPIView):
+class PromotionCase(RegistryAPIView):
     """What promoting this version would mean: its gold evaluation against production's, the deltas,
     the paired test, and what stands in the way."""
 
@@ -68,7 +74,7 @@ class PromotionCase(ProjectAPIView):
         return Response(case_summary(aliases.promotion_case(get_version(request.user, self.project, pk))))
 
 
-class AliasMove(ProjectAPIView):
+class AliasMove(RegistryAPIView):
     """Move an alias to this version: production (admins; needs a gold evaluation, a reason when the
     version is worse than production; the files' sha256 is checked) or staging (managers propose)."""
 
@@ -81,7 +87,7 @@ class AliasMove(ProjectAPIView):
         return Response(AliasChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
 
-class Rollback(ProjectAPIView):
+class Rollback(RegistryAPIView):
     """Production back to the version that held it before (admins), in one action."""
 
     @extend_schema(request=AliasMoveSerializer, responses={201: AliasChangeSerializer})
@@ -91,7 +97,7 @@ class Rollback(ProjectAPIView):
         return Response(AliasChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
 
-class AliasHistory(ProjectAPIView):
+class AliasHistory(RegistryAPIView):
     """Which version held which alias when, moved by whom and why, newest first."""
 
     @extend_schema(responses=AliasChangeSerializer(many=True))

@@ -18,7 +18,7 @@ from .downloads import version_zip_response
 @login_required
 @require_GET
 def model_list(request, pk):
-    project = get_project(request.user, pk, Role.MANAGER)
+    project = get_project(request.user, pk, Role.MANAGER, admins=True)
     return render(request, "training/models.html", {
         "project": project,
         "registered": project.registered_models.prefetch_related("versions__evaluations__snapshot", "versions__aliases"),
@@ -53,7 +53,7 @@ def version_download(request, pk, version_pk):
 @login_required
 @require_GET
 def registered_model(request, pk, model_pk):
-    project = get_project(request.user, pk, Role.MANAGER)
+    project = get_project(request.user, pk, Role.MANAGER, admins=True)
     registered = one_of(project.registered_models.prefetch_related("versions__aliases"), model_pk, "registered model")
     return render(request, "training/registered_model.html", {
         "project": project, "registered": registered,
@@ -89,7 +89,7 @@ def promote(request, pk, version_pk):
 @login_required
 @require_POST
 def rollback(request, pk, model_pk):
-    project = get_project(request.user, pk, Role.MANAGER)
+    project = get_project(request.user, pk, Role.MANAGER, admins=True)
     registered = one_of(project.registered_models.all(), model_pk, "registered model")
     try:
         change = aliases.rollback(request.user, registered, request.POST.get("reason", "")[:2000])
