@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from labeling.models import DatasetSnapshot, Document, Project
 from labeling.services import demo, projects, tasks
 from tests.e2e.conftest import log_in
+from tests.e2e.seeing import assert_accessible
 from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.worker
@@ -67,4 +68,29 @@ def test_a_reviewer_settles_a_disagreement_and_the_dashboard_and_snapshot_follow
     assert rows[document.pk]["label"] == labels[1].name and rows[document.pk]["rule"] == "adjudicated"
     assert DatasetSnapshot.objects.get().rules == {"adjudicated": 1}
     manager_context.close()
+    assert page.problems == []
+
+
+def test_a_reviewer_settles_with_label_keys_and_goes_on_to_the_next_disagreement(page, disagreement):
+    project, document, labels, passwords = disagreement
+    first, second = (project.memberships.get(user__username=name).user for name in ("demo-annotator", "second-clinician"))
+    following = Document.objects.filter(corpus__project=project).order_by("id")[1]
+    tasks.submit(first, project, following, [labels[2].pk])
+    tasks.submit(second, project, following, [labels[3].pk])
+
+    log_in(page, "demo-reviewer", passwords["demo-reviewer"])
+    page.goto(f"/projects/{project.pk}/review/{document.pk}/")
+    keys = page.locator("#adjudicate-form .label-button kbd").all_inner_texts()
+    assert keys == sorted(label.hotkey for label in labels)  # the annotate page's keys, in their order
+    page.keyboard.press(labels[1].hotkey)
+    expect(page.get_by_role("radio", name=labels[1].name)).to_be_checked()
+    expect(page.locator(".label-button", has_text=labels[1].name).locator(".check")).to_be_visible()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/review/{following.pk}/")
+    expect(page.get_by_role("status")).to_contain_text(f"here is the next disagreement, {following.external_id}")
+    assert_accessible(page, "review document")
+    page.keyboard.press(labels[2].hotkey)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/projects/{project.pk}/review/")
+    expect(page.get_by_role("status")).to_contain_text("No disagreement is left to settle")
     assert page.problems == []
