@@ -162,6 +162,7 @@ def test_the_api_loop_with_a_stale_version_409(client, project, annotator, outsi
     assert client.get(reverse("api-task-next", kwargs={"project_pk": project.pk})).status_code == 204
     undone = client.post(reverse("api-task-undo", kwargs={"project_pk": project.pk}))
     assert undone.status_code == 200 and undone.json()["document"]["id"] == task["document"]["id"]
+    assert undone.json()["annotation"]["labels"] == labels[:1] and undone.json()["annotation"]["version"] == 2
     client.force_login(outsider)
     assert client.get(reverse("api-task-next", kwargs={"project_pk": project.pk})).status_code == 404
     assert client.post(url, {"labels": labels}, content_type="application/json").status_code == 404
