@@ -67,4 +67,5 @@ def audit_log(request):
     events = audit.search(project=project_id, verb=verb)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     verbs = AuditEvent.objects.order_by("verb").values_list("verb", flat=True).distinct()
-    return render(request, "studio/audit.html", {"page": page, "verbs": verbs, "verb": verb, "project_id": project_id})
+    return render(request, "studio/audit.html", {"page": page, "rows": audit.readable(page), "verbs": verbs,
+                                                 "verb": verb, "project_id": project_id})
