@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import DatasetSnapshot, Label, LabelSchema, Project, Role
+from .models import Corpus, DatasetSnapshot, Label, LabelSchema, Project, Role
 from .services.projects import MembershipError, find_user
 
 
@@ -67,3 +67,16 @@ class SnapshotForm(forms.Form):
     test_ratio = forms.FloatField(min_value=0, max_value=1, initial=0.1, label="Test share")
     seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=13,
                               help_text="Orders new documents into splits; documents keep the split they had.")
+    corpora = forms.ModelMultipleChoiceField(
+        queryset=Corpus.objects.none(), widget=forms.CheckboxSelectMultiple, label="Corpora to freeze",
+        help_text="The labeled documents of these corpora; the ones in the labeling queue are ticked.")
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["corpora"].queryset = project.corpora.filter(status=Corpus.Status.READY).order_by("id")
+        self.fields["corpora"].initial = list(
+            self.fields["corpora"].queryset.filter(role=Corpus.Role.QUEUE).values_list("id", flat=True))
+
+
+class CorpusRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Corpus.Role.choices, widget=forms.RadioSelect, label="Role")

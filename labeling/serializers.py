@@ -98,10 +98,15 @@ class CorpusSerializer(serializers.ModelSerializer):
     class Meta:
         model = Corpus
         fields = [
-            "id", "name", "kind", "parent", "status", "document_count", "source_name", "source_sha256",
+            "id", "name", "kind", "parent", "status", "role", "document_count", "source_name", "source_sha256",
             "mapping", "error_count", "errors", "created_at",
         ]
         read_only_fields = fields
+
+
+class CorpusRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Corpus.Role.choices, help_text="queue: annotators label it, it is counted "
+                                   "and frozen in snapshots; aside: kept, but not labeled or counted.")
 
 
 class ImportStartSerializer(serializers.Serializer):
@@ -237,8 +242,8 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DatasetSnapshot
-        fields = ["id", "name", "status", "job", "train_ratio", "validation_ratio", "test_ratio", "seed", "sha256",
-                  "size", "row_count", "counts", "rules", "unresolved", "created_by", "created_at"]
+        fields = ["id", "name", "status", "job", "train_ratio", "validation_ratio", "test_ratio", "seed", "corpora",
+                  "sha256", "size", "row_count", "counts", "rules", "unresolved", "created_by", "created_at"]
         read_only_fields = fields
 
 
@@ -248,3 +253,6 @@ class SnapshotCreateSerializer(serializers.Serializer):
     validation_ratio = serializers.FloatField(min_value=0, max_value=1, default=0.1)
     test_ratio = serializers.FloatField(min_value=0, max_value=1, default=0.1)
     seed = serializers.IntegerField(min_value=0, max_value=2**31 - 1, default=13)
+    corpora = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_empty=False,
+        help_text="Ids of the ready corpora whose labeled documents to freeze; by default those in the labeling queue.")

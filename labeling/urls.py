@@ -82,5 +82,6 @@ urlpatterns = [
     path("projects/<int:pk>/corpora/server-file/", corpus_pages.corpus_server_file, name="corpus-server-file"),
     path("projects/<int:pk>/uploads/<int:upload_pk>/map/", corpus_pages.upload_map, name="upload-map"),
     path("projects/<int:pk>/corpora/<int:corpus_pk>/", corpus_pages.corpus_detail, name="corpus-detail"),
+    path("projects/<int:pk>/corpora/<int:corpus_pk>/role/", corpus_pages.corpus_role, name="corpus-role"),
     path("projects/<int:pk>/documents/<int:document_pk>/", corpus_pages.document_detail, name="document-detail"),
 ]

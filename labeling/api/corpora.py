@@ -14,6 +14,7 @@ from ..access import get_corpus, get_document, get_project, get_upload
 from ..importing.sources import ImportFileError
 from ..models import Corpus, Role
 from ..serializers import (
+    CorpusRoleSerializer,
     CorpusSerializer,
     DocumentSerializer,
     ImportStartSerializer,
@@ -79,7 +80,7 @@ class UploadPreviewView(ProjectAPIView):
 
 @extend_schema(parameters=[])
 class CorpusViewSet(viewsets.GenericViewSet):
-    """A project's corpora. Members read; managers import (POST) and delete."""
+    """A project's corpora. Members read; managers import (POST), change the role (PATCH) and delete."""
 
     serializer_class = CorpusSerializer
     queryset = Corpus.objects.none()
@@ -106,6 +107,15 @@ class CorpusViewSet(viewsets.GenericViewSet):
                 raise ValidationError({"text_field": [str(error)]}) from error
         corpus, job = imports.start_import(request.user, upload, **data)
         return Response({"corpus": CorpusSerializer(corpus).data, "job": JobSerializer(job).data}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CorpusRoleSerializer, responses=CorpusSerializer)
+    def partial_update(self, request, project_pk, pk):
+        """Put the corpus in the labeling queue or keep it aside (managers)."""
+        corpus = get_corpus(request.user, project_pk, pk, Role.MANAGER)
+        serializer = CorpusRoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        corpora.set_role(request.user, corpus, serializer.validated_data["role"])
+        return Response(CorpusSerializer(corpus).data)
 
     def destroy(self, request, project_pk, pk):
         corpus = get_corpus(request.user, project_pk, pk, Role.MANAGER)

@@ -47,11 +47,20 @@ class Corpus(Authored):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
+    class Role(models.TextChoices):
+        QUEUE = "queue", "Labeled: in the queue and in snapshots"
+        ASIDE = "aside", "Kept aside: not labeled, not counted"
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="corpora")
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.RAW)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="derived")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.IMPORTING)
+    role = models.CharField(
+        max_length=8, choices=Role.choices, default=Role.QUEUE,
+        help_text="Whether annotators label it (the queue), and so whether it is counted and frozen in snapshots. "
+                  "A cleaned corpus takes its source's place.",
+    )
     document_count = models.PositiveIntegerField(default=0)
     source_name = models.CharField(max_length=255, blank=True)
     source_sha256 = models.CharField(max_length=64, blank=True)

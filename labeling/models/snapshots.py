@@ -27,6 +27,8 @@ class DatasetSnapshot(Authored):
     validation_ratio = models.FloatField(default=0.1, validators=[MinValueValidator(0), MaxValueValidator(1)])
     test_ratio = models.FloatField(default=0.1, validators=[MinValueValidator(0), MaxValueValidator(1)])
     seed = models.PositiveIntegerField(default=13)
+    corpora = models.ManyToManyField("labeling.Corpus", blank=True, related_name="snapshots",
+                                     help_text="The corpora whose labeled documents it holds.")
     file_name = models.CharField(max_length=64, blank=True, help_text="Under the artifacts' snapshots folder.")
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.BigIntegerField(default=0)

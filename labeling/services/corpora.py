@@ -1,10 +1,41 @@
-"""Removing a corpus's documents (with their annotations, assignments and reviews) in a few statements."""
+"""A project's corpora: which of them are labeled (the queue), and removing a corpus's documents (with their
+annotations, assignments and reviews) in a few statements."""
 
 from django.db import connection, transaction
+from django.db.models import Sum
 
 from studio import audit
+from studio.errors import Refusal
 
-from ..models import Annotation, Assignment, Document, Review
+from ..models import Annotation, Assignment, Corpus, Document, Review
+
+
+class CorpusRoleError(Refusal):
+    """A role the corpus cannot take; the message says why."""
+
+
+def queued(project):
+    """The project's ready corpora annotators label: the ones the queue hands out, the counts count and
+    snapshots freeze unless the manager chooses others."""
+    return project.corpora.filter(status=Corpus.Status.READY, role=Corpus.Role.QUEUE)
+
+
+def queued_documents(project):
+    """How many notes the queued corpora hold."""
+    return queued(project).aggregate(total=Sum("document_count"))["total"] or 0
+
+
+@transaction.atomic
+def set_role(user, corpus, role):
+    """Put a corpus in the labeling queue or keep it aside; audited."""
+    if role not in Corpus.Role.values:
+        raise CorpusRoleError(f"A corpus's role is one of {', '.join(Corpus.Role.values)}, not {role!r}.")
+    if corpus.role == role:
+        return corpus
+    old, corpus.role = corpus.role, role
+    corpus.save(update_fields=["role"])
+    audit.record(user, "corpus.role", corpus, project_id=corpus.project_id, name=corpus.name, old=old, new=role)
+    return corpus
 
 # Django's delete() loads every document that annotations or repeats point at before deleting
 # it; at a million documents that is a million objects in memory. These statements are what it

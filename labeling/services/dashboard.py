@@ -3,12 +3,12 @@ given, agreement, review and recent jobs."""
 
 from statistics import median
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 
 from studio.models import Job
 
-from ..models import Annotation, Assignment, Corpus, Document, Label, Review
-from . import agreement
+from ..models import Annotation, Assignment, Document, Label, Review
+from . import agreement, corpora
 
 ACTIVE_GAP_SECONDS = 15 * 60  # longer pauses between two submissions are breaks, not labeling time
 
@@ -21,9 +21,11 @@ def _speed(times):
 
 
 def figures(project):
-    documents = project.corpora.filter(status=Corpus.Status.READY).aggregate(total=Sum("document_count"))["total"] or 0
-    in_project = Document.objects.filter(corpus__project=project)
-    submitted = (Assignment.objects.filter(project=project, state=Assignment.State.SUBMITTED)
+    queued = corpora.queued(project)  # corpora kept aside (a cleaned one's source, say) are not counted
+    documents = corpora.queued_documents(project)
+    in_project = Document.objects.filter(corpus__in=queued)
+    submitted = (Assignment.objects
+                 .filter(project=project, state=Assignment.State.SUBMITTED, document__corpus__in=queued)
                  .order_by("annotator_id", "updated_at").values_list("annotator__username", "updated_at"))
     by_annotator = {}
     for username, at in submitted.iterator(chunk_size=10_000):
@@ -31,13 +33,13 @@ def figures(project):
     annotators = [{"username": username, "annotations": len(times), "last": times[-1],
                    "median_seconds": _speed(times)} for username, times in sorted(by_annotator.items())]
     label_counts = dict(
-        Annotation.labels.through.objects.filter(annotation__document__corpus__project=project,
+        Annotation.labels.through.objects.filter(annotation__document__corpus__in=queued,
                                                  annotation__source=Annotation.Source.ANNOTATOR)
         .values("label_id").order_by().annotate(count=Count("id")).values_list("label_id", "count"))
     labels = [{"name": label.name, "count": label_counts.get(label.pk, 0)}
               for label in Label.objects.filter(schema__project=project).order_by("position", "id")]
     agreed = agreement.project_agreement(project)
-    settled = set(Review.objects.filter(document__corpus__project=project).values_list("document_id", flat=True))
+    settled = set(Review.objects.filter(document__corpus__in=queued).values_list("document_id", flat=True))
     return {
         "documents": documents,
         "complete": in_project.filter(full=True).count(),

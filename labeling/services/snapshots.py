@@ -23,8 +23,9 @@ from studio.disk import ensure_space
 from studio.errors import Refusal
 from studio.jobs import service as jobs_service
 
-from ..models import DatasetSnapshot, Document, LabelSchema
+from ..models import Corpus, DatasetSnapshot, Document, LabelSchema
 from . import resolution
+from .corpora import queued
 
 SPLITS = ("train", "validation", "test")
 ROW_GROUP = 5000
@@ -35,8 +36,10 @@ class SnapshotError(Refusal):
     """The snapshot cannot be made as asked; the message says why."""
 
 
-def start_snapshot(user, project, *, name, train_ratio=0.8, validation_ratio=0.1, test_ratio=0.1, seed=13):
-    """A snapshot row and the `snapshot` job that writes its file."""
+def start_snapshot(user, project, *, name, train_ratio=0.8, validation_ratio=0.1, test_ratio=0.1, seed=13,
+                   corpora=None):
+    """A snapshot row and the `snapshot` job that writes its file, from the labeled documents of `corpora` (ready
+    corpora of the project; by default the ones in the labeling queue)."""
     name = (name or "").strip()
     if not name:
         raise SnapshotError("Give the snapshot a name.")
@@ -47,16 +50,41 @@ def start_snapshot(user, project, *, name, train_ratio=0.8, validation_ratio=0.1
         raise SnapshotError("The train split needs a ratio above 0.")
     if not hasattr(project, "label_schema") or not project.label_schema.labels.exists():
         raise SnapshotError("The project has no labels yet, so there is nothing to freeze.")
+    chosen = _chosen_corpora(project, corpora)
     with transaction.atomic():
         snapshot = DatasetSnapshot.objects.create(
             project=project, name=name, created_by=user, train_ratio=train_ratio, validation_ratio=validation_ratio,
             test_ratio=test_ratio, seed=seed,
         )
+        snapshot.corpora.set(chosen)
         snapshot.job = jobs_service.start_job(user, "snapshot", {"snapshot_id": snapshot.pk}, project=project)
         snapshot.save(update_fields=["job"])
         audit.record(user, "snapshot.create", snapshot, project_id=project.pk, name=name, seed=seed,
-                     ratios=list(ratios), job=snapshot.job.pk)
+                     ratios=list(ratios), job=snapshot.job.pk, corpora=[corpus.pk for corpus in chosen])
     return snapshot
+
+
+def _chosen_corpora(project, corpora):
+    """The corpora a snapshot freezes: those given (ready corpora of the project), or the queued ones."""
+    if corpora is None:
+        chosen = list(queued(project))
+    else:
+        ids = {getattr(corpus, "pk", corpus) for corpus in corpora}
+        chosen = list(project.corpora.filter(pk__in=ids, status=Corpus.Status.READY))
+        if len(chosen) != len(ids):
+            raise SnapshotError("Choose ready corpora of this project; some of these are not.")
+    if not chosen:
+        raise SnapshotError("Choose at least one corpus to freeze (no corpus is in the labeling queue).")
+    return sorted(chosen, key=lambda corpus: corpus.pk)
+
+
+def _in_corpora(ids, corpus_ids):
+    """The document ids (in order) that lie in these corpora."""
+    kept = []
+    for start in range(0, len(ids), ROW_GROUP):
+        kept += Document.objects.filter(id__in=ids[start:start + ROW_GROUP], corpus_id__in=corpus_ids).values_list(
+            "id", flat=True).order_by("id")
+    return kept
 
 
 def _order(seed, pk):
@@ -130,7 +158,10 @@ def _build(snapshot, reporter):
     schema = project.label_schema
     single = schema.kind == LabelSchema.Kind.SINGLE
     reporter.progress(0, "Finding labeled documents")
-    ids = resolution.labeled_document_ids(project)
+    if not snapshot.corpora.exists():  # a retraining's snapshot freezes the queued corpora
+        snapshot.corpora.set(queued(project))
+    corpus_ids = list(snapshot.corpora.values_list("id", flat=True))
+    ids = _in_corpora(resolution.labeled_document_ids(project), corpus_ids)
     rows, ties = [], 0
     for number, row in enumerate(resolution.resolve(project, ids), 1):
         if row.rule == resolution.TIE:
@@ -152,7 +183,7 @@ def _build(snapshot, reporter):
     snapshot.file_name = f"snapshot-{snapshot.pk}.parquet"
     snapshot.path.parent.mkdir(parents=True, exist_ok=True)
     # At most the project's text: compressed, the file takes less.
-    text = Document.objects.filter(corpus__project=project).aggregate(total=Sum("length"))["total"] or 0
+    text = Document.objects.filter(corpus_id__in=corpus_ids).aggregate(total=Sum("length"))["total"] or 0
     ensure_space(snapshot.path.parent, text, f"snapshot “{snapshot.name}”")
     names = list(schema.labels.order_by("position", "id").values_list("name", flat=True))
     metadata = {"labels": names, "kind": schema.kind, "seed": snapshot.seed, "ratios": ratios,

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone
 
 from studio.errors import Refusal
@@ -27,12 +27,12 @@ from ..models import (
     Annotation,
     AnnotatorPool,
     Assignment,
-    Corpus,
     Document,
     Label,
     Prediction,
     Project,
 )
+from .corpora import queued, queued_documents
 from .schema import lock_schema
 
 LOCKED_RETRIES = 5  # when every open document is locked by others' hand-outs, look again this often
@@ -100,7 +100,7 @@ def _skip_locked():
 
 
 def _open_corpora(project):
-    return list(project.corpora.filter(status=Corpus.Status.READY).values_list("id", "id_floor", "id_ceiling"))
+    return list(queued(project).values_list("id", "id_floor", "id_ceiling"))
 
 
 def current(user, project):
@@ -268,8 +268,7 @@ def progress(user, project):
     return {
         "labeled_by_you": Assignment.objects.filter(project=project, annotator=user,
                                                     state=Assignment.State.SUBMITTED).count(),
-        "documents": project.corpora.filter(status=Corpus.Status.READY)
-        .aggregate(total=Sum("document_count"))["total"] or 0,
+        "documents": queued_documents(project),
         "overlap": project.overlap,
     }
 

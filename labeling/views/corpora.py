@@ -13,11 +13,12 @@ from django_htmx.http import HttpResponseStopPolling
 from studio.models import Job
 
 from .. import upload_handlers
+from ..forms import CorpusRoleForm
 from ..access import get_corpus, get_document, get_project, get_upload
 from ..importing.formats import FORMATS, PLAIN_TEXT_FORMATS
 from ..importing.sources import ImportFileError
 from ..models import Corpus, Document, Role
-from ..services import browse, imports, uploads
+from ..services import browse, corpora, imports, uploads
 
 DOCUMENTS_PER_PAGE = 50
 
@@ -178,8 +179,24 @@ def corpus_detail(request, pk, corpus_pk):
         "labels": list(schema.labels.all()) if schema and may_filter_labels else [],
         "annotators": corpus.project.memberships.select_related("user") if may_filter_labels else [],
         "is_manager": request.user.is_superuser or corpus.project.has_role(Role.MANAGER),
+        "role_form": CorpusRoleForm(initial={"role": corpus.role}),
+        "replaced_by": corpus.derived.filter(kind=Corpus.Kind.CLEANED, role=Corpus.Role.QUEUE).first(),
     }
     return render(request, "labeling/corpus_detail.html", context, status=400 if problem else 200)
+
+
+@login_required
+@require_POST
+def corpus_role(request, pk, corpus_pk):
+    """A manager puts the corpus in the labeling queue or keeps it aside."""
+    corpus = get_corpus(request.user, pk, corpus_pk, Role.MANAGER)
+    form = CorpusRoleForm(request.POST)
+    if form.is_valid():
+        corpora.set_role(request.user, corpus, form.cleaned_data["role"])
+        messages.success(request, f"“{corpus.name}”: {corpus.get_role_display().lower()}.")
+    else:
+        messages.error(request, "Choose a role for the corpus.")
+    return redirect("corpus-detail", pk=corpus.project_id, corpus_pk=corpus.pk)
 
 
 @login_required

@@ -18,7 +18,7 @@ from ..services import exports, snapshots
 @require_http_methods(["GET", "POST"])
 def dataset_list(request, pk):
     project = get_project(request.user, pk, Role.MANAGER)
-    form = SnapshotForm(request.POST or None)
+    form = SnapshotForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         try:
             snapshot = snapshots.start_snapshot(request.user, project, **form.cleaned_data)

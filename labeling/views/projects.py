@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ..access import can_create_projects, get_project
 from ..forms import ProjectEditForm, ProjectForm
-from ..models import Project, Role
+from ..models import Corpus, Project, Role
 from ..services import projects as project_service
 
 
@@ -37,12 +37,14 @@ def project_create(request):
 @require_GET
 def project_detail(request, pk):
     project = get_project(request.user, pk)
-    corpora = project.corpora.order_by("-created_at")
+    corpora = list(project.corpora.order_by("-created_at"))
+    queued = [corpus for corpus in corpora if corpus.role == Corpus.Role.QUEUE and corpus.status == Corpus.Status.READY]
     schema = getattr(project, "label_schema", None)
     context = {
         "project": project,
         "corpora": corpora,
-        "document_total": sum(corpus.document_count for corpus in corpora),
+        "document_total": sum(corpus.document_count for corpus in queued),
+        "queued_count": len(queued),
         "schema": schema,
         "labels": schema.labels.all() if schema else [],
         "members_by_role": {

@@ -120,8 +120,12 @@ def test_snapshots_in_the_browser_and_the_api(client, login, project, manager, a
     labeled(project, 10)
     login(manager)
     with django_capture_on_commit_callbacks(execute=True):
+        form = client.get(reverse("dataset-list", args=[project.pk])).content.decode()
+        corpus = project.corpora.get()
+        assert f'value="{corpus.pk}"' in form and "checked" in form  # the queued corpus is ticked
         response = client.post(reverse("dataset-list", args=[project.pk]), {
-            "name": "Triage v1", "train_ratio": "0.8", "validation_ratio": "0.1", "test_ratio": "0.1", "seed": "13"})
+            "name": "Triage v1", "train_ratio": "0.8", "validation_ratio": "0.1", "test_ratio": "0.1", "seed": "13",
+            "corpora": [corpus.pk]})
     snapshot = DatasetSnapshot.objects.get()
     assert response.status_code == 302 and response["Location"].endswith(f"/snapshots/{snapshot.pk}/")
     building = client.get(response["Location"]).content.decode()
@@ -136,8 +140,10 @@ def test_snapshots_in_the_browser_and_the_api(client, login, project, manager, a
     assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == snapshot.sha256
     assert AuditEvent.objects.filter(verb="snapshot.download").count() == 1
     bad = client.post(reverse("dataset-list", args=[project.pk]), {
-        "name": "x", "train_ratio": "0.8", "validation_ratio": "0.8", "test_ratio": "0", "seed": "1"})
+        "name": "x", "train_ratio": "0.8", "validation_ratio": "0.8", "test_ratio": "0", "seed": "1",
+        "corpora": [corpus.pk]})
     assert bad.status_code == 400 and "add up to 1" in bad.content.decode()
+    assert f'href="/projects/{project.pk}/corpora/{corpus.pk}/"' in page  # the snapshot names its corpora
 
     listed = client.get(reverse("api-snapshot-list", args=[project.pk])).json()
     assert listed[0]["sha256"] == snapshot.sha256 and listed[0]["row_count"] == 10
@@ -145,6 +151,7 @@ def test_snapshots_in_the_browser_and_the_api(client, login, project, manager, a
         created = client.post(reverse("api-snapshot-list", args=[project.pk]), {"name": "API"},
                               content_type="application/json")
     assert created.status_code == 201 and created.json()["status"] == "building"
+    assert created.json()["corpora"] == [corpus.pk]  # the queued ones by default
     waiting = client.get(reverse("api-snapshot-download", args=[project.pk, created.json()["id"]]))
     assert waiting.status_code == 404 and "still being written" in waiting.json()["detail"]
     execution.execute(created.json()["job"], "w@host", {})

@@ -177,6 +177,11 @@ def test_the_clean_job_derives_a_new_corpus_and_reports_what_it_did(
     annotation = Annotation.objects.get(document=copy)
     assert annotation.annotator == user and [label.name for label in annotation.labels.all()] == ["Neurology"]
     assert copy.claims == 1 and copy.full
+    assert not Annotation.objects.filter(document=kept_source).exists()  # moved, not copied
+    kept_source.refresh_from_db()
+    assert kept_source.claims == 0 and not kept_source.full
+    raw_corpus.refresh_from_db()
+    assert output.role == Corpus.Role.QUEUE and raw_corpus.role == Corpus.Role.ASIDE
     assert set(run.timings) >= {"unicode", "markup", "whitespace", "boilerplate", "near_duplicate", "deidentify"}
     assert len(run.samples) == 12 and run.samples[0]["before"] != run.samples[0]["after"]
     assert AuditEvent.objects.filter(verb="corpus.clean").exists()
@@ -196,11 +201,13 @@ def test_the_same_recipe_gives_the_same_corpus(project, manager, raw_corpus, dja
 @pytest.mark.django_db
 def test_a_failed_clean_leaves_no_corpus(project, manager, raw_corpus, django_capture_on_commit_callbacks, monkeypatch):
     from training.cleaning import run as pipeline
-    monkeypatch.setattr(pipeline, "_carry_annotations", lambda *args: 1 / 0)
+    monkeypatch.setattr(pipeline, "_move_annotations", lambda *args: 1 / 0)
     run = clean(manager, project, raw_corpus, django_capture_on_commit_callbacks)
     assert run.status == "failed" and run.output is None
     assert Corpus.objects.filter(kind=Corpus.Kind.CLEANED).count() == 0
     assert not CleaningOutcome.objects.exists() and "ZeroDivisionError" in Job.objects.get(pk=run.job_id).error
+    raw_corpus.refresh_from_db()
+    assert raw_corpus.role == Corpus.Role.QUEUE  # the source keeps its place
 
 
 @pytest.mark.django_db
@@ -286,3 +293,28 @@ def test_cleaning_through_the_api(client, login, project, manager, annotator, ra
 def test_a_tagged_date_keeps_its_year_unless_the_recipe_says_not_to():
     assert Deidentifier().apply("Seen 03/14/2019, again March 3.", 1)[0] == "Seen [DATE] 2019, again [DATE]."
     assert Deidentifier(keep_year=False).apply("Seen 03/14/2019.", 1)[0] == "Seen [DATE]."
+
+
+@pytest.mark.django_db
+def test_a_cleaned_corpus_replaces_its_source_and_nothing_counts_twice(
+        project, manager, raw_corpus, artifacts, django_capture_on_commit_callbacks):
+    from labeling.models import DatasetSnapshot
+    from labeling.services import dashboard, review, snapshots
+
+    (user,) = annotators(project, 1)
+    while (assignment := tasks.next_assignment(user, project)) is not None:
+        tasks.submit(user, project, assignment.document, [label_id(project, "Neurology")])
+    review.reject(manager, Annotation.objects.get(document__external_id="n3"), "Wrong label")
+    assert dashboard.figures(project)["annotators"][0]["annotations"] == 20
+    run = clean(manager, project, raw_corpus, django_capture_on_commit_callbacks)
+    kept = run.documents_out
+    assert Annotation.objects.count() == 20 and Annotation.objects.exclude(rejected_reason="").count() == 1
+    figures = dashboard.figures(project)
+    assert figures["documents"] == kept == tasks.progress(user, project)["documents"]
+    assert figures["annotators"][0]["annotations"] == figures["labeled"] == kept  # the dropped notes' stay behind
+    assert tasks.next_assignment(user, project) is None  # nothing comes back to label again
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot = snapshots.start_snapshot(manager, project, name="After cleaning")
+    execution.execute(snapshot.job_id, "w@host", {})
+    snapshot = DatasetSnapshot.objects.get(pk=snapshot.pk)
+    assert snapshot.row_count == kept - 1 and list(snapshot.corpora.all()) == [run.output]  # n3 was rejected

@@ -6,7 +6,9 @@ the surviving notes' shingles, never the corpus's text:
 2. normalise, drop repeated lines, filter by length, drop exact repeats, MinHash the rest;
    then cluster near-copies and keep the first of each cluster;
 3. read the kept notes again, normalise and de-identify them, and write the new corpus;
-then record each source document's outcome and carry its annotations over.
+then record each source document's outcome and move its annotations (with the queue's hold on it, its review and
+predictions) to the cleaned note: the cleaned corpus takes its source's place in the queue and in snapshots, and the
+source is kept aside, so no note and no label counts twice.
 Every seed is the recipe's, so the same recipe on the same corpus writes the same corpus.
 """
 
@@ -16,10 +18,10 @@ import time
 from collections import Counter, defaultdict
 
 import numpy as np
-from django.db.models import Max
-from django.utils import timezone
+from django.db import transaction
+from django.db.models import Case, Max, Value, When
 
-from labeling.models import Annotation, Assignment, Corpus, Document
+from labeling.models import Annotation, Assignment, Corpus, Document, Prediction, Review
 from labeling.services import corpora, imports
 from labeling.services.document_writer import write_batch
 from studio.jobs import service as jobs_service
@@ -30,6 +32,7 @@ from .deid import Deidentifier
 from .near_duplicates import MinHasher, clusters, lsh_bands
 
 BATCH = 2000
+MOVE_BATCH = 500  # source notes per statement moving their annotations (one CASE branch each)
 SAMPLES = 12
 SAMPLE_CHARS = 4000
 NORMALISERS = (("unicode", "normalize_unicode", steps.normalize_unicode),
@@ -185,14 +188,10 @@ def run_cleaning(job, reporter):
             CleaningOutcome(run=run, source_id=pk, document_id=derived.get(pk), dropped_by=dropped.get(pk, ""),
                             changed_by=",".join(changed.get(pk, [])), cluster=cluster_of.get(pk))
             for pk in ids[start:start + 5000]])
-    _carry_annotations(run.project, derived)
     clock.seconds["write"] += time.perf_counter() - started
 
     imports.refresh_statistics()
     imports.mark_duplicates(output)
-    Corpus.objects.filter(pk=output.pk).update(
-        status=Corpus.Status.READY, document_count=len(derived), id_floor=id_floor if derived else None,
-        id_ceiling=Document.objects.filter(corpus=output).aggregate(last=Max("id"))["last"])
     report = {
         "documents_in": total, "documents_out": len(derived),
         "drops": dict(sorted(Counter(dropped.values()).items())),
@@ -201,7 +200,15 @@ def run_cleaning(job, reporter):
         "boilerplate": list(removed_lines.values()), "timings": {step: round(value, 3) for step, value in clock.seconds.items()},
         "samples": samples,
     }
-    CleaningRun.objects.filter(pk=run.pk).update(**report)
+    with transaction.atomic():  # the annotations move with the corpus becoming ready, or not at all
+        jobs_service.check_held(job)
+        moved = _move_annotations(derived)
+        Corpus.objects.filter(pk=output.pk).update(
+            status=Corpus.Status.READY, document_count=len(derived), id_floor=id_floor if derived else None,
+            id_ceiling=Document.objects.filter(corpus=output).aggregate(last=Max("id"))["last"], role=source.role)
+        Corpus.objects.filter(pk=source.pk).update(role=Corpus.Role.ASIDE)
+        CleaningRun.objects.filter(pk=run.pk).update(**report)
+    reporter.log(f"{moved:,} annotations moved to the cleaned notes; {source.name} is kept aside from now on")
     return {"documents_in": total, "documents_out": len(derived), **{f"dropped_{rule}": count for rule, count in
                                                                       report["drops"].items()}}
 
@@ -227,36 +234,19 @@ def _length_rule(text, recipe):
     return None
 
 
-def _carry_annotations(project, derived):
-    """Copy the kept notes' annotations (and who holds them in the task queue) to the derived notes."""
-    sources = list(derived)
-    now = timezone.now()
-    for start in range(0, len(sources), BATCH):
-        chunk = sources[start:start + BATCH]
-        old = list(Annotation.objects.filter(document_id__in=chunk).order_by("id"))
-        if not old:
-            continue
-        new = Annotation.objects.bulk_create([
-            Annotation(document_id=derived[item.document_id], annotator_id=item.annotator_id, source=item.source,
-                       comment=item.comment, version=item.version, rejected_reason=item.rejected_reason,
-                       rejected_by_id=item.rejected_by_id) for item in old])
-        through = Annotation.labels.through
-        labels = defaultdict(list)
-        for annotation, label in through.objects.filter(annotation_id__in=[item.pk for item in old]).values_list(
-                "annotation_id", "label_id"):
-            labels[annotation].append(label)
-        through.objects.bulk_create([through(annotation_id=copy.pk, label_id=label)
-                                     for item, copy in zip(old, new, strict=True) for label in labels[item.pk]])
-        held = Counter()
-        assignments = []
-        for item in old:
-            if item.annotator_id is not None:
-                held[derived[item.document_id]] += 1
-                assignments.append(Assignment(document_id=derived[item.document_id], annotator_id=item.annotator_id,
-                                              project=project, state=Assignment.State.SUBMITTED, reserved_until=now))
-        Assignment.objects.bulk_create(assignments)
-        by_count = defaultdict(list)
-        for document, count in held.items():
-            by_count[count].append(document)
-        for count, documents in by_count.items():
-            Document.objects.filter(id__in=documents).update(claims=count, full=count >= project.overlap)
+def _move_annotations(derived):
+    """Move the kept notes' annotations, queue holds, reviews and predictions to their cleaned notes ({source id:
+    cleaned id}), with the holders' count; the annotations of dropped notes stay on the source. Returns how many
+    annotations moved."""
+    moved, sources = 0, list(derived)
+    for start in range(0, len(sources), MOVE_BATCH):
+        chunk = sources[start:start + MOVE_BATCH]
+        cleaned = Case(*[When(document_id=pk, then=Value(derived[pk])) for pk in chunk])
+        moved += Annotation.objects.filter(document_id__in=chunk).update(document_id=cleaned)
+        for model in (Assignment, Review, Prediction):
+            model.objects.filter(document_id__in=chunk).update(document_id=cleaned)
+        held = Document.objects.filter(id__in=chunk).exclude(claims=0, pool=None)
+        for pk, claims, full, pool in held.values_list("id", "claims", "full", "pool_id"):
+            Document.objects.filter(pk=derived[pk]).update(claims=claims, full=full, pool_id=pool)
+        held.update(claims=0, full=False, pool=None)
+    return moved
