@@ -44,7 +44,7 @@ def test_a_stale_version_is_a_409_that_overwrites_nothing(client, project, annot
     url = reverse("annotate-submit", kwargs={"pk": project.pk, "document_pk": document.pk})
     client.post(url, {"labels": [label_id(project)]}, headers=HTMX)
     undone = client.post(reverse("annotate-undo", kwargs={"pk": project.pk}), headers=HTMX)
-    assert undone.context["chosen"] == [label_id(project)] and "your labels as submitted" in undone.content.decode()
+    assert undone.context["chosen"] == [label_id(project)] and "Your labels as submitted" in undone.content.decode()
     again = client.post(url, {"labels": [label_id(project)], "version": "1"}, headers=HTMX)
     assert again.status_code == 200 and Annotation.objects.get(annotator=annotator).version == 2
     Annotation.objects.filter(annotator=annotator).update(version=5)  # changed elsewhere
