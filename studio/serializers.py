@@ -116,3 +116,34 @@ class PasswordLinkSerializer(serializers.Serializer):
 
 class CreatedUserSerializer(UserSerializer):
     password_link = PasswordLinkSerializer(read_only=True, help_text="Shown once: give it to the user.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every refusal: one sentence a person can act on (field errors add `errors`)."""
+
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
+                                   help_text="Field name → its problems, when fields were invalid.")
+
+
+class SettingSerializer(serializers.Serializer):
+    default = serializers.JSONField(help_text="The value used when the setting is left out.")
+    type = serializers.CharField(help_text="int, float, str, bool or list.")
+    minimum = serializers.FloatField(allow_null=True)
+    maximum = serializers.FloatField(allow_null=True)
+    help = serializers.CharField()
+
+
+def settings_description():
+    """A …/defaults/ endpoint's settings: each by name with its default, type, range and meaning."""
+    return serializers.DictField(child=SettingSerializer(), help_text="Setting name → its description.")
+
+
+# The same, as a whole response body (a dict keyed by setting name; the Setting component comes from the above).
+SETTINGS_RESPONSE = {"type": "object", "description": "Setting name → its description.",
+                     "additionalProperties": {"$ref": "#/components/schemas/Setting"}}
+
+
+class TrainingDefaultsSerializer(serializers.Serializer):
+    settings = settings_description()
+    bases = serializers.ListField(child=serializers.CharField(), help_text="Bases a run may start from.")

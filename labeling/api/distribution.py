@@ -1,7 +1,7 @@
 """Who gets which documents, through the API: annotator pools and model predictions (managers)."""
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -49,7 +49,8 @@ class PredictionList(ProjectAPIView):
     """Record a model's predictions (managers): annotators see them pre-selected, and a project whose
     task order is by uncertainty hands out the least certain first."""
 
-    @extend_schema(request=PredictionBatchSerializer, responses={201: None})
+    @extend_schema(request=PredictionBatchSerializer, responses={201: inline_serializer(
+        "PredictionsStored", {"stored": serializers.IntegerField(help_text="How many predictions were recorded.")})})
     def post(self, request, project_pk):
         data = self.validated(PredictionBatchSerializer)
         stored = predictions.record(self.project, data["model_version"],

@@ -4,6 +4,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from studio.serializers import ErrorSerializer
+
 from ..access import get_label, get_project
 from ..models import Label, LabelSchema, Role
 from ..serializers import LabelSerializer
@@ -79,7 +81,7 @@ class LabelDetail(ProjectAPIView):
         schema_service.update_label(request.user, label, **serializer.validated_data)
         return Response(LabelSerializer(label).data)
 
-    @extend_schema(responses={204: None, 409: None})
+    @extend_schema(responses={204: None, 409: ErrorSerializer})
     def delete(self, request, project_pk, pk):
         label = get_label(request.user, self.project, pk)
         schema_service.delete_label(request.user, label, confirmed=request.query_params.get("confirm") == "true")

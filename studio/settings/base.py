@@ -224,7 +224,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "studio.api_schema.StudioAutoSchema",
     "EXCEPTION_HANDLER": "studio.api_errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "studio.api_errors.JSONParser",
@@ -248,10 +248,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "studio.api_schema.describe_tags"],
     "ENUM_NAME_OVERRIDES": {
         "JobStatusEnum": "studio.models.Job.Status",
         "CorpusStatusEnum": "labeling.models.Corpus.Status",
         "CorpusKindEnum": "labeling.models.Corpus.Kind",
+        "CorpusRoleEnum": "labeling.models.Corpus.Role",
+        "MemberRoleEnum": "labeling.models.Role",
         "SnapshotStatusEnum": "labeling.models.DatasetSnapshot.Status",
         "CleaningRunStatusEnum": "training.models.CleaningRun.Status",
     },

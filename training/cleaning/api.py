@@ -1,6 +1,5 @@
 """Cleaning through the API (managers): recipes, starting a run, its report and clusters."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -9,12 +8,14 @@ from labeling.access import get_corpus
 from labeling.api.base import ProjectAPIView
 from labeling.models import Role
 from labeling.services.browse import whole_number
+from studio.serializers import SETTINGS_RESPONSE
 
 from ..access import get_recipe, get_run
 from . import recipe as recipes
 from . import recipes_store, report
 from .serializers import (
     CleanStartSerializer,
+    ClusterPageSerializer,
     RecipeSerializer,
     RunReportSerializer,
     RunSerializer,
@@ -25,7 +26,7 @@ from .service import start_cleaning
 class RecipeDefaults(ProjectAPIView):
     """Every cleaning setting with its default, type and meaning."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: SETTINGS_RESPONSE})
     def get(self, request, project_pk):
         return Response(recipes.SETTINGS.describe())
 
@@ -93,7 +94,7 @@ class RunClusters(ProjectAPIView):
 
     query = ("after",)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=ClusterPageSerializer)
     def get(self, request, project_pk, pk):
         run = get_run(request.user, self.project, pk)
         after = whole_number(request.query_params, "after") or 0

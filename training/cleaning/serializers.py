@@ -31,3 +31,20 @@ class RunReportSerializer(RunSerializer):
     class Meta(RunSerializer.Meta):
         fields = RunSerializer.Meta.fields + ["samples"]
         read_only_fields = fields
+
+
+class ClusterMemberSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The source note's id.")
+    external_id = serializers.CharField()
+    kept = serializers.BooleanField(help_text="False: dropped as a near-duplicate.")
+
+
+class ClusterSerializer(serializers.Serializer):
+    representative = serializers.IntegerField(help_text="The kept note's id.")
+    size = serializers.IntegerField()
+    members = ClusterMemberSerializer(many=True)
+
+
+class ClusterPageSerializer(serializers.Serializer):
+    clusters = ClusterSerializer(many=True)
+    next_after = serializers.IntegerField(allow_null=True, help_text="Pass as ?after= for the next page; null at the end.")

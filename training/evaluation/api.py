@@ -1,6 +1,5 @@
 """Evaluations through the API (managers): start one, read a report, compare reports."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -10,7 +9,7 @@ from labeling.api.base import ProjectAPIView
 
 from ..access import get_report, get_version
 from .compare import compare
-from .serializers import EvaluateSerializer, EvaluationSerializer
+from .serializers import ComparisonSerializer, EvaluateSerializer, EvaluationSerializer
 from .service import start_evaluation
 
 
@@ -43,7 +42,7 @@ class EvaluationComparison(ProjectAPIView):
 
     query = ("report",)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=ComparisonSerializer)
     def get(self, request, project_pk):
         ids = [int(value) for value in request.query_params.getlist("report") if value.isdigit()]
         reports = [get_report(request.user, self.project, pk) for pk in dict.fromkeys(ids)]

@@ -15,3 +15,25 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class EvaluateSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(help_text="A classifier version of the project.")
     snapshot = serializers.IntegerField(help_text="A ready snapshot of the project with the classifier's labels.")
+
+
+class MetricRowSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    values = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="One per report.")
+    deltas = serializers.ListField(child=serializers.FloatField(allow_null=True),
+                                   help_text="Each report's value minus the first report's.")
+
+
+class PairedTestSerializer(serializers.Serializer):
+    delta = serializers.FloatField()
+    low = serializers.FloatField(help_text="2.5th percentile of the bootstrap deltas.")
+    high = serializers.FloatField(help_text="97.5th percentile.")
+    p_value = serializers.FloatField()
+    significant = serializers.BooleanField()
+
+
+class ComparisonSerializer(serializers.Serializer):
+    reports = serializers.ListField(child=serializers.IntegerField())
+    metrics = MetricRowSerializer(many=True)
+    tests = PairedTestSerializer(many=True, allow_null=True,
+                                 help_text="Paired bootstrap test of each report against the first (null for the first).")

@@ -7,6 +7,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from labeling.api.base import ProjectAPIView
+from studio.serializers import TrainingDefaultsSerializer
 
 from ..registry.bases import base_choices
 from . import service as finetuning
@@ -16,7 +17,7 @@ from .serializers import FinetuningSerializer
 class FinetuningDefaults(ProjectAPIView):
     """Every fine-tuning setting with its default, and the bases to start from."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=TrainingDefaultsSerializer)
     def get(self, request, project_pk):
         return Response({"settings": finetuning.SETTINGS.describe(),
                          "bases": ["baseline", *(value for value, _label in base_choices(self.project))]})

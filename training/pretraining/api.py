@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from labeling.api.base import ProjectAPIView
+from studio.serializers import TrainingDefaultsSerializer
 
 from ..registry.bases import base_choices
 from . import config as configs
@@ -16,7 +17,7 @@ from .service import start_pretraining
 class PretrainingDefaults(ProjectAPIView):
     """Every pretraining setting with its default, type and meaning, and the bases to continue from."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=TrainingDefaultsSerializer)
     def get(self, request, project_pk):
         return Response({"settings": configs.SETTINGS.describe(),
                          "bases": [value for value, _label in base_choices(self.project)]})

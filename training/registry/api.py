@@ -16,6 +16,7 @@ from .serializers import (
     AliasChangeSerializer,
     AliasMoveSerializer,
     ModelVersionSerializer,
+    PromotionCaseSerializer,
     RegisteredModelSerializer,
 )
 
@@ -69,7 +70,7 @@ class PromotionCase(RegistryAPIView):
     """What promoting this version would mean: its gold evaluation against production's, the deltas,
     the paired test, and what stands in the way."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=PromotionCaseSerializer)
     def get(self, request, project_pk, pk):
         return Response(case_summary(aliases.promotion_case(get_version(request.user, self.project, pk))))
 

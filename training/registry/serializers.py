@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from ..evaluation.serializers import PairedTestSerializer
 from ..models import AliasChange, ModelVersion, RegisteredModel
 
 
@@ -51,3 +52,23 @@ class AliasMoveSerializer(serializers.Serializer):
                                     help_text="production (admins) or staging (managers propose).")
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
                                    help_text="Why; required to promote a candidate worse than production.")
+
+
+class PromotionMetricSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    values = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="Production, candidate.")
+    deltas = serializers.ListField(child=serializers.FloatField(allow_null=True))
+
+
+class PromotionCaseSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(help_text="The version's id.")
+    production = serializers.IntegerField(allow_null=True, help_text="The version in production now.")
+    gold_snapshot = serializers.IntegerField(allow_null=True)
+    candidate_report = serializers.IntegerField(allow_null=True, help_text="Its evaluation on the gold snapshot.")
+    production_report = serializers.IntegerField(allow_null=True)
+    problems = serializers.ListField(child=serializers.CharField(), help_text="What stands in the way.")
+    worse = serializers.BooleanField(help_text="The candidate scores below production: a reason is required.")
+    primary_metric = serializers.CharField()
+    delta = serializers.FloatField(allow_null=True)
+    metrics = PromotionMetricSerializer(many=True)
+    test = PairedTestSerializer(allow_null=True, help_text="The paired bootstrap test against production.")

@@ -1,7 +1,6 @@
 """Serving through the API: the predict endpoint services call with a token, and prediction
 jobs over a corpus."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -13,7 +12,7 @@ from studio.serializers import JobSerializer
 
 from ..access import get_version
 from . import service as serving
-from .serializers import PredictJobSerializer, PredictRequestSerializer
+from .serializers import PredictJobSerializer, PredictRequestSerializer, PredictResponseSerializer
 from .service import start_prediction
 
 
@@ -37,7 +36,7 @@ class Predict(ProjectAPIView):
 
     minimum_role = Role.ANNOTATOR
 
-    @extend_schema(request=PredictRequestSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=PredictRequestSerializer, responses=PredictResponseSerializer)
     def post(self, request, project_pk):
         data = self.validated(PredictRequestSerializer)
         texts = data.get("texts", data.get("text"))
