@@ -78,3 +78,12 @@ def test_outsiders_get_404_and_anonymous_users_the_login(client, project, outsid
     assert client.get(url).status_code == 302
     client.force_login(outsider)
     assert client.get(url).status_code == 404
+
+
+def test_an_empty_project_says_what_comes_next(client, project, annotator, manager):
+    client.force_login(annotator)
+    page = client.get(reverse("annotate", kwargs={"pk": project.pk})).content.decode()
+    assert "no notes to label yet" in page and "A manager uploads them" in page
+    client.force_login(manager)
+    page = client.get(reverse("annotate", kwargs={"pk": project.pk})).content.decode()
+    assert reverse("corpus-upload", kwargs={"pk": project.pk}) in page
