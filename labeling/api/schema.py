@@ -2,6 +2,7 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from studio.serializers import ErrorSerializer
@@ -28,6 +29,13 @@ class LabelWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Label
         fields = ["name", "description", "color", "hotkey", "version"]
+
+
+class LabelChangesSerializer(serializers.Serializer):
+    labels = serializers.ListField(
+        child=serializers.DictField(), allow_empty=False,
+        help_text="One object per label to change: its id, and any of name, description, color, hotkey and version "
+                  "(the version you last read; a label changed since answers 409).")
 
 
 def _schema_data(project):
@@ -68,6 +76,25 @@ class LabelCreate(ProjectAPIView):
 
 @extend_schema(parameters=[OpenApiParameter(
     "confirm", bool, description="DELETE: take the label off the annotations that carry it (else 409).")])
+class LabelChanges(ProjectAPIView):
+    """Change several labels at once, all or none (managers): names and keys are checked against what the labels
+    will be, so two labels may swap keys."""
+
+    @extend_schema(request=LabelChangesSerializer, responses=LabelSerializer(many=True))
+    def patch(self, request, project_pk):
+        items = self.validated(LabelChangesSerializer)["labels"]
+        changes = {}
+        for number, item in enumerate(items):
+            item = dict(item)
+            label = get_label(request.user, self.project, item.pop("id", None))
+            serializer = LabelWriteSerializer(label, data=item, partial=True)
+            if not serializer.is_valid():
+                raise ValidationError({"labels": {number: serializer.errors}})
+            changes[label.pk] = serializer.validated_data
+        saved = schema_service.update_labels(request.user, self.project.pk, changes)
+        return Response(LabelSerializer(saved, many=True).data)
+
+
 class LabelDetail(ProjectAPIView):
     """Rename or restyle a label (annotations keep it), or delete it (managers)."""
 

@@ -22,6 +22,9 @@ class LabelInUse(SchemaError):
                          "off them. Confirm to delete it anyway.")
 
 
+# Okabe–Ito's colour-blind-safe colours (black left out), ordered so that neighbours differ in hue and lightness.
+PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#f0e442")
+
 SCHEMA_LOCK = 0x5C4E  # the first key of the project's schema lock (the project's id is the second)
 
 
@@ -78,10 +81,24 @@ def _check_hotkey(schema, hotkey, label=None):
         raise SchemaError(f"The key {hotkey!r} is the annotate page's own (s skip, u undo, c comment, g guidelines).")
 
 
+def next_color(schema):
+    """The colour a new label of `schema` (None: none yet) gets: the first of the palette no label has, else the
+    one after the last label's, so that neighbours always differ."""
+    labels = schema.labels.order_by("position", "id").values_list("color", flat=True) if schema else []
+    used = [color.lower() for color in labels]
+    free = [color for color in PALETTE if color not in used]
+    if free:
+        return free[0]
+    last = used[-1] if used else PALETTE[-1]
+    return PALETTE[(PALETTE.index(last) + 1) % len(PALETTE)] if last in PALETTE else PALETTE[0]
+
+
 @transaction.atomic
-def add_label(actor, project, *, name, description="", color="#4c6ef5", hotkey=""):
+def add_label(actor, project, *, name, description="", color=None, hotkey=""):
+    """A new label at the end; without a colour it gets the palette's next (see `next_color`)."""
     lock_schema(project.pk)
     schema = schema_of(project)
+    color = color or next_color(schema)
     if schema.labels.filter(name=name).exists():
         raise SchemaError(f"There is a label “{name}” already.")
     _check_hotkey(schema, hotkey)
@@ -92,26 +109,61 @@ def add_label(actor, project, *, name, description="", color="#4c6ef5", hotkey="
     return label
 
 
-@transaction.atomic
 def update_label(actor, label, version=None, **values):
     """Rename or restyle a label; its annotations keep it, since they refer to it, not to its name. With
     `version`, only if nobody changed the label since."""
-    lock_schema(label.schema.project_id)
+    update_labels(actor, label.schema.project_id, {label.pk: {**values, "version": version}})
     label.refresh_from_db()
-    _check_version(f"“{label.name}”", label.version, version)
-    schema = label.schema
-    if "name" in values and schema.labels.exclude(pk=label.pk).filter(name=values["name"]).exists():
-        raise SchemaError(f"There is a label “{values['name']}” already.")
-    if "hotkey" in values:
-        _check_hotkey(schema, values["hotkey"], label)
-    changed = {field: [getattr(label, field), value] for field, value in values.items() if getattr(label, field) != value}
-    if changed:
-        for field, value in values.items():
+    return label
+
+
+@transaction.atomic
+def update_labels(actor, project_id, changes):
+    """Change several labels of a project at once ({label id: {field: value, "version": the version last read}}),
+    all or none: names and keys are checked against what the labels will be, so two labels may swap keys."""
+    lock_schema(project_id)
+    labels = {label.pk: label for label in Label.objects.select_related("schema").filter(schema__project_id=project_id)}
+    missing = [pk for pk in changes if pk not in labels]
+    if missing:
+        raise SchemaError(f"Label {missing[0]} is not one of this project's (deleted meanwhile?); reload, then save "
+                          "again.")
+    changed = {}
+    for pk, values in changes.items():
+        label, values = labels[pk], dict(values)
+        _check_version(f"“{label.name}”", label.version, values.pop("version", None))
+        difference = {field: [getattr(label, field), value] for field, value in values.items()
+                      if getattr(label, field) != value}
+        if difference:
+            changed[pk] = difference
+    final = {pk: {field: changed.get(pk, {}).get(field, [None, getattr(label, field)])[1] for field in ("name", "hotkey")}
+             for pk, label in labels.items()}
+    _check_final(final)
+    renamed = [pk for pk, difference in changed.items() if "name" in difference or "hotkey" in difference]
+    # The unique name and key constraints hold after every statement: clear the changing ones first.
+    for pk in renamed:
+        Label.objects.filter(pk=pk).update(name=f"\u0000{pk}", hotkey="")
+    for pk, difference in changed.items():
+        label = labels[pk]
+        for field, (_old, value) in difference.items():
             setattr(label, field, value)
         label.version += 1
         label.save()
-        audit.record(actor, "label.update", label, project_id=schema.project_id, changes=changed)
-    return label
+        audit.record(actor, "label.update", label, project_id=project_id, changes=difference)
+    return [labels[pk] for pk in changes]
+
+
+def _check_final(final):
+    names, keys = {}, {}
+    for state in final.values():
+        if state["name"] in names:
+            raise SchemaError(f"There is a label “{state['name']}” already.")
+        names[state["name"]] = True
+        hotkey = state["hotkey"]
+        if hotkey in ("s", "u", "c", "g"):
+            raise SchemaError(f"The key {hotkey!r} is the annotate page's own (s skip, u undo, c comment, g guidelines).")
+        if hotkey and hotkey in keys:
+            raise SchemaError(f"The key {hotkey!r} belongs to another label already.")
+        keys[hotkey] = True
 
 
 @transaction.atomic

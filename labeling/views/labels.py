@@ -24,7 +24,7 @@ def _page(request, project, status=200, schema_form=None, label_form=None, probl
         "project": project, "schema": schema, "labels": labels, "problem": problem,
         "is_manager": request.user.is_superuser or project.has_role(Role.MANAGER),
         "schema_form": schema_form or SchemaForm(instance=schema, initial={"version": schema.version if schema else 1}),
-        "label_form": label_form or LabelForm(prefix="new"),
+        "label_form": label_form or LabelForm(prefix="new", initial={"color": schema_service.next_color(schema)}),
     }
     return render(request, "labeling/labels.html", context, status=status)
 
@@ -62,6 +62,27 @@ def label_add(request, pk):
     except schema_service.SchemaError as error:
         return _page(request, project, 400, label_form=form, problem=str(error))
     messages.success(request, f"Added “{label.name}”.")
+    return redirect("label-list", pk=project.pk)
+
+
+@login_required
+@require_POST
+def labels_save(request, pk):
+    """Every label's row of the table, saved at once: all changes or none."""
+    project = get_project(request.user, pk, Role.MANAGER)
+    schema = getattr(project, "label_schema", None)
+    forms = [LabelEditForm(request.POST, prefix=f"label-{label.pk}") for label in (schema.labels.all() if schema else [])
+             if f"label-{label.pk}-name" in request.POST]
+    problems = [f"{form.data.get(form.add_prefix('name')) or form.prefix}: {field} — {' '.join(errors)}"
+                for form in forms if not form.is_valid() for field, errors in form.errors.items()]
+    if problems:
+        return _page(request, project, 400, problem="; ".join(problems))
+    changes = {int(form.prefix.removeprefix("label-")): form.cleaned_data for form in forms}
+    try:
+        saved = schema_service.update_labels(request.user, project.pk, changes)
+    except schema_service.SchemaError as error:
+        return _page(request, project, error.status, problem=str(error))
+    messages.success(request, f"Saved {len(saved)} label{'s' if len(saved) != 1 else ''}; annotations keep them.")
     return redirect("label-list", pk=project.pk)
 
 

@@ -2,20 +2,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ..access import can_create_projects, get_project
 from ..forms import ProjectEditForm, ProjectForm
-from ..models import Corpus, Project, Role
+from ..models import Corpus, Membership, Project, Role
 from ..services import projects as project_service
 
 
 @login_required
 @require_GET
 def project_list(request):
-    projects = Project.objects.for_user(request.user).annotate(member_count=Count("memberships", distinct=True)).order_by("-created_at", "-id")
+    # Counted in a subquery: for_user's join on the viewer's own membership would make every count 1.
+    members = Membership.objects.filter(project=OuterRef("pk")).order_by().values("project").annotate(
+        count=Count("id")).values("count")
+    projects = (Project.objects.for_user(request.user)
+                .annotate(member_count=Coalesce(Subquery(members), 0)).order_by("-created_at", "-id"))
     page = Paginator(projects, 25).get_page(request.GET.get("page"))
     return render(request, "labeling/project_list.html", {"page": page, "can_create": can_create_projects(request.user)})
 
