@@ -2,6 +2,7 @@
 `run_<kind>` and `cleanup` in that service's module."""
 
 from studio.jobs.kinds import JobKind, register
+from studio.jobs.outputs import ObjectType, register_object
 from studio.settings_schema import Setting
 
 
@@ -18,4 +19,8 @@ register(
                          help="More rows than this that cannot be imported stop the import.")),
     service_kind("snapshot", "Dataset snapshot", "snapshots", "Freezes the project's resolved labels into an "
                  "immutable Parquet file with stable splits.", Setting("snapshot_id", int, minimum=1)),
+)
+register_object(
+    ObjectType("corpus", "Corpus", "labeling.Corpus", "corpus-detail", keys=("corpus_id",)),
+    ObjectType("snapshot", "Snapshot", "labeling.DatasetSnapshot", "snapshot-detail", keys=("snapshot_id", "snapshot")),
 )

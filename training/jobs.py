@@ -2,6 +2,7 @@
 service.py (light: a cancel from a web request runs them)."""
 
 from studio.jobs.kinds import QUEUE, JobKind, register
+from studio.jobs.outputs import ObjectType, register_object
 from studio.settings_schema import Setting
 
 
@@ -70,4 +71,11 @@ register(
                     "corpora (the project's “retrain every N labels” order).",
         params=(Setting("policy_id", int, minimum=1),),
     ),
+)
+register_object(
+    ObjectType("model_version", "Model version", "training.ModelVersion", "model-version",
+               keys=("version_id", "model_version")),
+    ObjectType("evaluation", "Evaluation", "training.EvaluationReport", "evaluation-report",
+               keys=("report_id", "evaluation")),
+    ObjectType("cleaning_run", "Cleaning run", "training.CleaningRun", "cleaning-run", keys=("run_id",)),
 )

@@ -195,6 +195,9 @@ class EvaluationReport(RunRecord):
     predictions = models.JSONField(default=dict, blank=True,
                                    help_text="{document id: scores}, kept for paired comparisons.")
 
+    def __str__(self):
+        return f"{self.model_version} on the {self.split} split"
+
 
 class RetrainPolicy(models.Model):
     """“Retrain the baseline every N new labels”: a project's standing order. Each time annotators

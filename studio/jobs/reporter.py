@@ -93,6 +93,10 @@ class Reporter:
         self._new_lines = []
         self._points = {}  # name -> (steps, values) since the last flush
         self._series_name = None
+        # Writes come from this thread (flush, stage, close) and the writer's: one at a time, and a state taken
+        # earlier never overwrites one taken later (its points are still written).
+        self._write_lock = threading.Lock()
+        self._taken = self._written = 0
         self._writer = _Writer(self) if background else None
 
     # --- what the job calls ---------------------------------------------------------------
@@ -106,6 +110,17 @@ class Reporter:
         self._dirty = True
         if self._clock() >= self._next_flush:
             self._due()
+
+    def stage(self, fraction, message):
+        """A new stage of the job (a handful per job: "Fitting the model"): logged and written now, on this
+        thread, not at the next flush, so that a long silent step that follows shows what it is doing."""
+        self.progress(fraction, message)
+        self.log(message)
+        self.flush()
+
+    def span(self, low, high):
+        """This reporter for one part of the job: its progress 0–1 fills [low, high] of the whole."""
+        return Span(self, low, high)
 
     def metric(self, name, step, value):
         # Raw arrays, no object per point: cheap to append and light on the caches of the loop
@@ -177,7 +192,8 @@ class Reporter:
             self._log = cap_log(f"{self._log}\n{lines}" if self._log else lines, settings.STUDIO_JOB_LOG_MAX_BYTES)
             snapshot["log"] = self._log
         points, self._points, self._series_name = self._points, {}, None
-        return snapshot, points
+        self._taken += 1
+        return snapshot, points, self._taken
 
     def flush(self):
         """Write now, on this thread."""
@@ -191,10 +207,17 @@ class Reporter:
             self._writer = None
         if self.lost:
             raise JobLost(f"Job {self.job_id} was taken over by another run.")
-        fields, points = self._take()
-        self._write({**fields, **final_fields}, points)
+        fields, points, taken = self._take()
+        self._write({**fields, **final_fields}, points, taken)
 
-    def _write(self, fields, points):
+    def _write(self, fields, points, taken=None):
+        with self._write_lock:
+            if taken is not None and taken < self._written:
+                fields = {"heartbeat_at": fields["heartbeat_at"]}
+            self._written = max(self._written, taken or 0)
+            self._write_now(fields, points)
+
+    def _write_now(self, fields, points):
         self.flushes += 1
         rows = [
             (self.job_id, name, step, value)
@@ -220,6 +243,33 @@ class Reporter:
         if done <= 0 or elapsed <= 0 or self._progress >= 1:
             return None
         return elapsed / done * (1 - self._progress)
+
+
+class Span:
+    """A part of a job's progress (see `Reporter.span`): what runs inside reports 0–1 as if it ran alone."""
+
+    def __init__(self, reporter, low, high):
+        self._reporter, self.low, self.high = reporter, low, high
+
+    def _at(self, fraction):
+        return self.low + (self.high - self.low) * min(1.0, max(0.0, float(fraction)))
+
+    def progress(self, fraction, message=None):
+        self._reporter.progress(self._at(fraction), message)
+
+    def stage(self, fraction, message):
+        self._reporter.stage(self._at(fraction), message)
+
+    def span(self, low, high):
+        return Span(self._reporter, self._at(low), self._at(high))
+
+    def as_trainer_callback(self):
+        from .trainer_callback import ReporterCallback
+
+        return ReporterCallback(self)
+
+    def __getattr__(self, name):  # log, metric, check_cancel, logger…: the whole job's
+        return getattr(self._reporter, name)
 
 
 class _Writer(threading.Thread):

@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from ..charts import line_chart
-from ..jobs import kinds
+from .. import figures
+from ..charts import curves
+from ..jobs import kinds, outputs
 from ..jobs import service as jobs_service
 from ..models import Job
 from .admin_pages import require_staff
@@ -48,11 +49,16 @@ def job_list(request):
 @require_GET
 def job_detail(request, pk):
     job = get_job(request.user, pk)
-    series = jobs_service.metric_series(job)
+    kind = _kind_or_none(job.kind)
+    first, more = curves(jobs_service.metric_series(job))
     context = {
-        "job": job,
-        "kind": _kind_or_none(job.kind),
-        "charts": [line_chart(name, [tuple(point) for point in points]) for name, points in sorted(series.items())],
+        "job": job, "kind": kind, "project": _project_with_role(request.user, job),
+        "links": outputs.linked(job, outputs.record_of(job, kind)),
+        "results": outputs.results(job),
+        "params": [_param_row(job, name, value) for name, value in job.params.items()],
+        "curves": first, "more_curves": more,
+        "curve_data": {curve["key"]: {key: curve[key] for key in ("title", "lower_is_better", "steps", "values")}
+                       for curve in first + more},
     }
     if request.htmx:
         response = render(request, "studio/_job_live.html", context)
@@ -60,6 +66,22 @@ def job_detail(request, pk):
             response.status_code = HttpResponseStopPolling.status_code
         return response
     return render(request, "studio/job_detail.html", context)
+
+
+def _project_with_role(user, job):
+    """The job's project with the viewer's role on it (for the project tabs), looked up without importing labeling."""
+    if job.project_id is None:
+        return None
+    projects = type(job.project).objects
+    return projects.for_user(user).filter(pk=job.project_id).first() or job.project
+
+
+def _param_row(job, name, value):
+    """(name, shown value, link) of one parameter; ids of objects link to them."""
+    if outputs.object_type(name) is not None:
+        found = outputs.link(job.project_id, outputs.object_type(name).name, value)
+        return outputs.object_type(name).label, found.text, found.url
+    return figures.metric_name(name), figures.figure(value), ""
 
 
 def _kind_or_none(name):

@@ -10,14 +10,18 @@ from .report import evaluate
 
 def run_evaluation(job, reporter):
     report = EvaluationReport.objects.select_related("model_version", "snapshot").get(pk=job.params["report_id"])
+    reporter.stage(0.0, f"Reading the {report.split} split of {report.snapshot.name}")
     labels, multi = data.snapshot_labels(report.snapshot)
     split = data.read_split(report.snapshot, report.split, labels, multi)
     if not split.texts:
         raise FinetuneError(f"The snapshot's {report.split} split is empty.")
-    reporter.progress(0.1, f"Scoring {len(split.texts)} documents")
+    reporter.stage(0.05, f"Loading {report.model_version}")
     loaded = classifier.Classifier(report.model_version.path)
+    reporter.stage(0.1, f"Scoring {len(split.texts):,} documents of the {report.split} split")
     scores = loaded.scores(split.texts)
+    reporter.stage(0.7, "Computing F1, calibration and the confusion matrix")
     figures = evaluate(split.targets, scores, labels, multi, loaded.settings["thresholds"])
+    reporter.stage(0.95, "Saving the report")
     predicted = loaded.predicted(scores)
     wrong = np.nonzero((predicted != split.targets).any(axis=1) if multi else predicted != split.targets)[0]
     name = lambda row: [labels[i] for i in np.nonzero(row)[0]] if multi else labels[int(row)]  # noqa: E731

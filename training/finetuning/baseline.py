@@ -30,14 +30,20 @@ class Baseline:
         self.vectorizers, self.weights, self.bias = vectorizers, weights, bias
 
     @classmethod
-    def fit(cls, texts, targets, labels, multi, seed=13, class_weight=None, C=10.0):
-        """`targets`: class indices (single-label) or an (n, k) 0/1 matrix (multi-label)."""
+    def fit(cls, texts, targets, labels, multi, seed=13, class_weight=None, C=10.0, stage=lambda fraction, text: None):
+        """`targets`: class indices (single-label) or an (n, k) 0/1 matrix (multi-label); `stage(fraction,
+        message)` hears each step (a job's `reporter.stage`)."""
         vectorizers = _vectorizers()
-        features = sparse.hstack([vectorizer.fit_transform(texts) for vectorizer in vectorizers]).tocsr()
+        stage(0.0, f"Counting word n-grams in {len(texts):,} documents")
+        words = vectorizers[0].fit_transform(texts)
+        stage(0.2, f"Counting character n-grams in {len(texts):,} documents")
+        features = sparse.hstack([words, vectorizers[1].fit_transform(texts)]).tocsr()
         targets = np.asarray(targets)
         if multi:
             rows = []
             for column in range(targets.shape[1]):
+                stage(0.5 + 0.5 * column / targets.shape[1], f"Fitting label {column + 1} of {targets.shape[1]}: "
+                      f"{labels[column]}")
                 y = targets[:, column]
                 if y.min() == y.max():  # a label never (or always) given: a constant model
                     rows.append((np.zeros(features.shape[1]), 20.0 if y[0] else -20.0))
@@ -48,6 +54,7 @@ class Baseline:
             weights = np.stack([row[0] for row in rows])
             bias = np.array([row[1] for row in rows])
         else:
+            stage(0.5, f"Fitting logistic regression on {features.shape[1]:,} features")
             model = LogisticRegression(C=C, max_iter=2000, class_weight=class_weight, random_state=seed)
             model.fit(features, targets)
             if len(model.classes_) != len(labels):

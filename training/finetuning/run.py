@@ -31,6 +31,7 @@ def finetune(run, job, reporter):
     """Train the run's classifier as part of `job` (its own job, or a retraining)."""
     run = Finetuning.objects.select_related("snapshot", "project").get(pk=run.pk)
     config, snapshot = run.config, run.snapshot
+    reporter.stage(0.0, f"Reading snapshot {snapshot.name}")
     labels, multi = data.snapshot_labels(snapshot)
     train = data.read_split(snapshot, "train", labels, multi)
     validation = data.read_split(snapshot, "validation", labels, multi)
@@ -44,10 +45,13 @@ def finetune(run, job, reporter):
         reporter.log(f"Augmented the training split with {added} copies (ratio {config['augment_ratio']})")
     folder = jobs_service.workdir(job)
     output = folder / "model"
-    reporter.progress(0, f"Training on {len(train.texts)} documents")
+    reporter.stage(0.05, f"Training on {len(train.texts):,} documents")
+    training = reporter.span(0.05, 0.85)
     if config["base"] == "baseline":
         weighting = "balanced" if config["class_weighting"] else None
-        model = Baseline.fit(train.texts, train.targets, labels, multi, seed=config["seed"], class_weight=weighting)
+        model = Baseline.fit(train.texts, train.targets, labels, multi, seed=config["seed"], class_weight=weighting,
+                             stage=training.stage)
+        reporter.stage(0.85, f"Saving the model; scoring {len(validation.texts):,} validation documents")
         shutil.rmtree(output, ignore_errors=True)
         model.save(output)
         validation_scores = model.predict_proba(validation.texts) if validation.texts else None
@@ -55,7 +59,7 @@ def finetune(run, job, reporter):
     else:
         base = base_path(run.project, config["base"])  # its config admits no hub ids
         validation_scores, device, extra = encoder.train(base, config, labels, multi, train, validation, folder,
-                                                         output, reporter)
+                                                         output, training)
     thresholds = _tune_thresholds(validation.targets, validation_scores) if multi and validation_scores is not None \
         else ([0.5] * len(labels) if multi else None)
     classifier_file.write_settings(output, labels, multi, thresholds, config["max_length"])
@@ -63,6 +67,7 @@ def finetune(run, job, reporter):
     if validation_scores is not None and len(validation.texts):
         predicted = metrics.predictions(validation_scores, multi, thresholds)
         validation_f1 = metrics.headline(validation.targets, predicted, multi)
+    reporter.stage(0.95, "Registering the model version")
     version = _save_version(run, job, output, labels, multi, device,
                             {"validation_macro_f1": validation_f1, "augmented_copies": added, **extra})
     evaluation = start_evaluation(run.created_by, run.project, version, snapshot)

@@ -66,7 +66,7 @@ def _tokenizer_and_model(run, config, folder, corpus_ids, reporter):
     contrastive = config["objective"] == "contrastive"
     train_texts = lambda: corpus.texts(corpus_ids, config["seed"], config["eval_share"])  # noqa: E731
     if config["start"] == "scratch":
-        reporter.progress(0, "Training the tokenizer")
+        reporter.stage(0, "Training the tokenizer")
         path = _write_once(folder / "tokenizer", lambda target: tokenizers.train_from_files(
             train_texts(), config["vocab_size"], folder).save_pretrained(target))
         tokenizer = AutoTokenizer.from_pretrained(path)
@@ -81,7 +81,7 @@ def _tokenizer_and_model(run, config, folder, corpus_ids, reporter):
     model = (AutoModel if contrastive else AutoModelForMaskedLM).from_pretrained(base)
     added = []
     if config["add_domain_words"]:
-        reporter.progress(0, "Finding domain words the base tokenizer splits badly")
+        reporter.stage(0, "Finding domain words the base tokenizer splits badly")
         words_file = _write_once(folder / "domain-words.json", lambda target: target.write_text(json.dumps(
             tokenizers.badly_split_words(tokenizer, train_texts(), config["add_domain_words"]))))
         added = json.loads(words_file.read_text())
@@ -99,7 +99,7 @@ def _train(run, job, reporter):
     reporter.log(f"Training on {device}")
     tokenizer, model, base = _tokenizer_and_model(run, config, folder, corpus_ids, reporter)
 
-    reporter.progress(0, "Packing the corpus into blocks")
+    reporter.stage(0, "Packing the corpus into blocks")
     for name, evaluation in (("train", False), ("eval", True)):
         _write_once(folder / f"{name}.parquet", lambda target, evaluation=evaluation: blocks.write_blocks(
             tokenizer, corpus.texts(corpus_ids, config["seed"], config["eval_share"], evaluation),
@@ -123,12 +123,12 @@ def _train(run, job, reporter):
 
     before_file = folder / "before.json"
     if not before_file.exists() and len(held_out):
-        reporter.progress(0, "Measuring the held-out slice before training")
+        reporter.stage(0, "Measuring the held-out slice before training")
         before_file.write_text(json.dumps(_evaluate(trainer, held_out, contrastive, tokenizer)))
     before = json.loads(before_file.read_text()) if before_file.exists() else {}
 
     train_loss, result, seconds, steps_run = train_resuming(trainer, reporter)
-    reporter.progress(0.97, "Measuring the held-out slice after training")
+    reporter.stage(0.97, "Measuring the held-out slice after training")
     after = _evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}
     tokens_per_step = config["batch_size"] * config["gradient_accumulation"] * config["max_length"]
     metrics = {

@@ -21,6 +21,7 @@ def run_prediction(job, reporter):
 def predict_corpus(version, corpus, measure, reporter):
     """Store the version's predictions for every document of the corpus; how many."""
     project = corpus.project
+    reporter.stage(0.0, f"Loading {version} to predict {corpus.name}")
     classifier = loaded(version)
     documents = corpus.documents.order_by("id").values_list("id", "text")
     total, done, last = corpus.documents.count(), 0, 0
