@@ -66,7 +66,8 @@ def user_detail(request, pk):
         "account": account, "link": link,
         "may_create_projects": users.can_create_projects(account),
         "memberships": account.memberships.select_related("project"),
-        "events": audit.search().filter(target_type=account._meta.label_lower, target_id=str(account.pk))[:20],
+        "history": audit.readable(audit.search().filter(target_type=account._meta.label_lower,
+                                                        target_id=str(account.pk))[:20]),
     })
 
 
