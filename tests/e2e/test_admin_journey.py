@@ -33,6 +33,8 @@ def test_the_api_docs_render_from_the_studio_itself(page, live_server, transacti
     page.goto("/api/docs/")
     expect(page.get_by_text("Vertical Studio API").first).to_be_visible()
     expect(page.get_by_text("/api/projects/").first).to_be_visible()
+    for tag in ("corpora", "documents", "annotations", "labels", "snapshots", "jobs", "models", "predictions", "users"):
+        expect(page.locator(f"#operations-tag-{tag}")).to_be_visible()
     assert outside == []
     assert page.problems == []
 
