@@ -8,6 +8,7 @@ from .formats import TEXT_FIELD
 TEXT_NAMES = ("text", "note", "note_text", "body", "content", "abstract", "document")
 ID_NAMES = ("id", "external_id", "note_id", "doc_id", "document_id")
 LABEL_NAMES = ("label", "labels", "category", "categories", "class", "specialty")
+LABEL_HINTS = ("label", "class", "categor", "condition", "diagnos", "target", "specialty")
 MAX_LABEL_VALUES = 50  # more distinct values than this is not a label column, and the value form stays short
 SHORT_TEXT_CHARS = 12  # short values that repeat are codes or labels, not notes
 LABEL_CHARS = 40  # label values are names, not sentences
@@ -84,7 +85,7 @@ def profile(columns, rows):
 
 def suggest(columns, profiles=None):
     """The text, id and label columns a manager most likely wants: by name first, else by content: the text is the
-    column with the longest values, labels are the other short columns with few distinct values."""
+    column with the longest values, the label column a short one with few distinct values."""
     profiles = profiles or {}
     lowered = {column.lower(): column for column in columns}
     named_text = next((lowered[name] for name in TEXT_NAMES if name in lowered), None)
@@ -96,8 +97,11 @@ def suggest(columns, profiles=None):
     else:
         text = columns[0] if columns else TEXT_FIELD
     labels = [lowered[name] for name in LABEL_NAMES if name in lowered and lowered[name] not in (text, identifier)]
-    labels += [column for column in columns if column not in (text, identifier, *labels) and column in profiles
-               and profiles[column].few_values and profiles[column].average_length < LABEL_CHARS]
+    if not labels:  # one column by its values: a name that says label first, else the first that looks like one
+        candidates = [column for column in columns if column not in (text, identifier) and column in profiles
+                      and profiles[column].few_values and profiles[column].average_length < LABEL_CHARS]
+        hinted = [column for column in candidates if any(hint in column.lower() for hint in LABEL_HINTS)]
+        labels = (hinted or candidates)[:1]
     return {"text_field": text, "id_field": identifier, "label_fields": labels}
 
 

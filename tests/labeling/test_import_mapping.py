@@ -50,6 +50,15 @@ def test_a_column_of_unique_or_long_values_is_not_suggested_as_labels():
     assert suggested == {"text_field": "note", "id_field": "", "label_fields": ["ward"]}
 
 
+def test_one_label_column_is_suggested_by_values_and_a_named_one_wins():
+    rows = [{"ward": f"w{n % 2}", "diagnosis_code": str(n % 3), "body": "word " * 10} for n in range(10)]
+    names = ["ward", "diagnosis_code", "body"]
+    assert columns.suggest(names, columns.profile(names, rows))["label_fields"] == ["diagnosis_code"]
+    rows = [{**row, "specialty": "Cardiology"} for row in rows]
+    assert columns.suggest([*names, "specialty"], columns.profile([*names, "specialty"], rows))["label_fields"] == [
+        "specialty"]
+
+
 def test_short_and_numeric_text_columns_are_warned_about_and_notes_are_not():
     rows = [{"n": "3", "code": "A12", "note": "Chest pain on exertion."}] * 5
     found = columns.profile(["n", "code", "note"], rows)
