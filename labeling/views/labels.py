@@ -82,7 +82,7 @@ def labels_save(request, pk):
         saved = schema_service.update_labels(request.user, project.pk, changes)
     except schema_service.SchemaError as error:
         return _page(request, project, error.status, problem=str(error))
-    messages.success(request, f"Saved {len(saved)} label{'s' if len(saved) != 1 else ''}; annotations keep them.")
+    messages.success(request, f"Saved {len(saved)} label{'s' if len(saved) != 1 else ''}; their annotations keep them.")
     return redirect("label-list", pk=project.pk)
 
 
