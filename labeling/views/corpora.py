@@ -13,8 +13,8 @@ from django_htmx.http import HttpResponseStopPolling
 from studio.models import Job
 
 from .. import upload_handlers
-from ..forms import CorpusRoleForm
 from ..access import get_corpus, get_document, get_project, get_upload
+from ..forms import CorpusRoleForm
 from ..importing.formats import FORMATS, PLAIN_TEXT_FORMATS
 from ..importing.sources import ImportFileError
 from ..models import Corpus, Document, Role

@@ -5,9 +5,8 @@ the cleaned corpus takes its source's place, so the project's notes and labels a
 import random
 
 import pytest
-from playwright.sync_api import expect
-
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from labeling.models import Corpus, Document, Project
 from labeling.services import demo, tasks
