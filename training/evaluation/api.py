@@ -47,6 +47,7 @@ class EvaluationComparison(ProjectAPIView):
         ids = [int(value) for value in request.query_params.getlist("report") if value.isdigit()]
         reports = [get_report(request.user, self.project, pk) for pk in dict.fromkeys(ids)]
         found = compare(reports)
+        keys = ("metric", "name", "higher_is_better", "values", "deltas", "verdicts")
         return Response({"reports": [report.pk for report in reports],
-                         "metrics": [{key: row[key] for key in ("metric", "values", "deltas")} for row in found["table"]],
+                         "metrics": [{key: row[key] for key in keys} for row in found["table"]],
                          "tests": found["tests"]})

@@ -4,6 +4,7 @@ and a paired bootstrap test of the headline metric on the same documents."""
 import numpy as np
 
 from studio.errors import Refusal
+from studio.figures import higher_is_better, metric_name
 
 from ..finetuning import classifier_file, data
 from . import metrics
@@ -36,6 +37,28 @@ def compare(reports):
         values = [report.metrics.get(name) for report in reports]
         base = values[0]
         deltas = [None if value is None or base is None else value - base for value in values]
-        table.append({"metric": name, "values": values, "deltas": deltas, "pairs": list(zip(values, deltas))})
+        verdicts = [None] + [verdict(name, delta) for delta in deltas[1:]]
+        table.append({"metric": name, "name": metric_name(name), "higher_is_better": higher_is_better(name),
+                      "values": values, "deltas": deltas, "verdicts": verdicts,
+                      "cells": list(zip(values, deltas, verdicts))})
     tests = [None] + [metrics.paired_bootstrap(split.targets, predicted[0], other, multi) for other in predicted[1:]]
     return {"reports": reports, "table": table, "tests": tests}
+
+
+def verdict(name, delta):
+    """"better", "worse" or "same" for a change of metric `name` (a rise in calibration error is worse)."""
+    if delta is None:
+        return None
+    if abs(delta) < 5e-4:  # below what the page shows (three decimals)
+        return "same"
+    return "better" if (delta > 0) == higher_is_better(name) else "worse"
+
+
+def comparable(project):
+    """The project's finished evaluations in groups that compare: [(snapshot, split, [reports])], newest first."""
+    groups = {}
+    reports = project.evaluations.filter(status="done").select_related(
+        "snapshot", "model_version__registered_model").order_by("-created_at", "-id")
+    for report in reports:
+        groups.setdefault((report.snapshot, report.split), []).append(report)
+    return [(snapshot, split, found) for (snapshot, split), found in groups.items()]

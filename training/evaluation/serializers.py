@@ -19,9 +19,14 @@ class EvaluateSerializer(serializers.Serializer):
 
 class MetricRowSerializer(serializers.Serializer):
     metric = serializers.CharField()
+    name = serializers.CharField(help_text="The metric as people read it: “Calibration error (ECE)”.")
+    higher_is_better = serializers.BooleanField(help_text="False where a rise is worse (calibration error).")
     values = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="One per report.")
     deltas = serializers.ListField(child=serializers.FloatField(allow_null=True),
                                    help_text="Each report's value minus the first report's.")
+    verdicts = serializers.ListField(child=serializers.ChoiceField(["better", "worse", "same"], allow_null=True),
+                                     help_text="Each report against the first, by the metric's direction (null for "
+                                               "the first and where a value is missing).")
 
 
 class PairedTestSerializer(serializers.Serializer):

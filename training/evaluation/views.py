@@ -14,7 +14,7 @@ from ..access import get_report, get_version
 from ..finetuning.service import FinetuneError
 from ..finetuning.views import ready_snapshots
 from ..models import EvaluationReport
-from .compare import ComparisonError, compare
+from .compare import ComparisonError, comparable, compare
 from .service import start_evaluation
 
 
@@ -62,8 +62,11 @@ def comparison(request, pk):
     project = get_project(request.user, pk, Role.MANAGER, admins=True)
     ids = [int(value) for value in request.GET.getlist("report") if value.isdigit()]
     reports = [get_report(request.user, pk, report_pk) for report_pk in dict.fromkeys(ids)]
+    context = {"project": project, "comparable": comparable(project), "chosen": ids}
+    if not ids:  # opened from the Models tab or a link: the picker
+        return render(request, "training/compare.html", context)
     try:
         found = compare(reports)
     except ComparisonError as error:
-        return render(request, "training/compare.html", {"project": project, "problem": str(error)}, status=400)
-    return render(request, "training/compare.html", {"project": project, **found})
+        return render(request, "training/compare.html", {**context, "problem": str(error)}, status=400)
+    return render(request, "training/compare.html", {**context, **found})

@@ -10,6 +10,7 @@ from labeling.access import get_project, one_of
 from labeling.models import Corpus, Role
 
 from ..access import get_version
+from ..evaluation.compare import comparable
 from ..retraining.forms import RetrainPolicyForm
 from . import aliases
 from .downloads import version_zip_response
@@ -20,7 +21,7 @@ from .downloads import version_zip_response
 def model_list(request, pk):
     project = get_project(request.user, pk, Role.MANAGER, admins=True)
     return render(request, "training/models.html", {
-        "project": project,
+        "project": project, "comparable": comparable(project), "chosen": (),
         "registered": project.registered_models.prefetch_related("versions__evaluations__snapshot", "versions__aliases"),
         "runs": project.pretrainings.select_related("job", "output__registered_model")[:20],
         "policy": getattr(project, "retrain_policy", None),
