@@ -46,11 +46,15 @@ def test_an_admin_promotes_a_candidate_then_rolls_it_back(page, worker):
     expect(page.locator("#alias-history")).to_contain_text("weighted classes for the rare specialty")
     asked = []
     page.once("dialog", lambda dialog: asked.append(dialog.message) or dialog.accept())
-    page.get_by_label("Roll production back to v1").fill("ward reports more misses")
-    page.get_by_role("button", name="Roll back").click()
+    page.get_by_label("Roll back to v1").fill("ward reports more misses")
+    page.get_by_role("button", name="Roll back to v1").click()
     expect(page.locator("#alias-production")).to_contain_text("v1")
-    assert asked == ["Move production back to v1?"]
+    assert asked == ["Roll production back from v2 to v1?"]
     expect(page.locator("#alias-history")).to_contain_text("Rolled back")
+    # Undoing the rollback moves production forward again, and the button says so.
+    expect(page.locator("#rollback-button")).to_be_visible()
+    expect(page.locator("#rollback-button")).to_have_text("Move production to v2")
+    expect(page.get_by_role("button", name="Roll back")).to_have_count(0)
     page.goto("/system/audit/")
     expect(page.get_by_role("cell", name="model.promote", exact=True).first).to_be_visible()
     expect(page.get_by_role("cell", name="model.rollback", exact=True)).to_be_visible()

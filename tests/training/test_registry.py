@@ -90,6 +90,7 @@ def test_a_worse_candidate_needs_a_reason_and_rollback_restores_production(
     assert ModelAlias.objects.get(name="production").version == good
     model_page = client.get(reverse("registered-model", args=[project.pk, good.registered_model_id])).content.decode()
     assert "Rolled back" in model_page and "too noisy" in model_page and "rollback-form" in model_page
+    assert f"Move production to v{bad.version}</button>" in model_page and "Roll back to" not in model_page
     assert set(AuditEvent.objects.filter(verb__in=["model.promote", "model.rollback"]).values_list(
         "verb", flat=True)) == {"model.promote", "model.rollback"}
 
