@@ -27,7 +27,8 @@ def _label(value):
 
 
 # What a trainer logs for bookkeeping: behind "more" on a job's page.
-BOOKKEEPING = {"epoch", "total_flos", "step", "train_steps_per_second", "train_samples_per_second"}
+# `train_loss` is the trainer's one average over the whole run, not a curve.
+BOOKKEEPING = {"epoch", "total_flos", "step", "train_loss", "train_steps_per_second", "train_samples_per_second"}
 BOOKKEEPING_ENDINGS = ("_runtime", "_per_second", "_time", "_flos")
 
 
@@ -35,7 +36,7 @@ def _rank(name):
     """Loss first, then the held-out metrics (their loss first), the learning rate, the rest; None: bookkeeping."""
     if name in BOOKKEEPING or name.endswith(BOOKKEEPING_ENDINGS):
         return None
-    if name in ("loss", "train_loss"):
+    if name == "loss":
         return 0
     if name.startswith(("eval_", "validation_")):
         return 1 if name.endswith("loss") else 2

@@ -5,7 +5,7 @@ import math
 # Metric keys as people read them; a key not listed is spelled out from its parts (see `metric_name`).
 NAMES = {
     "loss": "Training loss",
-    "train_loss": "Training loss",
+    "train_loss": "Average training loss",
     "eval_loss": "Held-out loss",
     "perplexity": "Perplexity",
     "eval_perplexity": "Held-out perplexity",

@@ -42,7 +42,7 @@ def test_loss_held_out_metric_and_learning_rate_come_first_and_bookkeeping_goes_
              "eval_accuracy", "grad_norm", "learning_rate", "loss", "total_flos", "train_loss", "train_runtime",
              "train_samples_per_second", "train_steps_per_second", "eval_steps_per_second"]
     first, more = curves({name: [[1, 1.0], [2, 0.5]] for name in names})
-    assert [curve["key"] for curve in first] == ["loss", "train_loss", "eval_loss", "eval_accuracy", "learning_rate",
+    assert [curve["key"] for curve in first] == ["loss", "eval_loss", "eval_accuracy", "learning_rate",
                                                  "grad_norm"]
     assert {curve["key"] for curve in more} == set(names) - {curve["key"] for curve in first}
     assert first[0]["title"] == "Training loss" and first[0]["lower_is_better"]
