@@ -112,6 +112,7 @@ class PasswordLinkSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="Opens the page where the user chooses a password; works once.")
     expires_at = serializers.DateTimeField()
     emailed = serializers.BooleanField(help_text="Whether it was also e-mailed to the user.")
+    mail_error = serializers.CharField(allow_blank=True, help_text="Why it could not be e-mailed, if it could not.")
 
 
 class CreatedUserSerializer(UserSerializer):

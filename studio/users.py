@@ -2,6 +2,7 @@
 the studio can send mail), reset passwords, deactivate users and grant the right to create projects.
 Every change is audited."""
 
+import smtplib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -35,6 +36,7 @@ class PasswordLink:
     url: str
     expires_at: object
     emailed: bool
+    mail_error: str = ""
 
 
 def is_studio_admin(user):
@@ -65,9 +67,12 @@ def project_creator_ids():
     ).values_list("pk", flat=True))
 
 
-def _check_admin(actor):
+def _check_admin(actor, user=None):
     if not is_studio_admin(actor):
         raise UserError("Only studio admins can manage users.", status=403)
+    # A superuser's link or password in an admin's hands would be that superuser's powers.
+    if user is not None and user.is_superuser and not actor.is_superuser:
+        raise UserError("Only a superuser can change a superuser's account.", status=403)
 
 
 def _create_projects_permission():
@@ -101,7 +106,7 @@ def password_link(actor, user, build_url):
 
     The user's current password stops working at once (and their sessions end with it). `build_url` turns
     the link's path into an absolute URL (a request's build_absolute_uri)."""
-    _check_admin(actor)
+    _check_admin(actor, user)
     if not user.is_active:
         raise UserError(f"{user.get_username()} is deactivated: reactivate them first.")
     user.set_unusable_password()
@@ -109,22 +114,27 @@ def password_link(actor, user, build_url):
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     url = build_url(reverse("set-password", args=[uid, default_token_generator.make_token(user)]))
     expires_at = timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
-    emailed = bool(user.email) and mail_configured()
-    if emailed:
-        send_mail(
-            "Choose your Vertical Studio password",
-            f"Hello {user.get_username()},\n\nChoose your password for Vertical Studio here:\n{url}\n\n"
-            f"The link works once, until {expires_at:%Y-%m-%d %H:%M %Z}.\n",
-            None, [user.email],
-        )
-    audit.record(actor, "user.password_link", user, emailed=emailed)
-    return PasswordLink(url=url, expires_at=expires_at, emailed=emailed)
+    emailed, mail_error = False, ""
+    if user.email and mail_configured():
+        try:
+            send_mail(
+                "Choose your Vertical Studio password",
+                f"Hello {user.get_username()},\n\nChoose your password for Vertical Studio here:\n{url}\n\n"
+                f"The link works once, until {expires_at:%Y-%m-%d %H:%M %Z}.\n",
+                None, [user.email],
+            )
+            emailed = True
+        except (OSError, smtplib.SMTPException) as error:  # the link is still shown: the admin passes it on
+            mail_error = str(error) or type(error).__name__
+    details = {"emailed": emailed, **({"mail_error": mail_error} if mail_error else {})}
+    audit.record(actor, "user.password_link", user, **details)
+    return PasswordLink(url=url, expires_at=expires_at, emailed=emailed, mail_error=mail_error)
 
 
 @transaction.atomic
 def set_active(actor, user, active):
     """A deactivated user can no longer log in; their sessions and API token stop working."""
-    _check_admin(actor)
+    _check_admin(actor, user)
     if not active and user.pk == actor.pk:
         raise UserError("You cannot deactivate yourself.")
     if user.is_active == active:
@@ -138,7 +148,7 @@ def set_active(actor, user, active):
 
 
 def set_may_create_projects(actor, user, allowed):
-    _check_admin(actor)
+    _check_admin(actor, user)
     permission = _create_projects_permission()
     if user.user_permissions.filter(pk=permission.pk).exists() == allowed:
         return user
@@ -150,7 +160,7 @@ def set_may_create_projects(actor, user, allowed):
 
 
 def set_email(actor, user, email):
-    _check_admin(actor)
+    _check_admin(actor, user)
     email = email.strip()
     if email == user.email:
         return user

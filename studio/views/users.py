@@ -33,7 +33,7 @@ def _account(pk):
 def _show_link(request, user):
     link = users.password_link(request.user, user, request.build_absolute_uri)
     request.session[SHOWN_ONCE] = {"user": user.pk, "url": link.url, "expires_at": link.expires_at.isoformat(),
-                                   "emailed": link.emailed}
+                                   "emailed": link.emailed, "mail_error": link.mail_error}
 
 
 @require_http_methods(["GET", "POST"])

@@ -165,3 +165,31 @@ def test_managers_add_an_existing_user_by_email_through_the_api(client, manager,
                         {"user": "Nurse@Ward.example", "role": "annotator"}, content_type="application/json")
     assert added.status_code == 201 and added.json()["username"] == "nurse"
     assert Membership.objects.get(project=project, user__username="nurse").role == Role.ANNOTATOR
+
+
+def test_a_mail_failure_still_shows_the_link_and_says_why(client, admin_user, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr("studio.users.send_mail", refuse)
+    page = create_in_browser(client, admin_user)
+    assert link_path(page).startswith("/accounts/set-password/")
+    assert "It could not be e-mailed ([Errno 111] Connection refused): pass it on yourself." in page.content.decode()
+    assert AuditEvent.objects.get(verb="user.password_link").details == {
+        "emailed": False, "mail_error": "[Errno 111] Connection refused"}
+
+
+def test_only_a_superuser_changes_a_superusers_account(client, admin_user):
+    root = UserFactory(username="root")
+    root.is_superuser = True
+    root.save()
+    client.force_login(admin_user)
+    for name, data in [("user-password-link", {}), ("user-active", {"active": "0"}),
+                       ("user-create-projects", {"allowed": "0"})]:
+        page = client.post(reverse(name, args=[root.pk]), data, follow=True)
+        assert "Only a superuser can change a superuser&#x27;s account." in page.content.decode()
+    refused = client.post(reverse("api-user-password-link", args=[root.pk]))
+    assert refused.status_code == 403
+    root.refresh_from_db()
+    assert root.is_active and root.has_usable_password()
+    assert not AuditEvent.objects.filter(target_id=str(root.pk)).exists()
