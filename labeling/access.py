@@ -8,9 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Value
 from django.http import Http404
 
-from studio import audit
-from studio.users import can_create_projects as can_create_projects  # the rule is the shell's; re-exported
-from studio.users import is_studio_admin
+from studio import audit, users
 
 from .models import Document, Label, Project, Role
 
@@ -27,11 +25,11 @@ def get_project(user, pk, minimum=Role.ANNOTATOR, *, admins=False):
         try:
             project = Project.objects.for_user(user).get(pk=pk)
         except (Project.DoesNotExist, ValueError, TypeError):
-            if admins and is_studio_admin(user):
+            if admins and users.is_studio_admin(user):
                 return _admin_reach(user, pk)
             raise Http404("No such project.") from None
     if not (user.is_superuser or project.has_role(minimum)):
-        if admins and is_studio_admin(user):
+        if admins and users.is_studio_admin(user):
             return _admin_reach(user, project.pk)
         raise PermissionDenied(f"This needs the {Role(minimum).label.lower()} role in the project.")
     return project
@@ -42,6 +40,9 @@ def _admin_reach(user, pk):
     project.admin_reach = True
     audit.record(user, "project.admin_access", project, project_id=project.pk)
     return project
+
+
+can_create_projects = users.can_create_projects  # the shell's rule, for labeling's views
 
 
 def one_of(queryset, pk, what):

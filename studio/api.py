@@ -10,10 +10,10 @@ from .jobs import service as jobs_service
 from .models import Job, QueueCheck
 from .serializers import (
     AuditEventSerializer,
+    CreatedUserSerializer,
     JobDetailSerializer,
     JobKindSerializer,
     JobSerializer,
-    CreatedUserSerializer,
     PasswordLinkSerializer,
     QueueCheckSerializer,
     SystemStatusSerializer,

@@ -40,7 +40,8 @@ class PasswordLink:
 
 
 def is_studio_admin(user):
-    """Studio admins (staff) manage users, see system status, jobs and the audit log, and reach every project's models."""
+    """Studio admins (staff) manage users, see system status, jobs and the audit log, and reach every project's
+    models."""
     return bool(user is not None and user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
 
 

@@ -9,10 +9,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from .. import audit
-from ..users import is_studio_admin
 from ..models import AuditEvent, QueueCheck
 from ..services import queue_checks
 from ..services.system_status import system_status
+from ..users import is_studio_admin
 
 
 def require_staff(view):

@@ -1,6 +1,6 @@
 """One way to show a moment: relative within a day, else the date with its time zone; the full date in the title."""
 
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.template import Context, Template
@@ -8,11 +8,12 @@ from django.utils import timezone
 
 from studio.templatetags.studio_dates import describe, when
 
-NOW = datetime(2026, 12, 1, 14, 3, 5, tzinfo=dt_timezone.utc)
+NOW = datetime(2026, 12, 1, 14, 3, 5, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("delta", "text"), [
-    (timedelta(seconds=3), "just now"), (timedelta(seconds=42), "42 s ago"), (timedelta(minutes=3, seconds=5), "3 min ago"),
+    (timedelta(seconds=3), "just now"), (timedelta(seconds=42), "42 s ago"),
+    (timedelta(minutes=3, seconds=5), "3 min ago"),
     (timedelta(hours=5, minutes=59), "5 h ago"), (timedelta(minutes=-10), "in 10 min"),
     (timedelta(days=2), "29 Nov 2026, 14:03 UTC"),
 ])

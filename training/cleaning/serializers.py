@@ -47,4 +47,5 @@ class ClusterSerializer(serializers.Serializer):
 
 class ClusterPageSerializer(serializers.Serializer):
     clusters = ClusterSerializer(many=True)
-    next_after = serializers.IntegerField(allow_null=True, help_text="Pass as ?after= for the next page; null at the end.")
+    next_after = serializers.IntegerField(allow_null=True,
+                                          help_text="Pass as ?after= for the next page; null at the end.")

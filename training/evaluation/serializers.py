@@ -40,5 +40,5 @@ class PairedTestSerializer(serializers.Serializer):
 class ComparisonSerializer(serializers.Serializer):
     reports = serializers.ListField(child=serializers.IntegerField())
     metrics = MetricRowSerializer(many=True)
-    tests = PairedTestSerializer(many=True, allow_null=True,
-                                 help_text="Paired bootstrap test of each report against the first (null for the first).")
+    tests = PairedTestSerializer(many=True, allow_null=True, help_text="Paired bootstrap test of each report against "
+                                                                       "the first (null for the first).")
