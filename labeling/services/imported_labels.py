@@ -82,7 +82,7 @@ class LabelResolver:
                         f"The label fields hold more than {MAX_NEW_LABELS} labels the project does not have; "
                         "nothing was imported. Check that the right columns were chosen as labels."
                     )
-                label = schema_service.add_label(self.actor, self.project, name=name)
+                label = schema_service.add_label(self.actor, self.project, name=name, key_it=True)
                 self.ids[name] = label.pk
                 self.added.append(label.pk)
             ids.append(self.ids[name])

@@ -93,12 +93,23 @@ def next_color(schema):
     return PALETTE[(PALETTE.index(last) + 1) % len(PALETTE)] if last in PALETTE else PALETTE[0]
 
 
+KEYS = "1234567890abdefhijklmnopqrtvwxyz"  # not s, u, c, g: the annotate page's own
+
+
+def next_hotkey(schema):
+    """The first key no label of `schema` has, digits first; "" when every key is taken."""
+    taken = set(schema.labels.values_list("hotkey", flat=True))
+    return next((key for key in KEYS if key not in taken), "")
+
+
 @transaction.atomic
-def add_label(actor, project, *, name, description="", color=None, hotkey=""):
-    """A new label at the end; without a colour it gets the palette's next (see `next_color`)."""
+def add_label(actor, project, *, name, description="", color=None, hotkey="", key_it=False):
+    """A new label at the end; without a colour it gets the palette's next (see `next_color`); with `key_it` and no
+    hotkey, the first free key (labels that an import creates can be picked from the keyboard at once)."""
     lock_schema(project.pk)
     schema = schema_of(project)
     color = color or next_color(schema)
+    hotkey = hotkey or (next_hotkey(schema) if key_it else "")
     if schema.labels.filter(name=name).exists():
         raise SchemaError(f"There is a label “{name}” already.")
     _check_hotkey(schema, hotkey)

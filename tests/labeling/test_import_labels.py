@@ -29,6 +29,7 @@ def test_a_label_column_becomes_imported_annotations_and_new_labels(do_import, p
     assert Annotation.objects.filter(annotator__isnull=False).count() == 0
     schema = project.label_schema
     assert schema.kind == LabelSchema.Kind.SINGLE and [label.name for label in schema.labels.all()] == ["Cardiology", "Respiratory"]
+    assert [label.hotkey for label in schema.labels.all()] == ["1", "2"]  # pickable from the keyboard at once
     assert list(AuditEvent.objects.filter(verb="label.create").order_by("id").values_list("details__name", flat=True)) == [
         "Cardiology", "Respiratory"]
 
