@@ -8,15 +8,16 @@ from studio import audit
 
 from ..models import Annotation, Document, Review
 from .agreement import annotator_labels
+from .corpora import queued
 from .tasks import TaskError, check_labels
 
 SCAN_BATCH = 500
 
 
 def disagreements(project, after=0, limit=50):
-    """Documents after the id `after` that two or more annotators labeled differently and no
+    """Documents of the queued corpora after the id `after` that two or more annotators labeled differently and no
     reviewer has settled, in id order; and the id to pass for the next page."""
-    candidates = (Document.objects.filter(corpus__project=project, id__gt=after, review__isnull=True)
+    candidates = (Document.objects.filter(corpus__in=queued(project), id__gt=after, review__isnull=True)
                   .annotate(annotators=Count("annotations", distinct=True))
                   .filter(annotators__gte=2).order_by("id").values_list("id", flat=True))
     found, cursor = [], after

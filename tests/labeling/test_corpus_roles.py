@@ -4,8 +4,8 @@ changes the role on the corpus page or through the API, and chooses a snapshot's
 import pytest
 from django.urls import reverse
 
-from labeling.models import Corpus, DatasetSnapshot, Document
-from labeling.services import dashboard, snapshots, tasks
+from labeling.models import Annotation, Corpus, DatasetSnapshot, Document
+from labeling.services import agreement, dashboard, review, snapshots, tasks
 from labeling.services.corpora import CorpusRoleError, set_role
 from studio.jobs import execution
 from studio.models import AuditEvent
@@ -102,3 +102,18 @@ def test_a_snapshot_freezes_the_queued_corpora_or_those_chosen(project, manager,
     importing = Corpus.objects.create(project=project, name="Late", status=Corpus.Status.IMPORTING)
     with pytest.raises(snapshots.SnapshotError, match="ready corpora of this project"):
         snapshots.start_snapshot(manager, project, name="S", corpora=[importing.pk])
+
+
+def test_disagreements_and_agreement_come_from_the_queued_corpora_only(project):
+    make_corpus(project, 1)
+    aside = second_corpus(project, 1)
+    first, second = annotators(project, 2)
+    note = aside.documents.get()
+    for user, label in ((first, "Cardiology"), (second, "Neurology")):  # a disagreement left on a set-aside note
+        annotation = Annotation.objects.create(document=note, annotator=user)
+        annotation.labels.set([label_id(project, label)])
+    assert review.disagreements(project) == ([], None) and review.next_disagreement(project, 0) is None
+    assert agreement.project_agreement(project)["documents_compared"] == 0
+    Corpus.objects.filter(pk=aside.pk).update(role=Corpus.Role.QUEUE)
+    assert [document.pk for document in review.disagreements(project)[0]] == [note.pk]
+    assert agreement.project_agreement(project)["documents_compared"] == 1
