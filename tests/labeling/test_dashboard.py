@@ -40,6 +40,7 @@ def test_the_page_and_the_api_for_managers_only(client, project, worked, manager
     client.force_login(manager)
     html = client.get(reverse("dashboard", kwargs={"pk": project.pk})).content.decode()
     assert "<strong>3</strong> of 4 notes labeled" in html and 'class="chart"' in html and "clinician-0" in html
+    assert "<strong>1</strong> complete (each note needs 2 annotators)" in html
     api = client.get(reverse("api-dashboard", kwargs={"project_pk": project.pk})).json()
     assert api["complete"] == 1 and api["annotators"][0]["annotations"] == 3
     client.force_login(reviewer)
@@ -55,3 +56,12 @@ def test_review_figures_follow_a_reviewer_settling_a_disagreement(project, worke
     assert dashboard.figures(project)["review"] == {"waiting": 1, "settled": 0}
     review.adjudicate(reviewer, document, [label_id(project, "Respiratory")])
     assert dashboard.figures(project)["review"] == {"waiting": 0, "settled": 1}
+
+
+def test_an_empty_project_says_what_to_do_next(client, project, manager):
+    client.force_login(manager)
+    html = client.get(reverse("dashboard", kwargs={"pk": project.pk})).content.decode()
+    assert "No notes in the labeling queue yet" in html and reverse("corpus-upload", kwargs={"pk": project.pk}) in html
+    assert "Nobody has labeled yet" in html and reverse("member-list", kwargs={"pk": project.pk}) in html
+    overview = client.get(reverse("project-detail", kwargs={"pk": project.pk})).content.decode()
+    assert "No notes yet. Upload a corpus" in overview and reverse("label-list", kwargs={"pk": project.pk}) in overview
