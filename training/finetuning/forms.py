@@ -4,7 +4,7 @@ from django import forms
 
 from studio.settings_schema import SettingsForm
 
-from .service import SETTINGS
+from .service import ENCODER_SETTINGS, SETTINGS
 
 
 class FinetuneForm(SettingsForm):
@@ -19,3 +19,13 @@ class FinetuneForm(SettingsForm):
             "validation, and is evaluated on test.",
             choices=[(snapshot.pk, f"{snapshot.name} ({snapshot.row_count} documents)") for snapshot in snapshots])
         self.order_fields(["snapshot", *self.schema.settings])
+        # Shown only when an encoder is the base (studio/static/studio/finetune_form.js); left out, they take defaults.
+        for name in ENCODER_SETTINGS:
+            self.fields[name].required = False
+            self.fields[name].widget.attrs["data-base-kind"] = "encoder"
+        self.fields["base"].widget.attrs["data-base-select"] = ""
+
+    def settings(self):
+        data = super().settings()
+        return {name: self.schema[name].default if name in ENCODER_SETTINGS and data[name] in (None, "") else value
+                for name, value in data.items()}

@@ -32,6 +32,11 @@ SETTINGS = Schema(
 )
 
 
+# What only an encoder's fine-tune reads; the baseline fits with the rest (its queue is always the CPU's).
+ENCODER_SETTINGS = ("learning_rate", "epochs", "batch_size", "max_length", "warmup_ratio", "weight_decay",
+                    "early_stopping", "queue")
+
+
 class FinetuneError(Refusal):
     """The fine-tune or evaluation cannot start as asked; the message says why."""
 

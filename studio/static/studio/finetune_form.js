@@ -1,0 +1,25 @@
+// The fine-tune form shows each base's own settings: an encoder's (learning rate, epochs…) only when an encoder
+// is chosen. Hidden fields are disabled, so they are not sent and take their defaults.
+(function () {
+  "use strict";
+  function kindOf(base) { return base === "baseline" ? "baseline" : "encoder"; }
+
+  function update(form) {
+    var select = form.querySelector("[data-base-select]");
+    if (!select) return;
+    var kind = kindOf(select.value);
+    form.querySelectorAll("[data-base-kind]").forEach(function (input) {
+      var shown = input.getAttribute("data-base-kind") === kind;
+      var wrapper = input.closest(".recipe-field") || input;
+      wrapper.hidden = !shown;
+      input.disabled = !shown;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-base-select")) update(event.target.form);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(update);
+  });
+})();
