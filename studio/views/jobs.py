@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
@@ -64,8 +65,11 @@ def job_detail(request, pk):
         response = render(request, "studio/_job_live.html", context)
         if job.is_finished:
             response.status_code = HttpResponseStopPolling.status_code
-        return response
-    return render(request, "studio/job_detail.html", context)
+    else:
+        response = render(request, "studio/job_detail.html", context)
+    # One URL, two answers: without this the browser's Back button may show the cached fragment as the page.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def _project_with_role(user, job):

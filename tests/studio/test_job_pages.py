@@ -92,7 +92,9 @@ def test_every_step_of_a_baseline_fine_tune_reports_its_stages(fine_tuned):
 def test_a_finished_fine_tune_links_its_version_and_evaluation_inside_the_project_tabs(client, manager, fine_tuned):
     snapshot, run, report = fine_tuned
     client.force_login(manager)
-    page = client.get(reverse("job-detail", kwargs={"pk": run.job_id})).content.decode()
+    response = client.get(reverse("job-detail", kwargs={"pk": run.job_id}))
+    assert "HX-Request" in response["Vary"]  # Back never shows the polled fragment as the page
+    page = response.content.decode()
     version_url = reverse("model-version", kwargs={"pk": run.project_id, "version_pk": run.output_id})
     report_url = reverse("evaluation-report", kwargs={"pk": run.project_id, "report_pk": report.pk})
     snapshot_url = reverse("snapshot-detail", kwargs={"pk": run.project_id, "snapshot_pk": snapshot.pk})

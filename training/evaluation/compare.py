@@ -55,10 +55,12 @@ def verdict(name, delta):
 
 
 def comparable(project):
-    """The project's finished evaluations in groups that compare: [(snapshot, split, [reports])], newest first."""
+    """The project's finished evaluations in groups that compare: [(snapshot, split, [reports])], the newest
+    group first; in a group the oldest report first, since the first is the one the others are measured against."""
     groups = {}
     reports = project.evaluations.filter(status="done").select_related(
-        "snapshot", "model_version__registered_model").order_by("-created_at", "-id")
+        "snapshot", "model_version__registered_model").order_by("id")
     for report in reports:
         groups.setdefault((report.snapshot, report.split), []).append(report)
-    return [(snapshot, split, found) for (snapshot, split), found in groups.items()]
+    newest_first = sorted(groups.items(), key=lambda item: -item[1][-1].pk)
+    return [(snapshot, split, found) for (snapshot, split), found in newest_first]
