@@ -1,6 +1,7 @@
 """Server-rendered SVG charts: no CDN, nothing for the CSP to allow. On a job's page they are the fallback that
 studio/static/studio/curves.js replaces with interactive uPlot charts drawn from the same points."""
 
+import json
 import math
 
 from django.utils.html import format_html, format_html_join
@@ -47,14 +48,16 @@ def _rank(name):
 
 def curves(series):
     """A job's metric series {name: [(step, value)]} as two lists of curves, (first, more): loss, held-out metric
-    and learning rate first, bookkeeping (epoch, runtimes, FLOs) in `more`. Each curve is a dict the page's
-    script reads: key, title, lower_is_better, steps, values; with `chart`, the SVG fallback."""
+    and learning rate first, bookkeeping (epoch, runtimes, FLOs) in `more`. Each curve is a dict: key, title,
+    lower_is_better, steps, values; `series`, those as JSON for the page's script; `chart`, the SVG fallback."""
     first, more = [], []
     for name in sorted(series, key=lambda name: (_rank(name) is None, _rank(name) or 0, name)):
         points = [(step, value) for step, value in series[name] if value is not None and math.isfinite(value)]
         curve = {"key": name, "title": metric_name(name), "lower_is_better": not higher_is_better(name),
-                 "steps": [step for step, _ in points], "values": [value for _, value in points],
-                 "chart": line_chart(metric_name(name), points)}
+                 "steps": [step for step, _ in points], "values": [value for _, value in points]}
+        # For the page's script, as an attribute: htmx drops <script> elements (even JSON) from polled fragments.
+        curve["series"] = json.dumps({key: curve[key] for key in ("title", "lower_is_better", "steps", "values")})
+        curve["chart"] = line_chart(curve["title"], points)
         (more if _rank(name) is None else first).append(curve)
     return first, more
 

@@ -58,8 +58,6 @@ def job_detail(request, pk):
         "results": outputs.results(job),
         "params": [_param_row(job, name, value) for name, value in job.params.items()],
         "curves": first, "more_curves": more,
-        "curve_data": {curve["key"]: {key: curve[key] for key in ("title", "lower_is_better", "steps", "values")}
-                       for curve in first + more},
     }
     if request.htmx:
         response = render(request, "studio/_job_live.html", context)

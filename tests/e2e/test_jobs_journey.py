@@ -42,7 +42,14 @@ def test_the_manager_watches_a_job_cancels_it_and_retries_it(page, worker):
     expect(page.locator("#job-status")).to_have_text("Running", timeout=20_000)
     first = wait_for_progress(page, progress, above=0.02)
     wait_for_progress(page, progress, above=first)  # the bar moves by itself (htmx polling)
-    expect(page.locator("svg.chart")).to_be_visible()  # the loss curve, drawn on the server
+    # The loss curve: the server's SVG, replaced by an interactive chart that keeps up with the polling.
+    loss = page.locator('figure[data-curve="loss"]')
+    expect(loss.locator(".uplot")).to_be_visible()
+    expect(loss.locator("svg.chart")).to_be_hidden()
+    expect(loss.locator("figcaption")).to_contain_text("Training loss")
+    page.wait_for_timeout(2_500)  # a poll later, the fresh fragment is drawn again
+    expect(page.locator("#job-status")).to_have_text("Running")
+    expect(loss.locator(".uplot")).to_be_visible()
 
     page.get_by_role("button", name="Cancel").click()
     expect(page.locator("#job-status")).to_have_text("Cancelled", timeout=10_000)

@@ -1,6 +1,7 @@
 """Job pages for people: numbers formatted, every object a link, the project's tabs, the loss curve first, and
 progress reported by every kind of job (a baseline fine-tune no longer sits at “0 % Started”)."""
 
+import json
 import re
 
 import pytest
@@ -47,6 +48,8 @@ def test_loss_held_out_metric_and_learning_rate_come_first_and_bookkeeping_goes_
     assert {curve["key"] for curve in more} == set(names) - {curve["key"] for curve in first}
     assert first[0]["title"] == "Training loss" and first[0]["lower_is_better"]
     assert first[0]["steps"] == [1, 2] and first[0]["values"] == [1.0, 0.5] and "<svg" in first[0]["chart"]
+    assert json.loads(first[0]["series"]) == {"title": "Training loss", "lower_is_better": True, "steps": [1, 2],
+                                              "values": [1.0, 0.5]}
 
 
 @pytest.mark.django_db

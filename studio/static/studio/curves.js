@@ -1,7 +1,8 @@
 // A job's training curves as interactive uPlot charts: values on hover (the legend under each chart), drag to
-// zoom, double-click to zoom out, a log scale and smoothing for all charts at once. The points come from the
-// page's json_script element (#curve-data); each <figure data-curve> keeps the server's SVG for pages without
-// scripts. Redrawn after every htmx swap of a running job's live part; the chosen options are kept.
+// zoom, double-click to zoom out, a log scale and smoothing for all charts at once. Each <figure data-curve>
+// carries its points as JSON in data-series (htmx drops <script> elements, JSON ones too, from polled
+// fragments) and keeps the server's SVG for pages without scripts. Redrawn after every htmx swap of a running
+// job's live part; the chosen options are kept.
 (function () {
   "use strict";
   var options = { log: false, smoothing: 0 };
@@ -63,14 +64,12 @@
   }
 
   function render(root) {
-    var data = document.getElementById("curve-data");
-    if (!data || typeof uPlot === "undefined") return;
-    var curves = JSON.parse(data.textContent);
+    if (typeof uPlot === "undefined") return;
     charts.forEach(function (plot) { plot.destroy(); });
     charts = [];
-    root.querySelectorAll("figure[data-curve]").forEach(function (element) {
-      var curve = curves[element.getAttribute("data-curve")];
-      if (curve && curve.steps.length) charts.push(draw(element, curve));
+    root.querySelectorAll("figure[data-series]").forEach(function (element) {
+      var curve = JSON.parse(element.getAttribute("data-series"));
+      if (curve.steps.length) charts.push(draw(element, curve));
     });
     root.querySelectorAll(".curve-controls").forEach(function (controls) {
       controls.hidden = false;
@@ -97,6 +96,6 @@
   }, true);
   document.addEventListener("DOMContentLoaded", function () { render(document); });
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.target.querySelector && event.target.querySelector("#curve-data")) render(document);
+    if (event.target.querySelector && event.target.querySelector("figure[data-series]")) render(document);
   });
 })();
