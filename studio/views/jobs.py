@@ -27,6 +27,9 @@ def get_job(user, pk):
 def render_job_table(request, jobs, template, context):
     """A page of jobs; for htmx polling, just the rows, and polling stops once none is active."""
     page = Paginator(jobs.select_related("created_by", "project"), 25).get_page(request.GET.get("page"))
+    for job in page:
+        kind = _kind_or_none(job.kind)
+        job.kind_label = kind.label if kind else job.kind
     context = {**context, "page": page, "polling": any(not job.is_finished for job in page)}
     if request.htmx and request.GET.get("fragment") == "rows":
         response = render(request, "studio/_job_rows.html", context)

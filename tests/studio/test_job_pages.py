@@ -106,6 +106,8 @@ def test_a_finished_fine_tune_links_its_version_and_evaluation_inside_the_projec
     assert f">{run.output}</a>" in page and "Validation macro F1" in page
     assert re.search(r'<td class="figure">(1|0\.\d{3})</td>', page)  # 0.577, not 0.5773457151602948
     assert 'aria-label="Project"' in page and re.search(r'href="[^"]*/jobs/" aria-current="page"', page)
+    jobs = client.get(reverse("project-jobs", kwargs={"pk": run.project_id})).content.decode()
+    assert "<td>Fine-tuning</td>" in jobs and "<td>Evaluation</td>" in jobs and "<td>finetune</td>" not in jobs
     evaluation_page = client.get(reverse("job-detail", kwargs={"pk": report.job_id})).content.decode()
     assert f'href="{report_url}"' in evaluation_page and f'href="{version_url}"' in evaluation_page
     assert "Errors" in evaluation_page and "Macro F1" in evaluation_page
