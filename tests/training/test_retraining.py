@@ -38,6 +38,10 @@ def test_the_nth_new_label_starts_a_retraining_that_predicts_the_corpus(
     assert Prediction.objects.filter(version=version).count() == corpus.documents.count()
     assert EvaluationReport.objects.filter(model_version=version, split="test").exists()
     assert job.metrics["predicted_documents"] == corpus.documents.count()
+    # Its stages in order, each part of one progress bar: freezing, fitting, predicting.
+    stages = ["Freezing the labels so far", "Fitting logistic regression", "Registering the model version", "Loading"]
+    assert [job.log.index(stage) for stage in stages] == sorted(job.log.index(stage) for stage in stages), job.log
+    assert job.progress == 1.0
     page = client.get(reverse("model-list", args=[project.pk])).content.decode()
     assert 'id="retrain-status"' in page and f"job #{job.pk}" in page
 

@@ -15,6 +15,7 @@ from labeling.models import Membership, Prediction, Project, Role
 from labeling.services import predictions as prediction_service
 from labeling.services import tasks
 from studio.jobs import execution
+from studio.models import Job
 from tests.support.classifiers import finetune, labeled_snapshot
 from tests.support.factories import UserFactory, make_admin
 from training.serving import service as serving
@@ -121,6 +122,8 @@ def test_a_prediction_job_fills_pre_selections_and_orders_the_queue(
                               {"corpus": corpus.pk, "measure": "margin"}, content_type="application/json")
     assert started.status_code == 201, started.content
     execution.execute(started.json()["id"], "w@host", {})
+    job = Job.objects.get(pk=started.json()["id"])
+    assert f"Loading {version} to predict {corpus.name}" in job.log and job.progress == 1.0
     stored = Prediction.objects.filter(version=version)
     assert stored.count() == corpus.documents.count() and not stored.filter(uncertainty__isnull=True).exists()
     assert stored.first().model_version == str(version)
