@@ -30,6 +30,7 @@ class EvaluationList(ProjectAPIView):
 class EvaluationDetail(ProjectAPIView):
     """An evaluation report: every figure, and the misclassified documents with their scores."""
 
+    admins = True  # the registry's evidence: studio admins read it in every project, as they promote
     @extend_schema(responses=EvaluationSerializer)
     def get(self, request, project_pk, pk):
         return Response(EvaluationSerializer(get_report(request.user, self.project, pk)).data)
@@ -41,6 +42,7 @@ class EvaluationComparison(ProjectAPIView):
     """Reports side by side: each metric with its delta against the first, and paired bootstrap tests."""
 
     query = ("report",)
+    admins = True
 
     @extend_schema(responses=ComparisonSerializer)
     def get(self, request, project_pk):
