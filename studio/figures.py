@@ -32,7 +32,7 @@ LOWER_IS_BETTER = ("loss", "perplexity", "ece", "error", "errors", "brier", "sec
 
 
 def figure(value):
-    """A number as a person reads it: 2,888 · 0.577 · 41.2 · 12,345 · 3.2e-05; anything else unchanged."""
+    """A number as a person reads it: 2,888 · 0.577 · 1.000 · 41.2 · 12,345 · 3.20e-05; anything else unchanged."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "—" if value is None else value
     if isinstance(value, int):
@@ -40,12 +40,14 @@ def figure(value):
     if not math.isfinite(value):
         return "—" if math.isnan(value) else ("∞" if value > 0 else "−∞")
     size = abs(value)
-    if value == int(value) and size < 1e15:
-        return f"{int(value):,}"
+    if value == 0:
+        return "0"
     if size < 1e-3:
         return f"{value:.2e}"
-    if size < 1:
+    if size <= 1:  # scores and rates: 1.000 beside 0.577
         return f"{value:.3f}"
+    if value == int(value) and size < 1e15:
+        return f"{int(value):,}"
     if size < 100:
         return f"{value:.3g}"
     return f"{value:,.0f}"

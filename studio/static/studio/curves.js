@@ -14,10 +14,11 @@
 
   function figure(value) {
     if (value == null || !isFinite(value)) return "—";
-    var size = Math.abs(value);
-    if (value === Math.round(value) && size < 1e15) return value.toLocaleString("en-US");
+    var size = Math.abs(value);  // as studio/figures.py writes numbers
+    if (value === 0) return "0";
     if (size < 1e-3) return value.toExponential(2);
-    if (size < 1) return value.toFixed(3);
+    if (size <= 1) return value.toFixed(3);
+    if (value === Math.round(value) && size < 1e15) return value.toLocaleString("en-US");
     if (size < 100) return String(Number(value.toPrecision(3)));
     return Math.round(value).toLocaleString("en-US");
   }
