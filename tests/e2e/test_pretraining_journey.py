@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from labeling.models import Corpus, Document, Project
 from labeling.services import demo
 from tests.e2e.conftest import log_in
+from tests.e2e.seeing import assert_accessible
 from tests.support.phi_notes import body
 
 pytestmark = pytest.mark.worker
@@ -54,6 +55,9 @@ def test_a_manager_pretrains_an_encoder_and_opens_the_version(page, worker):
     expect(loss.locator(".uplot")).to_be_visible()
     page.get_by_label("Smoothing").fill("0.6")
     expect(loss.locator(".u-legend")).to_contain_text("smoothed")
+    more.locator("summary").click()
+    expect(more.locator(".uplot").first).to_be_visible()  # drawn once opened
+    assert_accessible(page, "job page with interactive curves")
     page.goto(f"/projects/{project.pk}/models/")
     expect(page.locator("table.versions")).to_contain_text("perplexity")
     page.get_by_role("link", name="v1", exact=True).click()
