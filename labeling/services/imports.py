@@ -212,7 +212,7 @@ def run_import(job, reporter):
         with Source(uploads.readable_path(corpus.upload), corpus.upload.original_name) as source, \
                 BatchWriter(guard=lambda: jobs_service.check_held(job)) as writer:
             batch, batch_labels, seen_ids = [], {}, set()
-            reporter.progress(0, f"Reading {source.name}")
+            reporter.stage(0, f"Reading {source.name}")
             for item in read(source, mapping["format"]):
                 result = _document(corpus, item, mapping, seen_ids, labels) if isinstance(item, Row) else item.reason
                 if isinstance(result, tuple):
@@ -235,7 +235,7 @@ def run_import(job, reporter):
                     reporter.check_cancel()
             writer.write(corpus.pk, batch, batch_labels)
             imported += len(batch)
-        reporter.progress(1, f"{imported:,} documents; looking for repeated notes")
+        reporter.stage(1, f"{imported:,} documents; looking for repeated notes")
         refresh_statistics()
         duplicates = mark_duplicates(corpus)
     except BaseException:

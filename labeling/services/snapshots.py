@@ -157,7 +157,7 @@ def _build(snapshot, reporter):
     project = snapshot.project
     schema = project.label_schema
     single = schema.kind == LabelSchema.Kind.SINGLE
-    reporter.progress(0, "Finding labeled documents")
+    reporter.stage(0, "Finding labeled documents")
     if not snapshot.corpora.exists():  # a retraining's snapshot freezes the queued corpora
         snapshot.corpora.set(queued(project))
     corpus_ids = list(snapshot.corpora.values_list("id", flat=True))
@@ -175,7 +175,7 @@ def _build(snapshot, reporter):
         raise SnapshotError("No document has labels to freeze yet" + (f" ({ties} tie and wait for a review)." if ties
                                                                       else "."))
     ratios = {"train": snapshot.train_ratio, "validation": snapshot.validation_ratio, "test": snapshot.test_ratio}
-    reporter.progress(0.4, "Choosing splits")
+    reporter.stage(0.4, "Choosing splits")
     new_splits = assign_splits(rows, ratios, snapshot.seed)
     for row in rows:
         row.split = row.split or new_splits[row.id]

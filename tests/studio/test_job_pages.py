@@ -79,7 +79,7 @@ def fine_tuned(project, manager, artifacts, django_capture_on_commit_callbacks):
 @pytest.mark.django_db
 def test_every_step_of_a_baseline_fine_tune_reports_its_stages(fine_tuned):
     snapshot, run, report = fine_tuned
-    for job_id, stages in ((snapshot.job_id, []),
+    for job_id, stages in ((snapshot.job_id, ["Finding labeled documents", "Choosing splits"]),
                            (run.job_id, ["Reading snapshot", "Counting word n-grams", "Counting character n-grams",
                                          "Fitting logistic regression", "Registering the model version"]),
                            (report.job_id, ["Loading", "Scoring", "Computing F1"])):

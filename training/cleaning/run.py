@@ -136,7 +136,7 @@ def run_cleaning(job, reporter):
 
     cluster_of = {}
     if hasher is not None and kept:
-        reporter.progress(0.6, "Finding near-copies")
+        reporter.stage(0.6, "Finding near-copies")
         bands, rows = lsh_bands(recipe["num_perm"], recipe["near_threshold"])
         started = time.perf_counter()
         members = clusters(kept, np.stack(signatures), shingles, recipe["near_threshold"], bands, rows)
@@ -178,7 +178,7 @@ def run_cleaning(job, reporter):
         reporter.progress(0.65 + 0.3 * done / max(total, 1), f"Writing the cleaned corpus: {done:,} of {total:,} notes")
         reporter.check_cancel()
 
-    reporter.progress(0.95, "Recording what happened to each note")
+    reporter.stage(0.95, "Recording what happened to each note")
     derived = {written[external_id]: pk for external_id, pk in
                Document.objects.filter(corpus=output).values_list("external_id", "id").iterator(chunk_size=10_000)}
     started = time.perf_counter()
