@@ -113,7 +113,8 @@ class Reporter:
 
     def stage(self, fraction, message):
         """A new stage of the job (a handful per job: "Fitting the model"): logged and written now, on this
-        thread, not at the next flush, so that a long silent step that follows shows what it is doing."""
+        thread, not at the next flush, so that a long silent step that follows shows what it is doing. Call it
+        outside transactions: one would hold the job's row, and the writer's heartbeats, until it commits."""
         self.progress(fraction, message)
         self.log(message)
         self.flush()
