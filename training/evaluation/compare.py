@@ -59,7 +59,7 @@ def comparable(project):
     group first; in a group the oldest report first, since the first is the one the others are measured against."""
     groups = {}
     reports = project.evaluations.filter(status="done").select_related(
-        "snapshot", "model_version__registered_model").order_by("id")
+        "snapshot", "model_version__registered_model").defer("predictions", "errors").order_by("id")
     for report in reports:
         groups.setdefault((report.snapshot, report.split), []).append(report)
     newest_first = sorted(groups.items(), key=lambda item: -item[1][-1].pk)
