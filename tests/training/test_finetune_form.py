@@ -1,6 +1,7 @@
 """The fine-tune form shows each base's own settings: the baseline's form needs no learning rate or epochs."""
 
 import pytest
+from django.urls import reverse
 
 from training.finetuning.forms import FinetuneForm
 from training.finetuning.service import ENCODER_SETTINGS, SETTINGS
@@ -35,3 +36,11 @@ def test_a_wrong_encoder_setting_is_still_named(value):
     form = FinetuneForm({"snapshot": "7", "base": "folder:tiny", "seed": "13", "augment_ratio": "0",
                          "learning_rate": value}, snapshots=[Snapshot()], bases=BASES)
     assert not form.is_valid() and "learning_rate" in form.errors
+
+
+@pytest.mark.django_db
+def test_the_api_says_which_settings_only_an_encoder_reads(client, manager, project):
+    client.force_login(manager)
+    defaults = client.get(reverse("api-finetuning-defaults", args=[project.pk])).json()
+    assert defaults["encoder_settings"] == list(ENCODER_SETTINGS) and "learning_rate" in defaults["encoder_settings"]
+    assert set(defaults["encoder_settings"]) <= set(defaults["settings"])

@@ -7,20 +7,20 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from labeling.api.base import ProjectAPIView
-from studio.serializers import TrainingDefaultsSerializer
 
 from ..registry.bases import base_choices
 from . import service as finetuning
-from .serializers import FinetuningSerializer
+from .serializers import FinetuningDefaultsSerializer, FinetuningSerializer
 
 
 class FinetuningDefaults(ProjectAPIView):
-    """Every fine-tuning setting with its default, and the bases to start from."""
+    """Every fine-tuning setting with its default, the bases to start from, and the settings only encoders read."""
 
-    @extend_schema(responses=TrainingDefaultsSerializer)
+    @extend_schema(responses=FinetuningDefaultsSerializer)
     def get(self, request, project_pk):
         return Response({"settings": finetuning.SETTINGS.describe(),
-                         "bases": ["baseline", *(value for value, _label in base_choices(self.project))]})
+                         "bases": ["baseline", *(value for value, _label in base_choices(self.project))],
+                         "encoder_settings": list(finetuning.ENCODER_SETTINGS)})
 
 
 class FinetuningList(ProjectAPIView):
