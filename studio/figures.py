@@ -20,6 +20,7 @@ NAMES = {
     "ece": "Calibration error (ECE)",
     "eval_macro_f1": "Validation macro F1",
     "validation_macro_f1": "Validation macro F1",
+    "errors": "Misclassified documents",
     "model_version": "Model version",
     "evaluation": "Evaluation",
     "snapshot": "Snapshot",

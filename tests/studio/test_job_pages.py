@@ -111,7 +111,7 @@ def test_a_finished_fine_tune_links_its_version_and_evaluation_inside_the_projec
     assert "<td>Fine-tuning</td>" in jobs and "<td>Evaluation</td>" in jobs and "<td>finetune</td>" not in jobs
     evaluation_page = client.get(reverse("job-detail", kwargs={"pk": report.job_id})).content.decode()
     assert f'href="{report_url}"' in evaluation_page and f'href="{version_url}"' in evaluation_page
-    assert "Errors" in evaluation_page and "Macro F1" in evaluation_page
+    assert "Misclassified documents" in evaluation_page and "Macro F1" in evaluation_page
 
 
 @pytest.mark.django_db
