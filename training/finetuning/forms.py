@@ -27,5 +27,5 @@ class FinetuneForm(SettingsForm):
 
     def settings(self):
         data = super().settings()
-        return {name: self.schema[name].default if name in ENCODER_SETTINGS and data[name] in (None, "") else value
+        return {name: self.schema[name].default if name in ENCODER_SETTINGS and value in (None, "") else value
                 for name, value in data.items()}
