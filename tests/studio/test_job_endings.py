@@ -70,6 +70,7 @@ def assert_cleaning_left_nothing(run, status):
     run.refresh_from_db()
     assert run.status == status and run.output_id is None
     assert not Corpus.objects.filter(kind=Corpus.Kind.CLEANED).exists()
+    assert Corpus.objects.get(pk=run.source_id).role == Corpus.Role.QUEUE  # the source keeps its place in the queue
 
 
 @pytest.mark.django_db
@@ -93,7 +94,7 @@ def test_a_failure_fails_the_run_and_removes_the_half_corpus(start_import, start
     assert_no_half_corpus(corpus)
     monkeypatch.undo()
     run = start_clean()
-    monkeypatch.setattr(cleaning_run, "_carry_annotations", lambda *args: 1 / 0)
+    monkeypatch.setattr(cleaning_run, "_move_annotations", lambda *args: 1 / 0)
     assert execution.execute(run.job_id, "w@host", {}) == Job.Status.FAILED
     assert_cleaning_left_nothing(run, CleaningRun.Status.FAILED)
 
@@ -124,7 +125,7 @@ def test_a_cancel_while_running_cancels_the_run_and_removes_the_half_corpus(star
     assert_no_half_corpus(corpus)
     monkeypatch.undo()
     run = start_clean()
-    monkeypatch.setattr(cleaning_run, "_carry_annotations", cancelled_midway)
+    monkeypatch.setattr(cleaning_run, "_move_annotations", cancelled_midway)
     assert execution.execute(run.job_id, "w@host", {}) == Job.Status.CANCELLED
     assert_cleaning_left_nothing(run, CleaningRun.Status.CANCELLED)
 
@@ -177,7 +178,7 @@ def test_a_broker_refusal_fails_the_run(start_clean, monkeypatch):
 @pytest.mark.django_db
 def test_a_retry_attaches_the_run_to_the_new_attempt(start_clean, manager, monkeypatch):
     run = start_clean()
-    monkeypatch.setattr(cleaning_run, "_carry_annotations", lambda *args: 1 / 0)
+    monkeypatch.setattr(cleaning_run, "_move_annotations", lambda *args: 1 / 0)
     execution.execute(run.job_id, "w@host", {})
     monkeypatch.undo()
     again = jobs_service.retry_job(manager, Job.objects.get(pk=run.job_id))
