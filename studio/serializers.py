@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .jobs import outputs
 from .models import AuditEvent, Job, QueueCheck
 from .services.queue_checks import QUEUES
 
@@ -54,13 +56,24 @@ class JobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class JobLinkSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="What the object is: Corpus, Snapshot, Model version, Evaluation…")
+    text = serializers.CharField(help_text="Its name, or #id (deleted) when it is gone.")
+    url = serializers.CharField(help_text="Its page; empty when it has none.")
+
+
 class JobDetailSerializer(JobSerializer):
     log = serializers.CharField(read_only=True, help_text="The job's log (its last bytes when long).")
     traceback = serializers.CharField(read_only=True)
+    links = serializers.SerializerMethodField(help_text="The objects the job read and made, as its page links them.")
 
     class Meta(JobSerializer.Meta):
-        fields = [*JobSerializer.Meta.fields, "log", "traceback"]
+        fields = [*JobSerializer.Meta.fields, "log", "traceback", "links"]
         read_only_fields = fields
+
+    @extend_schema_field(JobLinkSerializer(many=True))
+    def get_links(self, job):
+        return [{"label": link.label, "text": link.text, "url": link.url} for link in outputs.job_links(job)]
 
 
 class JobStartSerializer(serializers.Serializer):

@@ -60,5 +60,10 @@ def get(name):
         raise SettingsError(f"kind: unknown job kind {name!r} (known: {', '.join(sorted(_KINDS))}).") from None
 
 
+def find(name):
+    """The kind of that name, or None (a job of a kind no longer declared)."""
+    return _KINDS.get(name)
+
+
 def all_kinds():
     return [_KINDS[name] for name in sorted(_KINDS)]

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.urls import reverse
 
 from .. import figures
+from . import kinds
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ def results(job):
     """The job's results other than objects, as (name, figure) rows."""
     return [(figures.metric_name(key), figures.figure(value)) for key, value in job.metrics.items()
             if object_type(key) is None]
+
+
+def job_links(job):
+    """`linked` for a job whatever its kind: the links its page and its API show."""
+    return linked(job, record_of(job, kinds.find(job.kind)))
 
 
 def record_of(job, kind):

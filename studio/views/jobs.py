@@ -28,7 +28,7 @@ def render_job_table(request, jobs, template, context):
     """A page of jobs; for htmx polling, just the rows, and polling stops once none is active."""
     page = Paginator(jobs.select_related("created_by", "project"), 25).get_page(request.GET.get("page"))
     for job in page:
-        kind = _kind_or_none(job.kind)
+        kind = kinds.find(job.kind)
         job.kind_label = kind.label if kind else job.kind
     context = {**context, "page": page, "polling": any(not job.is_finished for job in page)}
     if request.htmx and request.GET.get("fragment") == "rows":
@@ -53,11 +53,11 @@ def job_list(request):
 @require_GET
 def job_detail(request, pk):
     job = get_job(request.user, pk)
-    kind = _kind_or_none(job.kind)
+    kind = kinds.find(job.kind)
     first, more = curves(jobs_service.metric_series(job))
     context = {
         "job": job, "kind": kind, "project": _project_with_role(request.user, job),
-        "links": outputs.linked(job, outputs.record_of(job, kind)),
+        "links": outputs.job_links(job),
         "results": outputs.results(job),
         "params": [_param_row(job, name, value) for name, value in job.params.items()],
         "curves": first, "more_curves": more,
@@ -87,13 +87,6 @@ def _param_row(job, name, value):
         found = outputs.link(job.project_id, outputs.object_type(name).name, value)
         return outputs.object_type(name).label, found.text, found.url
     return figures.metric_name(name), figures.figure(value), ""
-
-
-def _kind_or_none(name):
-    try:
-        return kinds.get(name)
-    except kinds.SettingsError:
-        return None
 
 
 @login_required

@@ -112,6 +112,9 @@ def test_a_finished_fine_tune_links_its_version_and_evaluation_inside_the_projec
     evaluation_page = client.get(reverse("job-detail", kwargs={"pk": report.job_id})).content.decode()
     assert f'href="{report_url}"' in evaluation_page and f'href="{version_url}"' in evaluation_page
     assert "Misclassified documents" in evaluation_page and "Macro F1" in evaluation_page
+    api = client.get(reverse("api-job-detail", kwargs={"pk": run.job_id})).json()  # the API names the same objects
+    assert {(link["label"], link["url"]) for link in api["links"]} >= {
+        ("Model version", version_url), ("Evaluation", report_url), ("Snapshot", snapshot_url)}
 
 
 @pytest.mark.django_db
