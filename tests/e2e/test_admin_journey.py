@@ -2,11 +2,13 @@
 in a real browser."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from labeling.services import demo
+from studio.models import Job
 from tests.e2e.conftest import log_in
 from tests.support.factories import ProjectFactory
 
@@ -116,4 +118,23 @@ def test_the_audit_log_reads_for_people_with_links_and_relative_dates(page, tran
     assert when.get_attribute("datetime").startswith(str(date.today().year))
     member.click()
     expect(page.locator("dl.facts")).to_contain_text("E-mail")
+    assert page.problems == []
+
+
+def test_dates_read_one_way_on_every_page(page, transactional_db):
+    project, passwords = demo.load_demo(note_count=10)
+    recent = Job.objects.create(kind="selftest", queue="cpu", project=project)
+    older = Job.objects.create(kind="selftest", queue="cpu", project=project)
+    Job.objects.filter(pk=older.pk).update(queued_at=timezone.now() - timedelta(days=3))
+    full_date = re.compile(r"^\w+day \d{1,2} \w+ \d{4}, \d\d:\d\d:\d\d UTC$")
+    log_in(page, "demo-admin", passwords["demo-admin"])
+    created = page.locator("#projects tbody tr").first.locator("time")
+    expect(created).to_have_text(re.compile(r"^(just now|\d+ s ago|\d+ min ago)$"))
+    expect(created).to_have_attribute("title", full_date)
+    page.get_by_role("link", name="Jobs").click()
+    expect(page.locator(f"#job-{recent.pk} time")).to_have_text(re.compile(r"^(just now|\d+ s ago)$"))
+    expect(page.locator(f"#job-{older.pk} time")).to_have_text(re.compile(r"^\d{1,2} \w{3} \d{4}, \d\d:\d\d UTC$"))
+    expect(page.locator(f"#job-{older.pk} time")).to_have_attribute("title", full_date)
+    page.locator(f"#job-{older.pk}").get_by_role("link").first.click()
+    expect(page.locator("time").first).to_have_text(re.compile(r"UTC$"))
     assert page.problems == []
