@@ -74,8 +74,6 @@ class LabelCreate(ProjectAPIView):
         return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(parameters=[OpenApiParameter(
-    "confirm", bool, description="DELETE: take the label off the annotations that carry it (else 409).")])
 class LabelChanges(ProjectAPIView):
     """Change several labels at once, all or none (managers): names and keys are checked against what the labels
     will be, so two labels may swap keys."""
@@ -108,7 +106,8 @@ class LabelDetail(ProjectAPIView):
         schema_service.update_label(request.user, label, **serializer.validated_data)
         return Response(LabelSerializer(label).data)
 
-    @extend_schema(responses={204: None, 409: ErrorSerializer})
+    @extend_schema(responses={204: None, 409: ErrorSerializer}, parameters=[OpenApiParameter(
+        "confirm", bool, description="Take the label off the annotations that carry it (else 409).")])
     def delete(self, request, project_pk, pk):
         label = get_label(request.user, self.project, pk)
         schema_service.delete_label(request.user, label, confirmed=request.query_params.get("confirm") == "true")

@@ -48,3 +48,13 @@ def test_members_below_manager_and_outsiders_gain_nothing(client, project, annot
 def test_a_missing_project_is_still_a_404_for_admins(client, admin_user):
     client.force_login(admin_user)
     assert client.get(reverse("model-list", args=[987654])).status_code == 404
+
+
+def test_an_admin_outside_the_project_is_offered_only_what_they_may_do(client, project, admin_user, manager, version):
+    client.force_login(admin_user)
+    page = client.get(reverse("model-list", args=[project.pk])).content.decode()
+    assert 'id="admin-reach"' in page
+    assert reverse("finetune", args=[project.pk]) not in page and 'id="retrain-form"' not in page  # members' pages
+    client.force_login(manager)
+    page = client.get(reverse("model-list", args=[project.pk])).content.decode()
+    assert reverse("finetune", args=[project.pk]) in page and 'id="retrain-form"' in page
