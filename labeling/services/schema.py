@@ -150,9 +150,10 @@ def update_labels(actor, project_id, changes):
              for pk, label in labels.items()}
     _check_final(final)
     renamed = [pk for pk, difference in changed.items() if "name" in difference or "hotkey" in difference]
-    # The unique name and key constraints hold after every statement: clear the changing ones first.
+    # The unique name and key constraints hold after every statement: clear the changing ones first (a stand-in
+    # name no one types: an invisible separator and the id; PostgreSQL text holds no NUL).
     for pk in renamed:
-        Label.objects.filter(pk=pk).update(name=f"\u0000{pk}", hotkey="")
+        Label.objects.filter(pk=pk).update(name=f"\u2063{pk}", hotkey="")
     for pk, difference in changed.items():
         label = labels[pk]
         for field, (_old, value) in difference.items():
