@@ -11,7 +11,8 @@ from itertools import combinations
 
 import numpy as np
 
-from ..models import Annotation, Corpus, LabelSchema
+from ..models import Annotation, LabelSchema
+from .corpora import queued
 
 
 def cohen_kappa(first, second):
@@ -99,8 +100,7 @@ def project_agreement(project):
     schema = getattr(project, "label_schema", None)
     labels = list(schema.labels.all()) if schema else []
     single = schema is None or schema.kind == LabelSchema.Kind.SINGLE
-    by_document = annotator_labels(annotation__document__corpus__project=project,  # the labeled corpora only
-                                   annotation__document__corpus__role=Corpus.Role.QUEUE)
+    by_document = annotator_labels(annotation__document__corpus__in=queued(project))  # the labeled corpora only
     shared = sum(1 for by in by_document.values() if len(by) >= 2)
 
     per_label = []

@@ -38,7 +38,7 @@ def next_disagreement(project, after):
     left."""
     for start in (after, 0):
         documents, _more = disagreements(project, start, limit=1)
-        if documents and documents[0].pk != after:
+        if documents:
             return documents[0]
     return None
 

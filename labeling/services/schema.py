@@ -1,5 +1,7 @@
 """A project's label schema: its kind, guidelines and labels. Every change is audited."""
 
+from string import ascii_lowercase
+
 from django.db import connection, transaction
 from django.db.models import Count
 
@@ -74,11 +76,19 @@ def update_schema(actor, project, *, kind, guidelines, version=None):
     return schema
 
 
+RESERVED_KEYS = "sucg"  # the annotate page's own: skip, undo, comment, guidelines
+KEYS = "1234567890" + "".join(key for key in ascii_lowercase if key not in RESERVED_KEYS)  # what new labels get
+
+
+def _check_reserved(hotkey):
+    if hotkey and hotkey in RESERVED_KEYS:
+        raise SchemaError(f"The key {hotkey!r} is the annotate page's own (s skip, u undo, c comment, g guidelines).")
+
+
 def _check_hotkey(schema, hotkey, label=None):
     if hotkey and schema.labels.exclude(pk=getattr(label, "pk", None)).filter(hotkey=hotkey).exists():
         raise SchemaError(f"The key {hotkey!r} belongs to another label already.")
-    if hotkey in ("s", "u", "c", "g"):
-        raise SchemaError(f"The key {hotkey!r} is the annotate page's own (s skip, u undo, c comment, g guidelines).")
+    _check_reserved(hotkey)
 
 
 def next_color(schema):
@@ -91,9 +101,6 @@ def next_color(schema):
         return free[0]
     last = used[-1] if used else PALETTE[-1]
     return PALETTE[(PALETTE.index(last) + 1) % len(PALETTE)] if last in PALETTE else PALETTE[0]
-
-
-KEYS = "1234567890abdefhijklmnopqrtvwxyz"  # not s, u, c, g: the annotate page's own
 
 
 def next_hotkey(schema):
@@ -171,8 +178,7 @@ def _check_final(final):
             raise SchemaError(f"There is a label “{state['name']}” already.")
         names[state["name"]] = True
         hotkey = state["hotkey"]
-        if hotkey in ("s", "u", "c", "g"):
-            raise SchemaError(f"The key {hotkey!r} is the annotate page's own (s skip, u undo, c comment, g guidelines).")
+        _check_reserved(hotkey)
         if hotkey and hotkey in keys:
             raise SchemaError(f"The key {hotkey!r} belongs to another label already.")
         keys[hotkey] = True
