@@ -53,9 +53,10 @@ def one_of(queryset, pk, what):
         raise Http404(f"No such {what}.") from None
 
 
-def in_project(user, project_pk, minimum, related, pk, what):
-    """The object with this pk among `related(project)`; it keeps the project, with the user's role, as `.project`."""
-    project = get_project(user, project_pk, minimum)
+def in_project(user, project_pk, minimum, related, pk, what, *, admins=False):
+    """The object with this pk among `related(project)`; it keeps the project, with the user's role, as `.project`.
+    `admins` as for get_project."""
+    project = get_project(user, project_pk, minimum, admins=admins)
     found = one_of(related(project), pk, what)
     found.project = project
     return found

@@ -112,7 +112,7 @@ HTML = [
     ("evaluation report", "get", "evaluation-report", lambda w: {"pk": w.project.pk, "report_pk": w.report.pk}, None, "M200 R403 A403 O404 S200 N302"),
     ("another project's evaluation report", "get", "evaluation-report", lambda w: {"pk": w.project.pk, "report_pk": w.other_report.pk}, None, "M404 R403 A403 O404 S404 N302"),
     ("compare, opened empty: the picker", "get", "evaluation-compare", lambda w: {"pk": w.project.pk}, None, "M200 R403 A403 O404 S200 N302"),
-    ("evaluate, no snapshot", "post", "model-version-evaluate", lambda w: {"pk": w.project.pk, "version_pk": w.version.pk}, {}, "M302 R403 A403 O404 S302 N302"),
+    ("evaluate, no snapshot", "post", "model-version-evaluate", lambda w: {"pk": w.project.pk, "version_pk": w.version.pk}, {}, "M302 R403 A403 O404 S404 N302"),
     ("registered model", "get", "registered-model", lambda w: {"pk": w.project.pk, "model_pk": w.version.registered_model_id}, None, "M200 R403 A403 O404 S200 N302"),
     ("another project's registered model", "get", "registered-model", lambda w: {"pk": w.project.pk, "model_pk": w.other_version.registered_model_id}, None, "M404 R403 A403 O404 S404 N302"),
     ("promotion page", "get", "model-version-promote", lambda w: {"pk": w.project.pk, "version_pk": w.version.pk}, None, "M200 R403 A403 O404 S200 N302"),

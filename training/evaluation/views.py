@@ -26,7 +26,7 @@ def _heat(matrix):
 @login_required
 @require_GET
 def report_detail(request, pk, report_pk):
-    report = get_report(request.user, pk, report_pk)
+    report = get_report(request.user, pk, report_pk, admins=True)
     figures = report.metrics
     labels = [row["label"] for row in figures.get("per_label", [])]
     multi = bool(figures.get("confusion")) and isinstance(figures["confusion"][0], dict)
@@ -61,7 +61,7 @@ def evaluate_version(request, pk, version_pk):
 def comparison(request, pk):
     project = get_project(request.user, pk, Role.MANAGER, admins=True)
     ids = [int(value) for value in request.GET.getlist("report") if value.isdigit()]
-    reports = [get_report(request.user, pk, report_pk) for report_pk in dict.fromkeys(ids)]
+    reports = [get_report(request.user, project, report_pk) for report_pk in dict.fromkeys(ids)]
     context = {"project": project, "comparable": comparable(project), "chosen": ids}
     if not ids:  # opened from the Models tab or a link: the picker
         return render(request, "training/compare.html", context)

@@ -32,7 +32,7 @@ def model_list(request, pk):
 @login_required
 @require_GET
 def version_detail(request, pk, version_pk):
-    version = get_version(request.user, pk, version_pk)
+    version = get_version(request.user, pk, version_pk, admins=True)
     files = sorted((path.relative_to(version.path).as_posix(), path.stat().st_size)
                    for path in version.path.rglob("*") if path.is_file()) if version.path.is_dir() else []
     project = version.registered_model.project
@@ -48,7 +48,7 @@ def version_detail(request, pk, version_pk):
 @login_required
 @require_GET
 def version_download(request, pk, version_pk):
-    return version_zip_response(request.user, get_version(request.user, pk, version_pk))
+    return version_zip_response(request.user, get_version(request.user, pk, version_pk, admins=True))
 
 
 @login_required
@@ -67,7 +67,7 @@ def registered_model(request, pk, model_pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def promote(request, pk, version_pk):
-    version = get_version(request.user, pk, version_pk)
+    version = get_version(request.user, pk, version_pk, admins=True)
     project = version.registered_model.project
     problem = None
     if request.method == "POST":
