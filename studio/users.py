@@ -42,7 +42,8 @@ class PasswordLink:
 def is_studio_admin(user):
     """Studio admins (staff) manage users, see system status, jobs and the audit log, and reach every project's
     models."""
-    return bool(user is not None and user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+    # Staff alone, as the guards of these pages and of the API (staff_member_required, IsAdminUser) decide.
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
 
 
 def can_create_projects(user):
@@ -93,9 +94,7 @@ def create_user(actor, username, email="", *, may_create_projects=False):
         raise UserError(f"The username {username} is taken.")
     if email and users.filter(email__iexact=email).exists():
         raise UserError(f"Another user has the e-mail address {email}.")
-    user = users.create(username=username, email=email)
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
+    user = users.create_user(username=username, email=email)  # no password given: an unusable one, in one write
     audit.record(actor, "user.create", user, username=username, email=email)
     if may_create_projects:
         set_may_create_projects(actor, user, True)
