@@ -246,7 +246,9 @@ def _move_annotations(derived):
         for model in (Assignment, Review, Prediction):
             model.objects.filter(document_id__in=chunk).update(document_id=cleaned)
         held = Document.objects.filter(id__in=chunk).exclude(claims=0, pool=None)
-        for pk, claims, full, pool in held.values_list("id", "claims", "full", "pool_id"):
-            Document.objects.filter(pk=derived[pk]).update(claims=claims, full=full, pool_id=pool)
+        Document.objects.bulk_update(
+            [Document(pk=derived[pk], claims=claims, full=full, pool_id=pool)
+             for pk, claims, full, pool in held.values_list("id", "claims", "full", "pool_id")],
+            ["claims", "full", "pool"])
         held.update(claims=0, full=False, pool=None)
     return moved

@@ -79,10 +79,9 @@
     });
   }
 
-  document.addEventListener("change", function (event) {
-    var option = event.target.getAttribute && event.target.getAttribute("data-curve-option");
-    if (!option) return;
-    options[option] = option === "log" ? event.target.checked : Number(event.target.value);
+  document.addEventListener("change", function (event) {  // the slider redraws as it moves (below)
+    if (!(event.target.getAttribute && event.target.getAttribute("data-curve-option") === "log")) return;
+    options.log = event.target.checked;
     render(document);
   });
   document.addEventListener("input", function (event) {
