@@ -55,19 +55,16 @@ def job_detail(request, pk):
     job = get_job(request.user, pk)
     kind = kinds.find(job.kind)
     first, more = curves(jobs_service.metric_series(job))
-    context = {
-        "job": job, "kind": kind, "project": _project_with_role(request.user, job),
-        "links": outputs.job_links(job),
-        "results": outputs.results(job),
-        "params": [_param_row(job, name, value) for name, value in job.params.items()],
-        "curves": first, "more_curves": more,
-    }
-    if request.htmx:
+    context = {"job": job, "kind": kind, "links": outputs.job_links(job), "results": outputs.results(job),
+               "curves": first, "more_curves": more}
+    if request.htmx:  # the live part, polled every few seconds: no parameters, no project tabs
         response = render(request, "studio/_job_live.html", context)
         if job.is_finished:
             response.status_code = HttpResponseStopPolling.status_code
     else:
-        response = render(request, "studio/job_detail.html", context)
+        response = render(request, "studio/job_detail.html", {
+            **context, "project": _project_with_role(request.user, job),
+            "params": [_param_row(job, name, value) for name, value in job.params.items()]})
     # One URL, two answers: without this the browser's Back button may show the cached fragment as the page.
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -83,9 +80,10 @@ def _project_with_role(user, job):
 
 def _param_row(job, name, value):
     """(name, shown value, link) of one parameter; ids of objects link to them."""
-    if outputs.object_type(name) is not None:
-        found = outputs.link(job.project_id, outputs.object_type(name).name, value)
-        return outputs.object_type(name).label, found.text, found.url
+    kind = outputs.object_type(name)
+    if kind is not None:
+        found = outputs.link(job.project_id, kind.name, value)
+        return kind.label, found.text, found.url
     return figures.metric_name(name), figures.figure(value), ""
 
 
