@@ -18,7 +18,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from studio.errors import Refusal
@@ -32,7 +33,7 @@ from ..models import (
     Prediction,
     Project,
 )
-from .corpora import queued, queued_documents
+from .corpora import queued
 from .schema import lock_schema
 
 LOCKED_RETRIES = 5  # when every open document is locked by others' hand-outs, look again this often
@@ -132,6 +133,7 @@ def next_assignment(user, project):
                     reserved_until=timezone.now() + timedelta(minutes=project.reservation_minutes),
                 )
                 _claim([document.pk], +1, project.overlap)
+                assignment.handed_out_now = True  # a document they never had: no annotation of theirs to look up
                 return assignment
         # Nothing unlocked: either nothing is left, or the rest is being handed to others this
         # very moment (and may still have room when they are done).
@@ -229,7 +231,15 @@ def submit(user, project, document, label_ids, comment="", version=None):
             annotation.labels.add(*labels)
         else:
             annotation.labels.set(labels)
+    _known_labels(annotation, labels)
     return annotation
+
+
+def _known_labels(annotation, labels):
+    """Give the annotation its labels as prefetched, so the answer that shows them reads none again."""
+    known = annotation.labels.all()
+    known._result_cache, known._prefetch_done = list(labels), True
+    annotation._prefetched_objects_cache = {Annotation.labels.field.name: known}
 
 
 def skip(user, project, document):
@@ -263,14 +273,19 @@ def undo(user, project):
     return assignment
 
 
+def _total(queryset, function, field):
+    """A subquery of one value: `function` (COUNT, SUM) of `field` over every row of `queryset`, 0 for none."""
+    total = Func(F(field), function=function)  # not an aggregate to the ORM: no GROUP BY, one row
+    return Coalesce(Subquery(queryset.order_by().annotate(total=total).values("total")), 0)
+
+
 def progress(user, project):
-    """What the annotate page's counter shows: the user's labeled notes, and the project's notes."""
-    return {
-        "labeled_by_you": Assignment.objects.filter(project=project, annotator=user,
-                                                    state=Assignment.State.SUBMITTED).count(),
-        "documents": queued_documents(project),
-        "overlap": project.overlap,
-    }
+    """What the annotate page's counter shows: the user's labeled notes, and the project's notes (one query)."""
+    labeled = Assignment.objects.filter(project=project, annotator=user, state=Assignment.State.SUBMITTED)
+    counts = Project.objects.filter(pk=project.pk).values(
+        labeled_by_you=_total(labeled, "COUNT", "pk"), documents=_total(queued(project), "SUM", "document_count"),
+    ).get()
+    return {**counts, "overlap": project.overlap}
 
 
 def task_state(user, project, assignment):
@@ -278,7 +293,8 @@ def task_state(user, project, assignment):
     (when redoing one), the project's labels and the progress counter."""
     annotation = prediction = None
     if assignment is not None:
-        annotation = Annotation.objects.filter(document=assignment.document, annotator=user).first()
+        if not getattr(assignment, "handed_out_now", False):
+            annotation = Annotation.objects.filter(document=assignment.document, annotator=user).first()
         prediction = latest_prediction(assignment.document)
     return {"annotation": annotation, "prediction": prediction, "labels": label_choices(project),
             "progress": progress(user, project)}
