@@ -23,4 +23,4 @@ RUN pip install -e . \
     && mkdir -p /srv/var /srv/artifacts && chown -R studio /srv/var /srv/artifacts
 USER studio
 EXPOSE 8000
-CMD ["gunicorn", "studio.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+CMD ["gunicorn", "-c", "python:studio.gunicorn_conf", "studio.wsgi:application"]

@@ -1,9 +1,13 @@
-"""Corpus import speed and memory through the real job path: upload → import job → a worker.
+"""Corpus import speed and memory as a user meets them: the upload over HTTP, the import job, a worker.
 
-Generates synthetic notes (about 1 KB each by default) as JSONL and CSV, imports each through
-a real Celery worker process into the configured database (PostgreSQL in production:
-DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://...), and prints documents/s and the
-worker's peak RSS. Targets on a 2-core machine: 100,000 documents in ≤ 20 s, peak RSS ≤ 400 MB.
+Generates synthetic notes (about 1 KB each by default) as JSONL and CSV, and for each file, against
+gunicorn and a real Celery worker process on the configured database (PostgreSQL in production:
+DATABASE_URL=postgres://... CELERY_BROKER_URL=redis://...): uploads it through the API (streamed, as a
+client sends it), starts the import through the API and waits for its job to finish. Prints the upload's
+and the import's seconds, documents/s for the whole (the clock runs from the first byte sent to the job's
+end, as Label Studio's import call is timed), and the worker's peak RSS. Targets on a 2-core machine:
+100,000 documents of 1 KB in ≤ 20 s; 100,000 of 200 characters at ≥ 5× Label Studio's 8,171–8,508/s;
+worker peak ≤ 200 MB.
 
     .venv/bin/python benchmarks/import_bench.py [--documents 100000] [--chars 1000] [--formats jsonl,csv] [--browse]
 
@@ -15,6 +19,7 @@ Uses the configured database (run `manage.py migrate` first); it creates a proje
 
 import argparse
 import csv
+import http.client
 import json
 import os
 import random
@@ -34,8 +39,11 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from labeling.models import Project  # noqa: E402
-from labeling.services import corpora, imports, uploads  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from labeling.models import Corpus, Project  # noqa: E402
+from labeling.services import corpora  # noqa: E402
+from _server import free_port, start_gunicorn  # noqa: E402
 from _worker import peak_rss_mb, start_worker  # noqa: E402
 from studio.celery import app  # noqa: E402
 from studio.models import Job  # noqa: E402
@@ -81,22 +89,73 @@ def write_files(folder, count, chars, kinds):
     return paths
 
 
-def import_once(user, project, path, kind, worker, browse=False):
-    with open(path, "rb") as source:
-        upload = uploads.store_upload(user, project, path.name, iter(lambda: source.read(1 << 20), b""))
+class _Multipart:
+    """A file as a multipart/form-data body (field `file`), read in blocks: nothing is held in memory."""
+
+    BOUNDARY = "studio-benchmark-boundary"
+
+    def __init__(self, path):
+        self.parts = [f"--{self.BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{path.name}\"\r\n"
+                      "Content-Type: application/octet-stream\r\n\r\n".encode(), open(path, "rb"),
+                      f"\r\n--{self.BOUNDARY}--\r\n".encode()]
+        self.length = len(self.parts[0]) + path.stat().st_size + len(self.parts[2])
+
+    def read(self, size=-1):
+        while self.parts:
+            part = self.parts[0]
+            if isinstance(part, bytes):
+                self.parts.pop(0)
+                return part
+            block = part.read(size)
+            if block:
+                return block
+            part.close()
+            self.parts.pop(0)
+        return b""
+
+
+class Api:
+    def __init__(self, port, token):
+        self.port, self.headers = port, {"Authorization": f"Token {token}", "Host": "127.0.0.1"}
+
+    def call(self, method, path, body=None, headers=()):
+        client = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600, blocksize=1 << 20)
+        client.request(method, path, body, {**self.headers, **dict(headers)})
+        response = client.getresponse()
+        answer = response.read()
+        client.close()
+        if response.status >= 400:
+            raise SystemExit(f"{method} {path}: {response.status} {answer[:300]!r}")
+        return json.loads(answer)
+
+    def upload(self, project, path):
+        body = _Multipart(path)
+        return self.call("POST", f"/api/projects/{project.pk}/uploads/", body, {
+            "Content-Type": f"multipart/form-data; boundary={body.BOUNDARY}", "Content-Length": str(body.length)})
+
+    def start_import(self, project, upload, name, kind):
+        mapping = {"upload": upload["id"], "name": name, "format": kind, "text_field": "text", "id_field": "id",
+                   "meta_fields": ["ward"]}
+        return self.call("POST", f"/api/projects/{project.pk}/corpora/", json.dumps(mapping),
+                         {"Content-Type": "application/json"})
+
+
+def import_once(api, project, path, kind, worker, browse=False, user=None):
+    """Upload `path` and import it through the API; the documents, the seconds of each step and the worker's RSS."""
     baseline = peak_rss_mb(worker.pid)
     started = time.monotonic()
-    corpus, job = imports.start_import(user, upload, name=path.name, format=kind, text_field="text",
-                                       id_field="id", meta_fields=["ward"])
-    while True:
-        job.refresh_from_db()
-        if job.is_finished:
-            break
-        time.sleep(0.1)
-    seconds = time.monotonic() - started
+    upload = api.upload(project, path)
+    uploaded = time.monotonic()
+    answer = api.start_import(project, upload, path.name, kind)
+    job = Job.objects.get(pk=answer["job"]["id"])
+    while not job.is_finished:
+        time.sleep(0.02)
+        job.refresh_from_db(fields=["status", "finished_at"])
+    finished = time.monotonic()
+    job.refresh_from_db()
     if job.status != Job.Status.SUCCEEDED:
         raise SystemExit(f"import failed: {job.error}")
-    corpus.refresh_from_db()
+    corpus = Corpus.objects.get(pk=answer["corpus"]["id"])
     if browse:
         if connection.vendor == "postgresql":
             # Measure the steady state: autovacuum visits a freshly imported table soon after
@@ -105,7 +164,7 @@ def import_once(user, project, path, kind, worker, browse=False):
                 cursor.execute("VACUUM (ANALYZE) labeling_document")
         for label, (p50, p95) in browse_latency(user, corpus).items():
             print(f"       browser {label} at {corpus.document_count:,} documents: p50 {p50:.0f} ms, p95 {p95:.0f} ms")
-    return corpus.document_count, seconds, baseline, peak_rss_mb(worker.pid), path.stat().st_size
+    return corpus.document_count, uploaded - started, finished - uploaded, baseline, peak_rss_mb(worker.pid)
 
 
 def browse_latency(user, corpus, repeats=30):
@@ -139,20 +198,29 @@ def main():
     parser.add_argument("--browse", action="store_true", help="also time the document browser on the imported corpus")
     args = parser.parse_args()
     user, _ = get_user_model().objects.get_or_create(username="import-benchmark")
+    token, _ = Token.objects.get_or_create(user=user)
     project = Project.objects.create(name="import benchmark", created_by=user)
     project.memberships.create(user=user, role="manager")
     app.control.purge()
     worker = start_worker(app, "-P", "solo")  # the job runs in the worker process: its peak RSS is the job's
+    port = free_port()
+    server = start_gunicorn(port, 1, 2, preload=True)
+    api = Api(port, token.key)
     try:
         with tempfile.TemporaryDirectory() as folder:
             files = write_files(Path(folder), args.documents, args.chars, args.formats.split(","))
-            print(f"database: {connection.vendor}; {args.documents:,} documents of {args.chars} characters")
+            print(f"database: {connection.vendor}; {args.documents:,} documents of {args.chars} characters; "
+                  f"load average before {os.getloadavg()[0]:.2f}")
             for kind in args.formats.split(","):
-                count, seconds, before, peak, size = import_once(user, project, files[kind], kind, worker, args.browse)
-                print(f"{kind:>5}: {count:,} documents, {size / 1e6:.0f} MB in {seconds:.1f} s = "
-                      f"{count / seconds:,.0f} documents/s; worker peak RSS {peak:.0f} MB (idle {before:.0f} MB)")
+                count, upload, job, before, peak = import_once(api, project, files[kind], kind, worker, args.browse, user)
+                total = upload + job
+                print(f"{kind:>5}: {count:,} documents, {files[kind].stat().st_size / 1e6:.0f} MB: upload {upload:.2f} s "
+                      f"+ import {job:.2f} s = {total:.2f} s, {count / total:,.0f} documents/s; worker peak RSS "
+                      f"{peak:.0f} MB (idle {before:.0f} MB); load average {os.getloadavg()[0]:.2f}")
     finally:
+        server.terminate()
         worker.terminate()
+        server.wait(30)
         worker.wait(30)
         corpora.delete_project_data(project)
 

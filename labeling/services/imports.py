@@ -171,7 +171,7 @@ def refresh_statistics():
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE labeling_document")
-            cursor.execute("SELECT gin_clean_pending_list('document_text_search'::regclass)")
+            cursor.execute("SELECT gin_clean_pending_list('document_search_vector'::regclass)")
 
 
 def _hash_server_file(upload, reporter):

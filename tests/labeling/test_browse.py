@@ -146,6 +146,8 @@ def test_search_finds_rare_and_common_words_past_the_probe_window(client, manage
     assert found(client, corpus, q="stable", limit=3) == ["d0", "d1", "d2"]
     assert found(client, corpus, q="pneumothorax", split="train") == []
     assert found(client, corpus, q="ward", limit=3) == ["d0", "d2", "d4"]
+    assert found(client, corpus, q='"patient pneumothorax"') == ["d5", "d7"]  # a phrase: these words, in this order
+    assert found(client, corpus, q='"pneumothorax patient"') == []
 
 
 def test_a_whole_project_goes_in_a_few_statements(project, corpus, manager):

@@ -19,6 +19,10 @@ QUEUES = {queue.name for queue in settings.CELERY_TASK_QUEUES}
 def check_command(command):
     program, *args = command
     if program == "gunicorn":
+        if args[0] == "-c":
+            config = args[1].removeprefix("python:")
+            assert (ROOT / (config.replace(".", "/") + ".py")).exists(), config
+            args = args[2:]
         module, attribute = args[0].split(":")
         path = ROOT / (module.replace(".", "/") + ".py")
         assert path.exists(), path
