@@ -142,61 +142,108 @@ def read_jsonl(source):
         yield Row(number, value)
 
 
-class _Utf8Bytes:
-    """Decoded text as UTF-8 bytes, for the streaming JSON parser."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def read(self, size=-1):
-        if size == 0:  # ijson asks for nothing to learn whether the file gives bytes or text
-            return b""
-        return self.text.read(size if size > 0 else SAMPLE_BYTES).encode("utf-8")
+_BLOCK = 1 << 20  # characters read at a time
+_SPACE = " \t\r\n"
 
 
-SCALARS = {"null", "boolean", "integer", "double", "number", "string"}
+def _depth(value):
+    """How deeply a parsed value nests (a scalar 0, an object of scalars 1), counted without recursion."""
+    if not isinstance(value, (dict, list)):
+        return 0
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
 
 
-def _array_items(events, name):
-    """The items of a top-level JSON array, built from parser events with the depth counted on the way:
-    memory stays linear in the depth, and a file nested deeper than STUDIO_JSON_MAX_DEPTH is refused."""
-    from ijson.common import ObjectBuilder
+class _ArrayReader:
+    """The items of a top-level JSON array, each parsed by the C decoder from a buffer of the text that
+    holds at most one item beyond a block: memory follows the largest item, never the file. A file nested
+    deeper than STUDIO_JSON_MAX_DEPTH (the array counts as one level) is refused, as is an item larger
+    than the largest note allowed could make."""
 
-    depth, builder, limit = 0, None, settings.STUDIO_JSON_MAX_DEPTH
-    for event, value in events:
-        if depth == 0 and event != "start_array":
-            raise ImportFileError(f"{name} is not a JSON array of objects.")
-        if event in ("start_map", "start_array"):
-            depth += 1
-            if depth > limit:
-                raise ImportFileError(f"{name} nests JSON more than {limit} levels deep; refused.")
-        if depth >= 2:
-            builder = builder or ObjectBuilder()
-            builder.event(event, value)
-        elif depth == 1 and event in SCALARS:
-            yield value
-        if event in ("end_map", "end_array"):
-            depth -= 1
-            if depth == 1 and builder is not None:
-                yield builder.value
-                builder = None
+    def __init__(self, text, name):
+        self.text, self.name, self.buffer, self.at, self.done = text, name, "", 0, False
+        self.decoder = json.JSONDecoder()
+        self.limit = settings.STUDIO_JSON_MAX_DEPTH
+        self.largest = 8 * settings.STUDIO_MAX_DOCUMENT_CHARS + _BLOCK
+
+    def _more(self):
+        """Read another block onto the buffer (dropping what was read); False at the end of the text."""
+        if self.done:
+            return False
+        block = self.text.read(_BLOCK)
+        self.buffer, self.at = self.buffer[self.at:] + block, 0
+        self.done = not block
+        if len(self.buffer) > self.largest:
+            raise ImportFileError(f"{self.name} holds an item larger than {self.largest:,} characters; refused.")
+        return bool(block)
+
+    def _next_char(self):
+        """The next character that is not white space (buffer position on it), or "" at the end."""
+        while True:
+            while self.at < len(self.buffer) and self.buffer[self.at] in _SPACE:
+                self.at += 1
+            if self.at < len(self.buffer):
+                return self.buffer[self.at]
+            if not self._more():
+                return ""
+
+    def _too_deep(self):
+        return ImportFileError(f"{self.name} nests JSON more than {self.limit} levels deep; refused.")
+
+    def _item(self):
+        self._next_char()
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buffer, self.at)
+            except RecursionError:
+                raise self._too_deep() from None
+            except json.JSONDecodeError as error:
+                if self._more():  # the item may go on in the next block
+                    continue
+                raise ImportFileError(f"{self.name} is not a valid JSON array: {error.msg}.") from None
+            if end == len(self.buffer) and self._more():  # a number may go on in the next block
+                continue
+            if 1 + _depth(value) > self.limit:
+                raise self._too_deep()
+            self.at = end
+            return value
+
+    def __iter__(self):
+        if self._next_char() != "[":
+            raise ImportFileError(f"{self.name} is not a JSON array of objects.")
+        self.at += 1
+        if self._next_char() == "]":
+            self.at += 1
+        else:
+            while True:
+                yield self._item()
+                separator = self._next_char()
+                self.at += 1
+                if separator == "]":
+                    break
+                if separator != ",":
+                    raise ImportFileError(f"{self.name} is not a valid JSON array: expected ',' or ']' after an item.")
+        if self._next_char():
+            raise ImportFileError(f"{self.name} is not a valid JSON array: text after its end.")
 
 
 def read_json(source):
-    import ijson
-
-    items = _array_items(ijson.basic_parse(_Utf8Bytes(source.text()), use_float=True), source.name)
     number = 0
     try:
-        for number, value in enumerate(items, start=1):
+        for number, value in enumerate(_ArrayReader(source.text(), source.name), start=1):
             if not isinstance(value, dict):
                 yield RowError(number, f"expected a JSON object, found {type(value).__name__}")
                 continue
             yield Row(number, value)
-    except ijson.JSONError as error:
-        raise ImportFileError(f"{source.name} is not a valid JSON array (after item {number}): {error}") from None
-    if number == 0 and not source.sample.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
-        raise ImportFileError(f"{source.name} is not a JSON array of objects.")
+    except ImportFileError as error:
+        if number and "is not a valid JSON array" in str(error):
+            raise ImportFileError(f"{error} (after item {number})") from None
+        raise
 
 
 def read_text_lines(source):

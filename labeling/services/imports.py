@@ -28,7 +28,10 @@ from . import corpora, uploads
 from .document_writer import BatchWriter
 from .imported_labels import LabelResolver, checked_label_values, label_names
 
+# A batch is written (and committed) when it holds this many notes or this much text, whichever comes first:
+# fewer commits for short notes, memory bounded for long ones (a batch per writer thread waits in memory).
 BATCH_SIZE = 2000
+BATCH_CHARACTERS = 4_000_000
 MAX_REPORTED_ERRORS = 100
 PREVIEW_ROWS = 10
 PROFILE_ROWS = 500  # rows read to guess what each column holds
@@ -108,28 +111,31 @@ class _Errors:
         return self.count > self.limit
 
 
+_ENCODER = json.JSONEncoder(default=str, allow_nan=False, check_circular=False)  # made once: faster per row
+
+
 def _json(meta):
     """Metadata as JSON text; NaN and infinities (Parquet floats, say) become null, which JSON has."""
     try:
-        return json.dumps(meta, default=str, allow_nan=False)
+        return _ENCODER.encode(meta)
     except ValueError:
-        return json.dumps({key: None if isinstance(value, float) and not math.isfinite(value) else value
-                           for key, value in meta.items()}, default=str)
+        return _ENCODER.encode({key: None if isinstance(value, float) and not math.isfinite(value) else value
+                                for key, value in meta.items()})
 
 
-def _document(corpus, row, mapping, seen_ids, labels):
+def _document(corpus, row, mapping, seen_ids, labels, longest):
     """A document row (a tuple in document_writer.COLUMNS order) and its label ids for a file row,
-    or the reason it cannot be one."""
+    or the reason it cannot be one. `longest`: the most characters a note may have."""
     fields = row.fields
     text = fields.get(mapping["text_field"])
     if text is None:
         return f"no field {mapping['text_field']!r}"
     if not isinstance(text, str):
         text = str(text)
-    if not text.strip():
+    if not text or text.isspace():
         return f"the text field {mapping['text_field']!r} is empty"
-    if len(text) > settings.STUDIO_MAX_DOCUMENT_CHARS:
-        return f"the text has {len(text):,} characters; at most {settings.STUDIO_MAX_DOCUMENT_CHARS:,} are allowed"
+    if len(text) > longest:
+        return f"the text has {len(text):,} characters; at most {longest:,} are allowed"
     external_id = fields.get(mapping["id_field"]) if mapping["id_field"] else None
     external_id = str(external_id) if external_id not in (None, "") else f"row-{row.number}"
     if len(external_id) > 255:
@@ -211,13 +217,16 @@ def run_import(job, reporter):
             labels.resolve_each(dict.fromkeys(mapping.get("label_values", {}).values()))
         with Source(uploads.readable_path(corpus.upload), corpus.upload.original_name) as source, \
                 BatchWriter(guard=lambda: jobs_service.check_held(job)) as writer:
-            batch, batch_labels, seen_ids = [], {}, set()
+            batch, batch_labels, seen_ids, characters = [], {}, set(), 0
+            longest = settings.STUDIO_MAX_DOCUMENT_CHARS
             reporter.stage(0, f"Reading {source.name}")
             for item in read(source, mapping["format"]):
-                result = _document(corpus, item, mapping, seen_ids, labels) if isinstance(item, Row) else item.reason
+                result = (_document(corpus, item, mapping, seen_ids, labels, longest) if isinstance(item, Row)
+                          else item.reason)
                 if isinstance(result, tuple):
                     document, label_ids = result
                     batch.append(document)
+                    characters += document[5]
                     if label_ids:
                         batch_labels[document[1]] = label_ids
                 else:
@@ -227,10 +236,10 @@ def run_import(job, reporter):
                             f"More than {errors.limit} rows could not be imported (the limit set for this import); "
                             "nothing was imported. Fix the rows listed and upload the file again."
                         )
-                if len(batch) >= BATCH_SIZE:
+                if len(batch) >= BATCH_SIZE or characters >= BATCH_CHARACTERS:
                     writer.write(corpus.pk, batch, batch_labels)
                     imported += len(batch)
-                    batch, batch_labels = [], {}
+                    batch, batch_labels, characters = [], {}, 0
                     reporter.progress(source.position / max(source.size, 1), f"{imported:,} documents")
                     reporter.check_cancel()
             writer.write(corpus.pk, batch, batch_labels)

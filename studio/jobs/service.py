@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,8 +26,18 @@ class JobStateError(Refusal):
 def check_held(job):
     """Within the transaction that writes a run's work: raise JobLost unless this run still holds the job. The
     row lock orders the write against a takeover (the reaper's or another delivery's): a run a frozen worker
-    wakes up in finds the job gone and stops, instead of writing beside the run that took it over."""
-    if job.claim and not Job.objects.select_for_update().filter(pk=job.pk, claim=job.claim).exists():
+    wakes up in finds the job gone and stops, instead of writing beside the run that took it over.
+
+    The lock is shared: a run's own writers (an import's, one per connection) hold it at the same time, and
+    only a takeover, which locks the row for update, waits for them."""
+    if not job.claim:
+        return
+    shared = " FOR SHARE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {Job._meta.db_table} WHERE id = %s AND claim = %s{shared}",  # noqa: S608
+                       [job.pk, job.claim])
+        held = cursor.fetchone() is not None
+    if not held:
         raise JobLost(f"Job {job.pk} was taken over by another run.")
 
 
