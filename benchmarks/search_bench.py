@@ -27,7 +27,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Max  # noqa: E402
 
 from labeling.models import Corpus, Document, Project  # noqa: E402
-from labeling.services import browse, corpora  # noqa: E402
+from labeling.services import browse, corpora, search  # noqa: E402
 from labeling.services.document_writer import insert_documents  # noqa: E402
 from labeling.services.imports import refresh_statistics  # noqa: E402
 
@@ -60,6 +60,7 @@ def build(project, count, pool):
     insert_documents(batch)
     Corpus.objects.filter(pk=corpus.pk).update(status=Corpus.Status.READY, document_count=count, id_floor=floor,
                                                id_ceiling=Document.objects.aggregate(last=Max("id"))["last"])
+    search.index_corpus(corpus)  # as the import job does once the corpus is ready
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM labeling_document")

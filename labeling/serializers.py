@@ -14,6 +14,7 @@ from .models import (
     Role,
     Upload,
 )
+from .services import search
 from .services.projects import MembershipError, find_user
 
 
@@ -95,13 +96,20 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class CorpusSerializer(serializers.ModelSerializer):
+    search_pending = serializers.SerializerMethodField(
+        help_text="Notes still waiting to be indexed for search after an import (searches find them meanwhile, "
+                  "more slowly).")
+
     class Meta:
         model = Corpus
         fields = [
             "id", "name", "kind", "parent", "status", "role", "document_count", "source_name", "source_sha256",
-            "mapping", "error_count", "errors", "created_at",
+            "mapping", "error_count", "errors", "created_at", "search_pending",
         ]
         read_only_fields = fields
+
+    def get_search_pending(self, corpus) -> int:
+        return search.pending(corpus) if corpus.status == Corpus.Status.READY else 0
 
 
 class CorpusRoleSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from ..models import Corpus, Document, Label, LabelSchema, Project, Role
 from . import projects as project_service
+from . import search
 from .demo_notes import SPECIALTIES, generate_notes
 
 DEMO_PROJECT_NAME = "Demo: clinic letters by specialty"
@@ -85,6 +86,7 @@ def load_demo(note_count=300):
     corpus.status = Corpus.Status.READY
     corpus.source_sha256 = digest.hexdigest()
     corpus.save(update_fields=["document_count", "status", "source_sha256"])
+    search.index_corpus(corpus)
     return project, passwords
 
 

@@ -62,11 +62,12 @@ def write_batch(corpus_id, rows, labels, guard=None):
 
 
 class BatchWriter:
-    """`write()` hands a batch over; leaving the `with` block waits for every batch to be written
+    """`write()` hands a batch over (to `write_batch`, or the `work` given); leaving the `with` block waits for every batch to be written
     and raises the first error a writer met. At most one batch per writer waits in memory."""
 
-    def __init__(self, threads=WRITER_THREADS, guard=None):
+    def __init__(self, threads=WRITER_THREADS, guard=None, work=None):
         self.guard = guard
+        self.work = work or write_batch  # called with write()'s arguments and the guard
         self.parallel = threads > 1 and self._may_use_threads()
         self.failure = None
         self.threads = []
@@ -85,12 +86,12 @@ class BatchWriter:
             thread.start()
         return self
 
-    def write(self, corpus_id, rows, labels):
+    def write(self, *batch):
         if not self.parallel:
-            write_batch(corpus_id, rows, labels, self.guard)
+            self.work(*batch, self.guard)
             return
         self._raise_failure()
-        self.batches.put((corpus_id, rows, labels))
+        self.batches.put(batch)
 
     def __exit__(self, kind, error, traceback):
         for _thread in self.threads:
@@ -110,7 +111,7 @@ class BatchWriter:
             while (batch := self.batches.get()) is not None:
                 if self.failure is None:  # after a failure, keep taking batches so the reader never blocks
                     try:
-                        write_batch(*batch, self.guard)
+                        self.work(*batch, self.guard)
                     except BaseException as error:  # noqa: BLE001 - handed to the reader's thread
                         self.failure = error
         finally:

@@ -24,7 +24,7 @@ from ..importing.formats import (
 )
 from ..importing.sources import ImportFileError
 from ..models import Corpus, Document
-from . import corpora, uploads
+from . import corpora, search, uploads
 from .document_writer import BatchWriter
 from .imported_labels import LabelResolver, checked_label_values, label_names
 
@@ -172,12 +172,10 @@ def mark_duplicates(corpus):
 
 
 def refresh_statistics():
-    """Let PostgreSQL's planner see the new documents now rather than when autovacuum gets to them,
-    and merge the search index's pending entries, which every search would otherwise read through."""
+    """Let PostgreSQL's planner see the new documents now rather than when autovacuum gets to them."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE labeling_document")
-            cursor.execute("SELECT gin_clean_pending_list('document_search_vector'::regclass)")
 
 
 def _hash_server_file(upload, reporter):
@@ -197,8 +195,27 @@ def _hash_server_file(upload, reporter):
 
 
 def run_import(job, reporter):
-    """The `import` job: stream the upload into documents, all good rows or nothing."""
+    """The `import` job: stream the upload into documents, all good rows or nothing; the corpus is ready to
+    label as soon as they are in, and the job then fills their search vectors (search works meanwhile)."""
     corpus = Corpus.objects.select_related("upload", "project").get(pk=job.params["corpus_id"])
+    if corpus.status != Corpus.Status.READY:  # a run re-delivered after the notes went in only finishes them
+        result = _read(corpus, job, reporter.span(0, 0.5))
+    else:
+        result = {"documents": corpus.document_count, "skipped_rows": corpus.error_count}
+    reporter.stage(0.5, f"{result['documents']:,} documents ready to label; looking for repeated notes")
+    result["duplicates"] = mark_duplicates(corpus)
+    reporter.stage(0.55, f"{result['duplicates']:,} repeated notes; indexing the documents for search")
+
+    def indexed(share):
+        reporter.progress(0.55 + 0.45 * share)
+        reporter.check_cancel()  # a cancelled indexing leaves the corpus ready, its search slower
+
+    search.index_corpus(corpus, guard=lambda: jobs_service.check_held(job), progress=indexed)
+    return result
+
+
+def _read(corpus, job, reporter):
+    """The documents of the corpus's upload, written; the corpus is then ready."""
     mapping = corpus.mapping
     # A re-delivered or retried import starts over from a clean corpus.
     corpora.delete_documents(corpus)
@@ -244,9 +261,7 @@ def run_import(job, reporter):
                     reporter.check_cancel()
             writer.write(corpus.pk, batch, batch_labels)
             imported += len(batch)
-        reporter.stage(1, f"{imported:,} documents; looking for repeated notes")
         refresh_statistics()
-        duplicates = mark_duplicates(corpus)
     except BaseException:
         # What only this run knows; the documents go in `cleanup`, which every ending of the job runs.
         if labels is not None:
@@ -259,7 +274,7 @@ def run_import(job, reporter):
     )
     if errors.count:
         reporter.logger.warning("%s rows were skipped; the first are listed on the corpus page", errors.count)
-    result = {"documents": imported, "skipped_rows": errors.count, "duplicates": duplicates}
+    result = {"documents": imported, "skipped_rows": errors.count}
     if labels is not None:
         result["labels_added"] = len(labels.added)
     return result

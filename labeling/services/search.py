@@ -8,8 +8,66 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def _pg_match(table):
-    """The words' test on a note's stored search vector (see migration 0011), in `table`."""
-    return f"{table}.search_vector @@ websearch_to_tsquery('english', %s)"
+    """The words' test on a note of `table`: its search vector, or for a note whose vector is not filled yet (an
+    import fills them once its corpus is ready to label), its text parsed now, found through the small index
+    of such notes (migration 0011). Takes the words twice as parameters."""
+    words = "websearch_to_tsquery('english', %s)"
+    return (f"({table}.search_vector @@ {words} OR "
+            f"({table}.search_vector IS NULL AND to_tsvector('english', {table}.text) @@ {words}))")
+
+
+VECTOR_BATCH = 5000  # notes per statement that fills vectors
+
+
+def _fill_vectors(corpus_id, first, last, guard=None):
+    """Fill the search vectors of a corpus's notes with ids first..last that have none, in one transaction."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if guard is not None:
+            guard()
+        cursor.execute(
+            "UPDATE labeling_document SET search_vector = to_tsvector('english', text) "
+            "WHERE corpus_id = %s AND id BETWEEN %s AND %s AND search_vector IS NULL",
+            [corpus_id, first, last],
+        )
+
+
+def pending(corpus):
+    """How many of the corpus's notes still wait for their search vector (0 on SQLite, whose index is kept
+    by triggers as notes are written)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM labeling_document WHERE corpus_id = %s AND search_vector IS NULL",
+                       [corpus.pk])
+        return cursor.fetchone()[0]
+
+
+def index_corpus(corpus, guard=None, progress=None):
+    """Fill the search vectors of the corpus's notes that have none, VECTOR_BATCH notes per statement on the
+    writer threads' connections; `progress(share)` after each is handed over. The corpus is searchable
+    throughout (notes without a vector are matched by their text)."""
+    if connection.vendor != "postgresql":
+        return
+    from .document_writer import BatchWriter
+
+    total, done, after = max(pending(corpus), 1), 0, 0
+    with BatchWriter(guard=guard, work=_fill_vectors) as writer, connection.cursor() as cursor:
+        while True:
+            cursor.execute(  # the next batch's first and last ids, read from the index of notes still waiting
+                "SELECT min(id), max(id), count(*) FROM (SELECT id FROM labeling_document WHERE corpus_id = %s "
+                "AND search_vector IS NULL AND id > %s ORDER BY id LIMIT %s) AS batch",
+                [corpus.pk, after, VECTOR_BATCH])
+            first, last, count = cursor.fetchone()
+            if not count:
+                break
+            writer.write(corpus.pk, first, last)
+            done, after = done + count, last
+            if progress is not None:
+                progress(min(1.0, done / total))
+    with connection.cursor() as cursor:  # merge the index's new entries, which every search would read through
+        cursor.execute("SELECT gin_clean_pending_list('document_search_vector'::regclass)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('document_search_vector'::regclass)")
 
 
 # How first_matches chooses between reading documents in id order and the search index. Testing a note's
@@ -44,7 +102,7 @@ def matching(documents, text):
     if not text:
         return documents
     if connection.vendor == "postgresql":
-        return documents.extra(where=[_pg_match("labeling_document")], params=[text])
+        return documents.extra(where=[_pg_match("labeling_document")], params=[text, text])
     query = _fts5_query(text)
     if not query:
         return documents.none()
@@ -55,19 +113,16 @@ def matching(documents, text):
 
 
 def _probe(documents, text, count, rows):
-    """Ids of the first `count` matches among the next `rows` documents in id order, and whether
-    those were all the documents there are."""
-    probe_sql, probe_params = documents.order_by("id").values("id")[:rows].query.sql_with_params()
+    """Ids of the first `count` matches among the next `rows` documents in id order (testing them in that order
+    and stopping at the `count`th), and whether that settles the page: it is full, or those were all the
+    documents there are."""
+    last = documents.order_by("id").values_list("id", flat=True)[rows - 1:rows].first()
+    within = documents if last is None else documents.filter(id__lte=last)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_bitmapscan = off")  # each of these notes, never the search index
-        cursor.execute(
-            f"SELECT note.id FROM labeling_document AS note WHERE note.id IN ({probe_sql}) "  # noqa: S608 - the ORM's
-            f"AND {_pg_match('note')} ORDER BY note.id LIMIT %s",  # own SQL and parameters
-            [*probe_params, text, count],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    complete = len(ids) == count or not documents.order_by("id")[rows - 1:rows].exists()
-    return ids, complete
+        cursor.execute("SET LOCAL enable_bitmapscan = off")  # each note in id order, never the search index
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        ids = list(matching(within, text).order_by("id").values_list("id", flat=True)[:count])
+    return ids, len(ids) == count or last is None
 
 
 def first_matches(documents, text, count):

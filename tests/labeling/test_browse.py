@@ -3,6 +3,7 @@
 import html
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from labeling.models import (
     LabelSchema,
     Review,
 )
-from labeling.services import browse, corpora
+from labeling.services import browse, corpora, search
 
 pytestmark = pytest.mark.django_db
 
@@ -134,13 +135,19 @@ def test_deleting_a_corpus_takes_its_annotations_and_repeats_with_it(client, man
     assert not Assignment.objects.exists()
 
 
+@pytest.mark.parametrize("indexed", [False, True], ids=["before-indexing", "indexed"])
 @pytest.mark.parametrize("probe_rows", [2, 400])
-def test_search_finds_rare_and_common_words_past_the_probe_window(client, manager, project, monkeypatch, probe_rows):
+def test_search_finds_rare_and_common_words_past_the_probe_window(client, manager, project, monkeypatch, probe_rows,
+                                                                  indexed):
     monkeypatch.setattr("labeling.services.search.PROBE_ROWS", probe_rows)
     corpus = Corpus.objects.create(project=project, name="Many", status=Corpus.Status.READY)
     for index in range(8):
         text = "stable patient" + (" pneumothorax" if index in (5, 7) else "") + (" ward" if index % 2 == 0 else "")
         Document.objects.create(corpus=corpus, external_id=f"d{index}", text=text, content_hash=str(index), length=9)
+    if indexed:
+        search.index_corpus(Corpus.objects.create(project=project, name="Other"))  # nothing to do there
+        search.index_corpus(corpus)
+    assert search.pending(corpus) == (8 if connection.vendor == "postgresql" and not indexed else 0)
     client.force_login(manager)
     assert found(client, corpus, q="pneumothorax") == ["d5", "d7"]
     assert found(client, corpus, q="stable", limit=3) == ["d0", "d1", "d2"]
@@ -156,3 +163,19 @@ def test_a_whole_project_goes_in_a_few_statements(project, corpus, manager):
     corpora.delete_project_data(project)
     assert not Document.objects.exists() and not Annotation.objects.exists() and not Corpus.objects.exists()
     assert not Review.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's search index is kept by triggers as notes are written")
+def test_the_corpus_page_and_api_say_how_many_notes_wait_for_the_search_index(client, manager, project):
+    corpus = Corpus.objects.create(project=project, name="Fresh", status=Corpus.Status.READY, document_count=3)
+    for index in range(3):
+        Document.objects.create(corpus=corpus, external_id=f"d{index}", text=f"chest pain {index}",
+                                content_hash=str(index), length=12)
+    client.force_login(manager)
+    page = client.get(reverse("corpus-detail", args=[project.pk, corpus.pk]), {"q": "chest"}).content.decode()
+    assert "Preparing search: 3 notes left" in page and page.count("chest pain") == 3  # found meanwhile
+    api = reverse("api-corpus-detail", kwargs={"project_pk": project.pk, "pk": corpus.pk})
+    assert client.get(api).json()["search_pending"] == 3
+    search.index_corpus(corpus)
+    assert "Preparing search" not in client.get(reverse("corpus-detail", args=[project.pk, corpus.pk])).content.decode()
+    assert client.get(api).json()["search_pending"] == 0

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from labeling.models import Corpus, Document
-from labeling.services import imports
+from labeling.services import imports, search
 from studio import dispatch
 from studio.jobs import execution
 from studio.jobs import service as jobs_service
@@ -89,7 +89,7 @@ def test_success_marks_the_run_done_and_the_corpus_ready(start_import, start_cle
 @pytest.mark.django_db
 def test_a_failure_fails_the_run_and_removes_the_half_corpus(start_import, start_clean, monkeypatch):
     corpus, job = start_import()
-    monkeypatch.setattr(imports, "mark_duplicates", lambda corpus: 1 / 0)  # after every row was written
+    monkeypatch.setattr(imports, "refresh_statistics", lambda: 1 / 0)  # after every row was written
     assert execution.execute(job.pk, "w@host", {}) == Job.Status.FAILED
     assert_no_half_corpus(corpus)
     monkeypatch.undo()
@@ -97,6 +97,20 @@ def test_a_failure_fails_the_run_and_removes_the_half_corpus(start_import, start
     monkeypatch.setattr(cleaning_run, "_move_annotations", lambda *args: 1 / 0)
     assert execution.execute(run.job_id, "w@host", {}) == Job.Status.FAILED
     assert_cleaning_left_nothing(run, CleaningRun.Status.FAILED)
+
+
+@pytest.mark.django_db
+def test_an_import_stopped_while_indexing_for_search_keeps_its_ready_corpus(start_import, monkeypatch):
+    corpus, job = start_import()
+    monkeypatch.setattr(search, "index_corpus", lambda *args, **kwargs: 1 / 0)  # the notes are in; the index fails
+    assert execution.execute(job.pk, "w@host", {}) == Job.Status.FAILED
+    corpus.refresh_from_db()
+    assert corpus.status == Corpus.Status.READY and corpus.documents.count() == corpus.document_count == 30
+    monkeypatch.undo()
+    retried = jobs_service.retry_job(job.created_by, Job.objects.get(pk=job.pk))  # indexes; never reads the file again
+    assert execution.execute(retried.pk, "w@host", {}) == Job.Status.SUCCEEDED
+    corpus.refresh_from_db()
+    assert corpus.status == Corpus.Status.READY and corpus.documents.count() == 30 and search.pending(corpus) == 0
 
 
 @pytest.mark.django_db
@@ -120,7 +134,7 @@ def test_a_cancel_while_running_cancels_the_run_and_removes_the_half_corpus(star
         raise JobCancelled()
 
     corpus, job = start_import()
-    monkeypatch.setattr(imports, "mark_duplicates", cancelled_midway)
+    monkeypatch.setattr(imports, "refresh_statistics", cancelled_midway)
     assert execution.execute(job.pk, "w@host", {}) == Job.Status.CANCELLED
     assert_no_half_corpus(corpus)
     monkeypatch.undo()

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Case, Max, Value, When
 
 from labeling.models import Annotation, Assignment, Corpus, Document, Prediction, Review
-from labeling.services import corpora, imports
+from labeling.services import corpora, imports, search
 from labeling.services.document_writer import write_batch
 from studio.jobs import service as jobs_service
 
@@ -192,6 +192,8 @@ def run_cleaning(job, reporter):
 
     imports.refresh_statistics()
     imports.mark_duplicates(output)
+    reporter.stage(0.97, "Indexing the cleaned notes for search")
+    search.index_corpus(output, guard=lambda: jobs_service.check_held(job))
     report = {
         "documents_in": total, "documents_out": len(derived),
         "drops": dict(sorted(Counter(dropped.values()).items())),
