@@ -62,8 +62,9 @@ def write_batch(corpus_id, rows, labels, guard=None):
 
 
 class BatchWriter:
-    """`write()` hands a batch over (to `write_batch`, or the `work` given); leaving the `with` block waits for every batch to be written
-    and raises the first error a writer met. At most one batch per writer waits in memory."""
+    """`write()` hands a batch over (to `write_batch`, or the `work` given); leaving the `with` block waits for
+    every batch to be written and raises the first error a writer met. At most one batch per writer waits in
+    memory."""
 
     def __init__(self, threads=WRITER_THREADS, guard=None, work=None):
         self.guard = guard

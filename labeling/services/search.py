@@ -66,8 +66,6 @@ def index_corpus(corpus, guard=None, progress=None):
                 progress(min(1.0, done / total))
     with connection.cursor() as cursor:  # merge the index's new entries, which every search would read through
         cursor.execute("SELECT gin_clean_pending_list('document_search_vector'::regclass)")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT gin_clean_pending_list('document_search_vector'::regclass)")
 
 
 # How first_matches chooses between reading documents in id order and the search index. Testing a note's
