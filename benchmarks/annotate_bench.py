@@ -70,12 +70,18 @@ def build_project(documents, annotators):
     return project, labels, tokens
 
 
-def warm_up(port, project_pk, token, requests):
-    """A few task reads so every worker has loaded its code and opened its database connection."""
-    headers = {"Authorization": f"Token {token}", "Host": "127.0.0.1"}
+def warm_up(port, project_pk, token, labels, requests):
+    """A few rounds of the annotation loop, each on a new connection (which may reach another worker and thread),
+    so that every worker has run its code and opened its database connection before the clock starts."""
+    headers = {"Authorization": f"Token {token}", "Host": "127.0.0.1", "Content-Type": "application/json"}
     for _ in range(requests):
-        client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)  # a new connection may reach another worker
-        client.request("GET", f"/api/projects/{project_pk}/", headers=headers)
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        client.request("GET", f"/api/projects/{project_pk}/tasks/next/", headers=headers)
+        document = json.loads(client.getresponse().read())["document"]["id"]
+        client.close()
+        client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        client.request("POST", f"/api/projects/{project_pk}/documents/{document}/annotation/",
+                       json.dumps({"labels": [labels[0]]}), headers)
         client.getresponse().read()
         client.close()
 
@@ -134,7 +140,7 @@ def main():
     port = args.port or free_port()
     server = start_gunicorn(port, args.workers, args.threads, preload=not args.no_preload)
     try:
-        warm_up(port, project.pk, tokens[0], 4 * args.workers)
+        warm_up(port, project.pk, tokens[0], labels, 4 * args.workers * args.threads)
         cpu_before = cpu_seconds(server.pid)
         timings, errors = [], []
         threads = [threading.Thread(target=annotator, args=(port, project.pk, token, labels, args.seconds, timings, errors,

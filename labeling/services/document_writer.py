@@ -27,7 +27,9 @@ def insert_documents(rows):
     table = Document._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            # The driver's own cursor: its errors become Django's (an IntegrityError for a repeated id) here.
+            with connection.wrap_database_errors, \
+                    cursor.cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:

@@ -1,11 +1,13 @@
 """Corpus imports: preview an upload, map its fields, and stream it into documents."""
 
+import collections
 import hashlib
 import json
 import math
+import threading
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
 from studio import audit
@@ -25,7 +27,7 @@ from ..importing.formats import (
 from ..importing.sources import ImportFileError
 from ..models import Corpus, Document
 from . import corpora, search, uploads
-from .document_writer import BatchWriter
+from .document_writer import WRITER_THREADS, BatchWriter, write_batch
 from .imported_labels import LabelResolver, checked_label_values, label_names
 
 # A batch is written (and committed) when it holds this many notes or this much text, whichever comes first:
@@ -96,19 +98,53 @@ def start_import(user, upload, *, name, format, text_field, id_field="", meta_fi
 
 
 class _Errors:
+    """The rows that could not be imported, counted by the reader and the writer threads alike."""
+
     def __init__(self, limit):
         self.limit = limit
         self.count = 0
+        self.repeated = 0  # rows a writer dropped: their id was written by an earlier batch
         self.first = []
+        self.lock = threading.Lock()
 
-    def add(self, number, reason):
-        self.count += 1
-        if len(self.first) < MAX_REPORTED_ERRORS:
-            self.first.append([number, reason])
+    def add(self, number, reason, repeated=False):
+        """Count a row; ImportFileError once there are more than the limit."""
+        with self.lock:
+            self.count += 1
+            self.repeated += repeated
+            if len(self.first) < MAX_REPORTED_ERRORS:
+                self.first.append([number, reason])
+            if self.count > self.limit:
+                raise ImportFileError(
+                    f"More than {self.limit} rows could not be imported (the limit set for this import); "
+                    "nothing was imported. Fix the rows listed and upload the file again."
+                )
 
-    @property
-    def too_many(self):
-        return self.count > self.limit
+
+def _repeated(external_id):
+    return f"the id {external_id!r} appears twice"
+
+
+def _batch_writer(errors):
+    """Writes a batch of new documents. An id that a batch no longer in the reader's memory wrote already is
+    found by the database's unique (corpus, id) index: that batch is written again without those rows, each an
+    error. The reader finds the repeats among the batches it still holds, so memory stays flat."""
+
+    def write(corpus_id, rows, labels, numbers, guard):
+        try:
+            write_batch(corpus_id, rows, labels, guard)
+        except IntegrityError:
+            taken = set(Document.objects.filter(corpus_id=corpus_id, external_id__in=[row[1] for row in rows])
+                        .values_list("external_id", flat=True))
+            if not taken:
+                raise  # not a repeated id
+            for row, number in zip(rows, numbers):
+                if row[1] in taken:
+                    errors.add(number, _repeated(row[1]), repeated=True)
+            write_batch(corpus_id, [row for row in rows if row[1] not in taken],
+                        {external_id: ids for external_id, ids in labels.items() if external_id not in taken}, guard)
+
+    return write
 
 
 _ENCODER = json.JSONEncoder(default=str, allow_nan=False, check_circular=False)  # made once: faster per row
@@ -123,7 +159,7 @@ def _json(meta):
                                 for key, value in meta.items()})
 
 
-def _document(corpus, row, mapping, seen_ids, labels, longest):
+def _document(corpus, row, mapping, labels, longest):
     """A document row (a tuple in document_writer.COLUMNS order) and its label ids for a file row,
     or the reason it cannot be one. `longest`: the most characters a note may have."""
     fields = row.fields
@@ -147,10 +183,6 @@ def _document(corpus, row, mapping, seen_ids, labels, longest):
         label_ids = labels.resolve(names) if isinstance(names, list) else names
         if isinstance(label_ids, str):
             return label_ids
-    key = hashlib.blake2b(external_id.encode(), digest_size=8).digest()
-    if key in seen_ids:
-        return f"the id {external_id!r} appears twice"
-    seen_ids.add(key)
     meta = {field: fields.get(field) for field in mapping["meta_fields"] if field in fields}
     document = (corpus.pk, external_id, text, _json(meta), hashlib.sha256(text.encode()).hexdigest(), len(text), "")
     return document, label_ids
@@ -233,34 +265,37 @@ def _read(corpus, job, reporter):
                                    or len(mapping["label_fields"]) > 1, actor=job.created_by)
             labels.resolve_each(dict.fromkeys(mapping.get("label_values", {}).values()))
         with Source(uploads.readable_path(corpus.upload), corpus.upload.original_name) as source, \
-                BatchWriter(guard=lambda: jobs_service.check_held(job)) as writer:
-            batch, batch_labels, seen_ids, characters = [], {}, set(), 0
+                BatchWriter(guard=lambda: jobs_service.check_held(job), work=_batch_writer(errors)) as writer:
+            batch, batch_labels, numbers, ids, characters = [], {}, [], set(), 0
+            # The ids of the batches not surely written yet (queued, or being written), and the one being read.
+            recent = collections.deque(maxlen=2 * WRITER_THREADS + 1)
             longest = settings.STUDIO_MAX_DOCUMENT_CHARS
             reporter.stage(0, f"Reading {source.name}")
             for item in read(source, mapping["format"]):
-                result = (_document(corpus, item, mapping, seen_ids, labels, longest) if isinstance(item, Row)
-                          else item.reason)
+                result = _document(corpus, item, mapping, labels, longest) if isinstance(item, Row) else item.reason
+                if isinstance(result, tuple) and (result[0][1] in ids or any(result[0][1] in each for each in recent)):
+                    result = _repeated(result[0][1])
                 if isinstance(result, tuple):
                     document, label_ids = result
                     batch.append(document)
+                    numbers.append(item.number)
+                    ids.add(document[1])
                     characters += document[5]
                     if label_ids:
                         batch_labels[document[1]] = label_ids
                 else:
                     errors.add(item.number, result)
-                    if errors.too_many:
-                        raise ImportFileError(
-                            f"More than {errors.limit} rows could not be imported (the limit set for this import); "
-                            "nothing was imported. Fix the rows listed and upload the file again."
-                        )
                 if len(batch) >= BATCH_SIZE or characters >= BATCH_CHARACTERS:
-                    writer.write(corpus.pk, batch, batch_labels)
+                    writer.write(corpus.pk, batch, batch_labels, numbers)
                     imported += len(batch)
-                    batch, batch_labels, characters = [], {}, 0
+                    recent.append(ids)
+                    batch, batch_labels, numbers, ids, characters = [], {}, [], set(), 0
                     reporter.progress(source.position / max(source.size, 1), f"{imported:,} documents")
                     reporter.check_cancel()
-            writer.write(corpus.pk, batch, batch_labels)
+            writer.write(corpus.pk, batch, batch_labels, numbers)
             imported += len(batch)
+        imported -= errors.repeated
+        errors.first.sort()
         refresh_statistics()
     except BaseException:
         # What only this run knows; the documents go in `cleanup`, which every ending of the job runs.

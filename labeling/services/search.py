@@ -74,7 +74,8 @@ def index_corpus(corpus, guard=None, progress=None):
 # far more notes than match when the words are common.
 PROBE_ROWS = 400  # documents tested in id order first
 MAX_PROBE_ROWS = 5000  # reading on in id order stops here: words in fewer than 1 note in 70 go to the index
-MAX_PHRASE_PROBE_ROWS = 25000  # and phrases in fewer than 1 note in 300
+PHRASE_PROBE_ROWS = 2000  # a phrase's first test reads more, to tell a phrase in 1 note in 200 from a rarer one
+MAX_PHRASE_PROBE_ROWS = 25000  # and phrases in fewer than 1 note in 300 go to the index
 _PHRASE = re.compile(r'"[^"]*\w\W+\w[^"]*"')  # quoted words, which websearch_to_tsquery reads as a phrase
 
 
@@ -135,9 +136,10 @@ def first_matches(documents, text, count):
     """
     if connection.vendor != "postgresql":
         return list(matching(documents, text).order_by("id")[:count])
-    ids, complete = _probe(documents, text, count, PROBE_ROWS)
-    needed = int(count * PROBE_ROWS / len(ids) * 1.5) if ids else None  # rows to read on for a page, by the probe
-    limit = MAX_PHRASE_PROBE_ROWS if _PHRASE.search(text) else MAX_PROBE_ROWS
+    phrase = bool(_PHRASE.search(text))
+    first, limit = (PHRASE_PROBE_ROWS, MAX_PHRASE_PROBE_ROWS) if phrase else (PROBE_ROWS, MAX_PROBE_ROWS)
+    ids, complete = _probe(documents, text, count, first)
+    needed = int(count * first / len(ids) * 1.5) if ids else None  # rows to read on for a page, by the probe
     if not complete and needed is not None and needed <= limit:
         ids, complete = _probe(documents, text, count, needed)
     if complete:

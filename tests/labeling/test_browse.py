@@ -140,6 +140,7 @@ def test_deleting_a_corpus_takes_its_annotations_and_repeats_with_it(client, man
 def test_search_finds_rare_and_common_words_past_the_probe_window(client, manager, project, monkeypatch, probe_rows,
                                                                   indexed):
     monkeypatch.setattr("labeling.services.search.PROBE_ROWS", probe_rows)
+    monkeypatch.setattr("labeling.services.search.PHRASE_PROBE_ROWS", probe_rows)
     corpus = Corpus.objects.create(project=project, name="Many", status=Corpus.Status.READY)
     for index in range(8):
         text = "stable patient" + (" pneumothorax" if index in (5, 7) else "") + (" ward" if index % 2 == 0 else "")

@@ -323,3 +323,13 @@ def test_a_superseded_import_run_stops_before_its_next_batch(manager, project, s
     assert written == [10] and Document.objects.filter(corpus=corpus).count() == 10
     job.refresh_from_db()
     assert job.status == Job.Status.RUNNING and job.claim == "another-run"  # the live run's to finish
+
+
+def test_an_id_repeated_far_past_the_batches_in_memory_is_found_by_the_database(do_import, monkeypatch):
+    monkeypatch.setattr(imports, "BATCH_SIZE", 3)  # 40 rows: the reader holds the ids of five batches at most
+    lines = [f"r{index},note {index}" for index in range(40)] + ["r1,again", "r38,again too", "r41,last"]
+    corpus, job, status = do_import("notes.csv", ("id,text\n" + "\n".join(lines) + "\n").encode())
+    assert status == Job.Status.SUCCEEDED, job.error
+    assert corpus.document_count == corpus.documents.count() == 41
+    assert corpus.errors == [[42, "the id 'r1' appears twice"], [43, "the id 'r38' appears twice"]]
+    assert corpus.documents.get(external_id="r1").text == "note 1"  # the first one is kept
