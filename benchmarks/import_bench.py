@@ -210,6 +210,7 @@ def main():
     port = free_port()
     server = start_gunicorn(port, 1, 2, preload=True)
     api = Api(port, token.key)
+    api.call("GET", f"/api/projects/{project.pk}/")  # the server is up and has answered, as it is when people upload
     try:
         with tempfile.TemporaryDirectory() as folder:
             files = write_files(Path(folder), args.documents, args.chars, args.formats.split(","))

@@ -4,6 +4,8 @@ import re
 
 from django.db import connection, transaction
 
+from .document_writer import BatchWriter, unflushed_commit
+
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -22,6 +24,7 @@ VECTOR_BATCH = 5000  # notes per statement that fills vectors
 def _fill_vectors(corpus_id, first, last, guard=None):
     """Fill the search vectors of a corpus's notes with ids first..last that have none, in one transaction."""
     with transaction.atomic(), connection.cursor() as cursor:
+        unflushed_commit()  # a crash loses vectors only, which the job fills again; search reads the text meanwhile
         if guard is not None:
             guard()
         cursor.execute(
@@ -48,8 +51,6 @@ def index_corpus(corpus, guard=None, progress=None):
     throughout (notes without a vector are matched by their text)."""
     if connection.vendor != "postgresql":
         return
-    from .document_writer import BatchWriter
-
     total, done, after = max(pending(corpus), 1), 0, 0
     with BatchWriter(guard=guard, work=_fill_vectors) as writer, connection.cursor() as cursor:
         while True:
