@@ -4,7 +4,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 
 from studio.models import Authored
 
@@ -28,11 +28,11 @@ class ProjectQuerySet(models.QuerySet):
         """
         if not user.is_authenticated:
             return self.none()
-        role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
-        projects = self.annotate(user_role=Subquery(role))
         if user.is_superuser:
-            return projects
-        return projects.filter(memberships__user=user)
+            role = Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1]
+            return self.annotate(user_role=Subquery(role))
+        # The membership's join is filtered and read at once (cheaper to build than a subquery; one row a project).
+        return self.filter(memberships__user=user).annotate(user_role=F("memberships__role"))
 
 
 class Project(Authored):
