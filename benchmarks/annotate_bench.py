@@ -19,6 +19,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import sys
 import threading
 import time
@@ -89,6 +90,8 @@ def warm_up(port, project_pk, token, labels, requests):
 def annotator(port, project_pk, token, labels, seconds, timings, errors, think=0.0):
     client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Host": "127.0.0.1"}
+    pause = random.Random(token)
+    time.sleep(pause.uniform(0, think))  # annotators start at different moments
     stop = time.monotonic() + seconds
     count = 0
     while time.monotonic() < stop:
@@ -113,7 +116,7 @@ def annotator(port, project_pk, token, labels, seconds, timings, errors, think=0
             break
         timings.append((got - started, done - got, done - started))
         count += 1
-        time.sleep(think)  # reading the next note
+        time.sleep(pause.uniform(0.5, 1.5) * think)  # reading the next note; people do not keep in step
     client.close()
 
 
@@ -131,7 +134,7 @@ def main():
     parser.add_argument("--workers", type=int, default=gunicorn_conf.workers, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=gunicorn_conf.threads, help="threads per gunicorn worker")
     parser.add_argument("--think", type=float, default=0.0,
-                        help="seconds each annotator pauses after a submit (0: as fast as the server answers)")
+                        help="seconds each annotator pauses after a submit, on average (0: as fast as the server answers)")
     parser.add_argument("--port", type=int, default=0, help="port for gunicorn (default: a free one)")
     parser.add_argument("--no-preload", action="store_true", help="let each worker load the app itself")
     args = parser.parse_args()
