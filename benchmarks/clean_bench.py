@@ -36,7 +36,7 @@ from labeling.services import corpora  # noqa: E402
 from labeling.services.document_writer import insert_documents  # noqa: E402
 from studio.celery import app  # noqa: E402
 from studio.models import Job  # noqa: E402
-from tests.phi_notes import LISTED, body, generate, near_copy  # noqa: E402
+from tests.support.phi_notes import LISTED, body, generate, near_copy  # noqa: E402
 from training.cleaning.near_duplicates import MinHasher, jaccard  # noqa: E402
 from training.cleaning.service import start_cleaning  # noqa: E402
 from training.cleaning.text import words  # noqa: E402

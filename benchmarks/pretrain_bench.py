@@ -113,7 +113,7 @@ def studio_against_bare(documents, preset, steps, length, batch, checkpoint_ever
     from labeling.services import corpora
     from studio.jobs import execution, service
     from studio.models import Job
-    from tests.phi_notes import body
+    from tests.support.phi_notes import body
     from training.models import Pretraining
     from training.pretraining import blocks
     from training.pretraining.service import start_pretraining

@@ -243,10 +243,13 @@ def _move_annotations(derived):
     moved, sources = 0, list(derived)
     for start in range(0, len(sources), MOVE_BATCH):
         chunk = sources[start:start + MOVE_BATCH]
-        cleaned = Case(*[When(document_id=pk, then=Value(derived[pk])) for pk in chunk])
-        moved += Annotation.objects.filter(document_id__in=chunk).update(document_id=cleaned)
-        for model in (Assignment, Review, Prediction):
-            model.objects.filter(document_id__in=chunk).update(document_id=cleaned)
+        for model in (Annotation, Assignment, Review, Prediction):
+            # The mapping is built for the notes that have something to move only: most have nothing.
+            present = set(model.objects.filter(document_id__in=chunk).values_list("document_id", flat=True))
+            if present:
+                cleaned = Case(*[When(document_id=pk, then=Value(derived[pk])) for pk in present])
+                count = model.objects.filter(document_id__in=present).update(document_id=cleaned)
+                moved += count if model is Annotation else 0
         held = Document.objects.filter(id__in=chunk).exclude(claims=0, pool=None)
         Document.objects.bulk_update(
             [Document(pk=derived[pk], claims=claims, full=full, pool_id=pool)
