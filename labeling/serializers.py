@@ -109,7 +109,7 @@ class CorpusSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_search_pending(self, corpus) -> int:
-        return search.pending(corpus) if corpus.status == Corpus.Status.READY else 0
+        return search.pending(corpus)
 
 
 class CorpusRoleSerializer(serializers.Serializer):

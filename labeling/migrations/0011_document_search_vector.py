@@ -5,7 +5,11 @@ small partial index of those notes, so a search is complete at every moment. A s
 by one (reading on in id order) reads the vector instead of parsing the note. SQLite's FTS5 table is
 unchanged."""
 
+from importlib import import_module
+
 from django.db import migrations
+
+_run = import_module("labeling.migrations.0003_document_search")._run  # statements by database vendor
 
 POSTGRES = [
     "ALTER TABLE labeling_document ADD COLUMN search_vector tsvector",
@@ -26,18 +30,9 @@ POSTGRES_REVERSE = [
 ]
 
 
-def _run(statements):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("labeling", "0010_corpus_roles_snapshot_corpora"),
     ]
 
-    operations = [migrations.RunPython(_run(POSTGRES), _run(POSTGRES_REVERSE))]
+    operations = [migrations.RunPython(_run({"postgresql": POSTGRES}), _run({"postgresql": POSTGRES_REVERSE}))]

@@ -181,7 +181,7 @@ def corpus_detail(request, pk, corpus_pk):
         "is_manager": request.user.is_superuser or corpus.project.has_role(Role.MANAGER),
         "role_form": CorpusRoleForm(initial={"role": corpus.role}),
         "replaced_by": corpus.derived.filter(kind=Corpus.Kind.CLEANED, role=Corpus.Role.QUEUE).first(),
-        "search_pending": search.pending(corpus) if corpus.status == Corpus.Status.READY else 0,
+        "search_pending": search.pending(corpus),
     }
     return render(request, "labeling/corpus_detail.html", context, status=400 if problem else 200)
 
