@@ -16,4 +16,4 @@ def _count_label(sender, instance, created, **kwargs):
     if created and instance.annotator_id is not None:
         from .retraining.service import count_label
 
-        count_label(instance.document_id)
+        count_label(instance.document.corpus.project_id)  # the submit that saved it has both loaded

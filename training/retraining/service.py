@@ -22,9 +22,9 @@ def set_policy(user, project, *, every, model_name, measure, enabled):
     return policy
 
 
-def count_label(document_id):
-    """One more human label on this document: count it, and start a retraining when one is due."""
-    policies = RetrainPolicy.objects.filter(enabled=True, project__corpora__documents__id=document_id)
+def count_label(project_id):
+    """One more human label in this project: count it, and start a retraining when one is due."""
+    policies = RetrainPolicy.objects.filter(enabled=True, project_id=project_id)
     if not policies.update(pending=F("pending") + 1):
         return None
     if not policies.filter(pending__gte=F("every")).update(pending=0):
