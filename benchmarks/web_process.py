@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("torch", "transformers", "datasets", "sklearn", "pyarrow.compute")
+HEAVY = ("torch", "transformers", "datasets", "sklearn", "pyarrow")
 PROBE = """
 import json, resource, sys, time
 started = time.perf_counter()

@@ -12,8 +12,6 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -109,29 +107,6 @@ def assign_splits(rows, ratios, seed):
     return chosen
 
 
-def _schema(single):
-    fields = [
-        pa.field("document_id", pa.int64()), pa.field("external_id", pa.string()), pa.field("corpus", pa.string()),
-        pa.field("text", pa.string()), pa.field("labels", pa.list_(pa.string())),
-    ]
-    if single:
-        fields.append(pa.field("label", pa.string()))
-    return fields + [pa.field("rule", pa.string()), pa.field("annotators", pa.int32()), pa.field("split", pa.string())]
-
-
-def _table(rows, single, schema):
-    columns = {
-        "document_id": [row.id for row in rows], "external_id": [row.external_id for row in rows],
-        "corpus": [row.corpus for row in rows], "text": [row.text for row in rows],
-        "labels": [list(row.labels) for row in rows],
-    }
-    if single:
-        columns["label"] = [row.labels[0] for row in rows]
-    columns.update(rule=[row.rule for row in rows], annotators=[row.votes for row in rows],
-                   split=[row.split for row in rows])
-    return pa.Table.from_pydict(columns, schema=schema)
-
-
 def run_snapshot(job, reporter):
     """The `snapshot` job: resolve, split, write and hash the file."""
     return build(DatasetSnapshot.objects.get(pk=job.params["snapshot_id"]), job, reporter)
@@ -189,20 +164,9 @@ def _build(snapshot, reporter):
     metadata = {"labels": names, "kind": schema.kind, "seed": snapshot.seed, "ratios": ratios,
                 "rules": dict(sorted(Counter(row.rule for row in rows).items())), "unresolved": ties,
                 "label_rule": "adjudicated > majority > single"}
-    arrow_schema = pa.schema(_schema(single), metadata={METADATA_KEY: json.dumps(metadata, sort_keys=True)})
-    texts = Document.objects.values_list("id", "text")
-    with pq.ParquetWriter(snapshot.path, arrow_schema, compression="zstd") as writer:
-        for start in range(0, len(rows), ROW_GROUP):
-            group = rows[start:start + ROW_GROUP]
-            text = dict(texts.filter(id__in=[row.id for row in group]))
-            for row in group:
-                row.text = text[row.id]
-            writer.write_table(_table(group, single, arrow_schema), row_group_size=ROW_GROUP)
-            for row in group:
-                row.text = None
-            reporter.progress(0.4 + 0.55 * (start + len(group)) / len(rows),
-                              f"Wrote {start + len(group):,} of {len(rows):,} rows")
-            reporter.check_cancel()
+    from .snapshot_file import write  # pyarrow: loaded by the worker that writes, never by the web process
+
+    write(snapshot.path, rows, single, metadata, reporter)
 
     digest = hashlib.sha256()
     with open(snapshot.path, "rb") as handle:

@@ -1,10 +1,12 @@
-"""A snapshot's rows for training and evaluation: texts, targets in the snapshot's label order."""
+"""A snapshot's rows for training and evaluation: texts, targets in the snapshot's label order.
+
+pyarrow is loaded when a file is read: web processes import this module (comparisons read a split) and
+most of them never read one."""
 
 import json
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from labeling.services.snapshots import METADATA_KEY
 
@@ -19,11 +21,15 @@ class Split:
 
 def snapshot_labels(snapshot):
     """(label names in the snapshot's order, multi-label?) from the file's own metadata."""
+    import pyarrow.parquet as pq
+
     metadata = json.loads(pq.read_schema(snapshot.path).metadata[METADATA_KEY])
     return metadata["labels"], metadata["kind"] == "multi"
 
 
 def read_split(snapshot, split, labels, multi):
+    import pyarrow.parquet as pq
+
     table = pq.read_table(snapshot.path, columns=["document_id", "external_id", "text", "labels", "split"],
                           filters=[("split", "=", split)])
     index = {name: position for position, name in enumerate(labels)}
