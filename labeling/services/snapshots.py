@@ -9,7 +9,6 @@ in an order fixed by the seed.
 """
 
 import hashlib
-import json
 from collections import Counter, defaultdict
 
 from django.db import transaction

@@ -22,7 +22,4 @@ class ReporterCallback(TrainerCallback):
         for name, value in (logs or {}).items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 self.reporter.metric(name, state.global_step, value)
-        self.reporter.check_cancel()
-
-    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
-        self.on_log(args, state, control, logs=metrics)
+        self.reporter.check_cancel()  # evaluation figures arrive here too: the Trainer logs them

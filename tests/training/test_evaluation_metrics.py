@@ -79,3 +79,67 @@ def test_the_bootstraps_macro_f1_is_scikit_learns():
         assert metrics.headline(truth_m, predicted_m, True) == pytest.approx(
             sk.f1_score(truth_m, predicted_m, average="macro", zero_division=0))
     assert metrics.headline(np.array([2, 2]), np.array([2, 2]), False) == 1.0  # classes 0 and 1 absent
+
+
+def test_tuned_thresholds_are_each_label_s_best_f1_as_scikit_learn_counts_it():
+    rng = np.random.default_rng(4)
+    truth = rng.integers(0, 2, (120, 5))
+    truth[:, 4] = 0  # a label that never occurs: 0.5
+    scores = np.clip(truth * rng.uniform(0.1, 0.7, 5) + rng.random((120, 5)) * 0.6, 0, 1)
+    expected = []
+    for column in range(4):
+        values = [sk.f1_score(truth[:, column], scores[:, column] >= threshold, zero_division=0)
+                  for threshold in metrics.THRESHOLDS]
+        expected.append(float(metrics.THRESHOLDS[int(np.argmax(values))]))
+    assert metrics.tune_thresholds(truth, scores) == expected + [0.5]
+
+
+def test_the_validation_figure_is_not_scored_with_thresholds_tuned_on_the_same_rows():
+    """On scores with no signal, thresholds tuned on the rows they score find some F1 anyway; the held-out figure
+    does not profit from it. With signal, both agree closely."""
+    rng = np.random.default_rng(5)
+    optimistic, held_out = [], []
+    for _ in range(20):
+        truth, scores = rng.integers(0, 2, (60, 4)), rng.random((60, 4))
+        tuned = metrics.predictions(scores, True, metrics.tune_thresholds(truth, scores))
+        optimistic.append(metrics.headline(truth, tuned, True))
+        held_out.append(metrics.held_out_f1(truth, scores, True))
+    assert np.mean(optimistic) > np.mean(held_out) + 0.02
+    truth = rng.integers(0, 2, (400, 3))
+    scores = np.clip(truth * 0.5 + rng.random((400, 3)) * 0.6, 0, 1)
+    tuned = metrics.predictions(scores, True, metrics.tune_thresholds(truth, scores))
+    assert metrics.held_out_f1(truth, scores, True) == pytest.approx(metrics.headline(truth, tuned, True), abs=0.05)
+    single = rng.integers(0, 3, 50)
+    single_scores = rng.random((50, 3))
+    assert metrics.held_out_f1(single, single_scores, False) == metrics.headline(single, single_scores.argmax(1), False)
+
+
+def test_micro_f1_its_interval_and_its_paired_test():
+    rng = np.random.default_rng(6)
+    truth = rng.integers(0, 2, (200, 4))
+    scores = np.clip(truth * 0.4 + rng.random((200, 4)) * 0.7, 0, 1)
+    predicted = (scores >= 0.5).astype(int)
+    assert metrics.micro_f1(truth, predicted, True) == pytest.approx(sk.f1_score(truth, predicted, average="micro"))
+    single, guessed = rng.integers(0, 3, 100), rng.integers(0, 3, 100)
+    assert metrics.micro_f1(single, guessed, False) == pytest.approx(sk.f1_score(single, guessed, average="micro"))
+    report = report_figures.evaluate(truth, scores, list("wxyz"), multi=True)
+    low, high = report["micro_f1_interval"]
+    assert low < report["micro_f1"] < high and high - low < 0.2
+    worse = predicted.copy()
+    worse[:100] = 1 - truth[:100]  # half the notes all wrong
+    test = metrics.paired_bootstrap(truth, predicted, worse, True, metric=metrics.micro_f1)
+    assert test["delta"] < -0.2 and test["significant"]
+
+
+def test_a_model_that_predicts_the_same_for_every_note_is_called_collapsed():
+    truth = np.array([[1, 0, 0], [0, 1, 1], [0, 0, 1]])
+    every = np.ones((3, 3), dtype=int)
+    assert "predicts all labels for every one of 3 notes" in metrics.collapsed(truth, every, True, list("abc"))
+    assert "predicts no label" in metrics.collapsed(truth, np.zeros((3, 3), dtype=int), True, list("abc"))
+    assert metrics.collapsed(truth, truth, True, list("abc")) is None
+    assert metrics.collapsed(np.ones((3, 3), dtype=int), every, True, list("abc")) is None  # right: all had them all
+    assert "“b” for every one of 4 notes" in metrics.collapsed(np.array([0, 1, 2, 1]), np.array([1, 1, 1, 1]), False,
+                                                               list("abc"))
+    assert metrics.collapsed(np.array([0, 1]), np.array([0, 1]), False, list("ab")) is None
+    report = report_figures.evaluate(np.array([0, 1, 2, 1]), np.tile([0.2, 0.7, 0.1], (4, 1)), list("abc"), multi=False)
+    assert report["collapsed"].startswith("Collapsed: it predicts “b”")

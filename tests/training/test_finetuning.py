@@ -9,7 +9,7 @@ from django.db.models import RestrictedError
 from labeling.models import Annotation, DatasetSnapshot, Document, Label, LabelSchema
 from labeling.services import corpora, snapshots
 from studio.jobs import execution
-from studio.models import Job
+from studio.models import Job, MetricPoint
 from tests.support.classifiers import build_tiny_base, finetune, labeled_snapshot
 from training.finetuning import classifier, classifier_file, data
 from training.evaluation.service import start_evaluation
@@ -55,6 +55,9 @@ def test_a_tiny_encoder_fine_tunes_single_and_multi_label(
     assert report.metrics["macro_f1"] > 0.6, report.metrics
     assert "model.safetensors" in {path.name for path in run.output.path.iterdir()}
     assert run.output.metrics["tokens_per_second"] > 0 and run.output.metrics["steps"] > 0
+    assert run.output.metrics["kept_epoch"] == 16  # no early stopping: the epochs asked for, the last one kept
+    points = list(MetricPoint.objects.filter(job_id=run.job_id, name="eval_macro_f1").values_list("step", flat=True))
+    assert len(points) == 16 and len(set(points)) == 16  # one validation point per epoch, each once
     labels, multi = data.snapshot_labels(snapshot)
     test = data.read_split(snapshot, "test", labels, multi)
     scores = classifier.Classifier(run.output.path).scores(test.texts)
@@ -149,3 +152,28 @@ def test_augmentation_adds_copies_to_the_training_split_and_is_recorded(
     assert run.output.metrics["augmented_copies"] == round(0.5 * trained)
     assert run.output.params["augment_ratio"] == 0.5 and report.metrics["macro_f1"] > 0.9
     assert "Augmented the training split" in Job.objects.get(pk=run.job_id).log
+
+
+@pytest.mark.django_db
+def test_a_max_length_beyond_what_the_base_reads_is_refused_at_submission(
+        client, project, manager, artifacts, tiny_base, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    client.force_login(manager)
+    url = reverse("api-finetuning-list", args=[project.pk])
+    refused = client.post(url, {"snapshot": snapshot.pk, "base": tiny_base, "max_length": 256, "queue": "cpu"},
+                          content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == ("max_length: folder:tiny reads at most 128 tokens (its position embeddings); "
+                                        "choose 128 or less.")
+    from training.finetuning.service import SETTINGS
+
+    fields = {setting.name: str(setting.default) for setting in SETTINGS if setting.type is not bool}
+    fields.update(snapshot=str(snapshot.pk), base=tiny_base, max_length="512", queue="cpu")
+    page = client.post(reverse("finetune", args=[project.pk]), fields)
+    assert page.status_code == 400 and "reads at most 128 tokens" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = client.post(url, {"snapshot": snapshot.pk, "base": tiny_base, "max_length": 128, "queue": "cpu"},
+                               content_type="application/json")
+    assert accepted.status_code == 201, accepted.content

@@ -14,7 +14,7 @@ from labeling.models import Membership, Role
 from studio.models import AuditEvent
 from tests.support.classifiers import build_tiny_base, finetune, labeled_snapshot
 from tests.support.factories import UserFactory, make_admin
-from training.models import AliasChange, ModelAlias
+from training.models import AliasChange, EvaluationReport, ModelAlias
 from training.registry import aliases
 
 
@@ -190,3 +190,27 @@ def test_concurrent_promotions_and_rollbacks_keep_one_consistent_history(project
     for before, after in zip(changes, changes[1:]):
         assert after.previous_id == before.version_id != after.version_id  # each move saw the one before it
     assert ModelAlias.objects.get(name="production").version_id == changes[-1].version_id
+
+
+@pytest.mark.django_db
+def test_a_collapsed_candidate_needs_a_reason_even_with_nothing_in_production(
+        client, project, project_admin, two_versions):
+    _good, bad = two_versions
+    report = EvaluationReport.objects.get(model_version=bad)
+    # Flagged as the evaluation flags it: the same prediction for every test note.
+    report.metrics["collapsed"] = "Collapsed: it predicts “urgent” for every one of 12 notes, whose true labels differ."
+    report.save(update_fields=["metrics"])
+    client.force_login(project_admin)
+    case = client.get(api(client, "api-model-version-promotion", project, bad.pk)).json()
+    assert case["collapsed"].startswith("Collapsed: it predicts “urgent”") and case["production"] is None
+    page = client.get(reverse("model-version-promote", args=[project.pk, bad.pk])).content.decode()
+    assert 'id="promotion-collapsed"' in page and "Reason (required)" in page
+    report_page = client.get(reverse("evaluation-report", args=[project.pk, report.pk])).content.decode()
+    assert 'id="report-collapsed"' in report_page
+    url = api(client, "api-model-version-aliases", project, bad.pk)
+    refused = client.post(url, {"alias": "production"}, content_type="application/json")
+    assert refused.status_code == 400 and "is flagged: Collapsed" in refused.json()["detail"]
+    assert not ModelAlias.objects.filter(name="production").exists()
+    promoted = client.post(url, {"alias": "production", "reason": "a trial of the pipeline only"},
+                           content_type="application/json")
+    assert promoted.status_code == 201 and ModelAlias.objects.get(name="production").version == bad

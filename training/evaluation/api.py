@@ -52,4 +52,4 @@ class EvaluationComparison(ProjectAPIView):
         keys = ("metric", "name", "higher_is_better", "values", "deltas", "verdicts")
         return Response({"reports": [report.pk for report in reports],
                          "metrics": [{key: row[key] for key in keys} for row in found["table"]],
-                         "tests": found["tests"]})
+                         "tests": found["tests"], "micro_tests": found["micro_tests"]})

@@ -42,7 +42,9 @@ def compare(reports):
                       "values": values, "deltas": deltas, "verdicts": verdicts,
                       "cells": list(zip(values, deltas, verdicts))})
     tests = [None] + [metrics.paired_bootstrap(split.targets, predicted[0], other, multi) for other in predicted[1:]]
-    return {"reports": reports, "table": table, "tests": tests}
+    micro_tests = [None] + [metrics.paired_bootstrap(split.targets, predicted[0], other, multi, metric=metrics.micro_f1)
+                            for other in predicted[1:]]
+    return {"reports": reports, "table": table, "tests": tests, "micro_tests": micro_tests}
 
 
 def verdict(name, delta):

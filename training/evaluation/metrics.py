@@ -10,6 +10,7 @@ report, with scikit-learn's figures, is `report.evaluate` (worker side).
 import numpy as np
 
 BOOTSTRAP = 1000
+THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)  # the per-label thresholds a multi-label classifier tries
 
 
 def predictions(scores, multi, thresholds=None):
@@ -36,6 +37,60 @@ def headline(truth, predicted, multi):
     return float(f1.mean()) if len(f1) else 0.0
 
 
+def micro_f1(truth, predicted, multi):
+    """Micro F1 as scikit-learn computes it: over every (note, label) decision for multi-label; for single-label it
+    equals accuracy."""
+    if not multi:
+        return float((truth == predicted).mean()) if len(truth) else 0.0
+    tp, denominator = int((truth & predicted).sum()), int(truth.sum() + predicted.sum())
+    return 2 * tp / denominator if denominator else 0.0
+
+
+def collapsed(truth, predicted, multi, labels):
+    """A model that learned nothing shows it by predicting the same for every note while the notes' true labels
+    differ: a sentence saying so, or None."""
+    truth, predicted = np.asarray(truth), np.asarray(predicted)
+    if len(predicted) < 2 or (predicted != predicted[0]).any() or (truth == truth[0]).all():
+        return None
+    if multi:
+        names = [labels[i] for i in np.nonzero(predicted[0])[0]]
+        same = ("no label" if not names else "all labels" if len(names) == len(labels) and len(names) > 1
+                else ", ".join(f"“{name}”" for name in names))
+    else:
+        same = f"“{labels[int(predicted[0])]}”"
+    return (f"Collapsed: it predicts {same} for every one of {len(predicted):,} notes, whose true labels differ. "
+            "It learned nothing usable; try another learning rate, more epochs or class weighting.")
+
+
+def tune_thresholds(truth, scores):
+    """Per label, the threshold of THRESHOLDS with the best F1 on these rows (the lowest of equals; 0.5 for a label
+    that never occurs in them): an (n, k) 0/1 matrix and the (n, k) probabilities."""
+    truth, scores = np.asarray(truth, dtype=bool), np.asarray(scores, dtype=float)
+    chosen = scores[None, :, :] >= THRESHOLDS[:, None, None]  # (thresholds, n, k)
+    tp = (chosen & truth[None]).sum(axis=1)
+    denominator = chosen.sum(axis=1) + truth.sum(axis=0)[None]  # 2·tp + fp + fn
+    f1 = np.divide(2 * tp, denominator, out=np.zeros(tp.shape), where=denominator > 0)
+    best = THRESHOLDS[f1.argmax(axis=0)].astype(float)
+    best[truth.sum(axis=0) == 0] = 0.5
+    return best.tolist()
+
+
+def held_out_f1(truth, scores, multi, seed=13):
+    """Macro F1 on a validation split by the rule the saved classifier applies. Single-label: the top class.
+    Multi-label: thresholds tuned per label, but never on the rows they score: each half of the rows (drawn with
+    `seed`) is scored with the thresholds the other half chose, so the figure is not an optimistic one."""
+    truth, scores = np.asarray(truth), np.asarray(scores, dtype=float)
+    if not multi:
+        return headline(truth, scores.argmax(axis=1), multi)
+    order = np.random.default_rng(seed).permutation(len(truth))
+    halves = (order[: len(order) // 2], order[len(order) // 2:])
+    predicted = np.zeros_like(truth)
+    for scored, tuned in (halves, halves[::-1]):
+        thresholds = tune_thresholds(truth[tuned], scores[tuned]) if len(tuned) else None
+        predicted[scored] = predictions(scores[scored], True, thresholds)
+    return headline(truth, predicted, multi)
+
+
 def expected_calibration_error(confidence, correct, bins=10):
     """ECE over equal-width confidence bins, and the reliability diagram's bins
     [(low, high, mean confidence, accuracy, count)]."""
@@ -51,22 +106,23 @@ def expected_calibration_error(confidence, correct, bins=10):
     return error, rows
 
 
-def bootstrap_interval(truth, predicted, multi, seed=13, rounds=BOOTSTRAP):
-    """A 95% percentile interval of the headline metric over bootstrap resamples of the documents."""
+def bootstrap_interval(truth, predicted, multi, seed=13, rounds=BOOTSTRAP, metric=headline):
+    """A 95% percentile interval of `metric` (the headline macro F1, or micro_f1) over bootstrap resamples of the
+    documents."""
     rng = np.random.default_rng(seed)
     count = len(truth)
-    values = [headline(truth[sample], predicted[sample], multi)
+    values = [metric(truth[sample], predicted[sample], multi)
               for sample in (rng.integers(0, count, count) for _ in range(rounds))]
     return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
 
 
-def paired_bootstrap(truth, first, second, multi, seed=13, rounds=BOOTSTRAP):
-    """Difference of the headline metric (second − first) on the same documents, its 95% interval,
-    and the share of resamples where the sign flips (a two-sided p-value estimate)."""
+def paired_bootstrap(truth, first, second, multi, seed=13, rounds=BOOTSTRAP, metric=headline):
+    """Difference of `metric` (the headline macro F1, or micro_f1) (second − first) on the same documents, its 95%
+    interval, and the share of resamples where the sign flips (a two-sided p-value estimate)."""
     rng = np.random.default_rng(seed)
     count = len(truth)
-    observed = headline(truth, second, multi) - headline(truth, first, multi)
-    deltas = np.array([headline(truth[sample], second[sample], multi) - headline(truth[sample], first[sample], multi)
+    observed = metric(truth, second, multi) - metric(truth, first, multi)
+    deltas = np.array([metric(truth[sample], second[sample], multi) - metric(truth[sample], first[sample], multi)
                        for sample in (rng.integers(0, count, count) for _ in range(rounds))])
     flips = np.mean(deltas <= 0) if observed > 0 else np.mean(deltas >= 0)
     return {"delta": float(observed), "low": float(np.percentile(deltas, 2.5)), "high": float(np.percentile(deltas, 97.5)),

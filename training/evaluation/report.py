@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn import metrics as sk
 
-from .metrics import bootstrap_interval, expected_calibration_error, predictions
+from .metrics import bootstrap_interval, collapsed, expected_calibration_error, micro_f1, predictions
 
 
 def _auc(function, truth, scores):
@@ -45,4 +45,6 @@ def evaluate(truth, scores, labels, multi, thresholds=None, seed=13):
         correct = (predicted == truth).astype(float)
     report["ece"], report["reliability"] = expected_calibration_error(confidence, correct)
     report["macro_f1_interval"] = bootstrap_interval(truth, predicted, multi, seed)
+    report["micro_f1_interval"] = bootstrap_interval(truth, predicted, multi, seed, metric=micro_f1)
+    report["collapsed"] = collapsed(truth, predicted, multi, labels)
     return report

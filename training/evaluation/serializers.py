@@ -42,3 +42,4 @@ class ComparisonSerializer(serializers.Serializer):
     metrics = MetricRowSerializer(many=True)
     tests = PairedTestSerializer(many=True, allow_null=True, help_text="Paired bootstrap test of each report against "
                                                                        "the first (null for the first).")
+    micro_tests = PairedTestSerializer(many=True, allow_null=True, help_text="The same test on micro F1.")

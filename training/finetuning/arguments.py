@@ -7,11 +7,12 @@ from transformers import TrainingArguments
 
 
 def training_arguments(config, output_dir, examples, precision, evaluate, checkpoints=True):
-    """Evaluation each epoch when there is a validation split; with checkpoints, one per epoch and
-    the best one (by validation macro F1) loaded at the end."""
+    """Evaluation each epoch when there is a validation split; with checkpoints, one per epoch, and with early
+    stopping the best one (by validation macro F1; the earlier of equals) loaded at the end. Without early
+    stopping the run keeps its last epoch: a fixed number of epochs means what it says."""
     per_epoch = max(1, math.ceil(examples / config["batch_size"]))
     total = max(1, math.ceil(per_epoch * config["epochs"]))
-    keep_best = evaluate and checkpoints
+    keep_best = evaluate and checkpoints and bool(config.get("early_stopping"))
     return TrainingArguments(
         output_dir=str(output_dir), per_device_train_batch_size=config["batch_size"],
         per_device_eval_batch_size=config["batch_size"], learning_rate=config["learning_rate"],

@@ -1,6 +1,8 @@
 """Fine-tuning an encoder into a classifier with the Trainer: a softmax head and cross-entropy for
-single-label, sigmoid and BCE for multi-label, optional class weights, early stopping on the
-validation macro F1, checkpoints each epoch and resume from the last one."""
+single-label, sigmoid and BCE for multi-label, optional class weights, checkpoints each epoch and resume
+from the last one. Each epoch is scored on the validation split by the rule the saved classifier applies
+(multi-label: tuned thresholds, each half scored with the other half's); with early stopping the best
+epoch by that figure is kept (the earlier of equals), without it the last."""
 
 import shutil
 
@@ -17,7 +19,7 @@ from transformers import (
 )
 
 from ..device import training_precision
-from ..evaluation.metrics import headline
+from ..evaluation.metrics import held_out_f1
 from ..resume import train_resuming
 from . import classifier
 from .arguments import training_arguments
@@ -40,12 +42,12 @@ def encode(tokenizer, split, multi, max_length):
     return Dataset.from_dict({**encoded, "labels": [list(row) if multi else int(row) for row in targets]})
 
 
-def macro_f1(multi):
-    """The Trainer's `compute_metrics` for the validation split."""
+def macro_f1(multi, seed):
+    """The Trainer's `compute_metrics` for the validation split: macro F1 as the saved classifier decides."""
     def compute(prediction):
         logits, truth = prediction
-        predicted = (logits > 0).astype(int) if multi else logits.argmax(axis=1)
-        return {"macro_f1": headline(truth.astype(int), predicted, multi)}
+        scores = 1 / (1 + np.exp(-logits)) if multi else logits  # the top class is the top logit
+        return {"macro_f1": held_out_f1(truth.astype(int), scores, multi, seed)}
     return compute
 
 
@@ -97,14 +99,37 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config["early_stopping"]))
     weights = class_weights(train_split.targets, len(labels), multi) if config["class_weighting"] else None
     trainer = WeightedTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
-                              data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=macro_f1(multi),
+                              data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=macro_f1(multi, config["seed"]),
                               callbacks=callbacks, label_weights=weights, multi=multi)
     train_loss, result, seconds, steps = train_resuming(trainer, reporter)
+    kept_epoch = _report_kept(trainer, reporter)
     shutil.rmtree(output, ignore_errors=True)
     trainer.model.save_pretrained(output, safe_serialization=True)
     tokenizer.save_pretrained(output)
     validation_scores = (classifier.encoder_scores(trainer.model, tokenizer, validation.texts, multi,
                                                    config["max_length"]) if evaluate else None)
     return validation_scores, device, {
-        "train_loss": train_loss, "steps": result.global_step,
+        "train_loss": train_loss, "steps": result.global_step, "kept_epoch": kept_epoch,
         "tokens_per_second": round(tokens_per_second(train_set, config["batch_size"], steps, seconds), 1)}
+
+
+def _report_kept(trainer, reporter):
+    """The epoch whose weights the run keeps (None without a validation split), said in the job's log with its
+    validation macro F1 beside the last epoch's."""
+    scored = [(entry["epoch"], entry["eval_macro_f1"]) for entry in trainer.state.log_history if "eval_macro_f1" in entry]
+    if not scored:
+        return None
+    last_epoch, last_f1 = scored[-1]
+    if trainer.args.load_best_model_at_end and trainer.state.best_global_step:
+        best = trainer.state.best_global_step
+        epoch = next((entry["epoch"] for entry in trainer.state.log_history
+                      if entry.get("step") == best and "eval_macro_f1" in entry), last_epoch)
+    else:
+        epoch = last_epoch
+    f1 = dict(scored)[epoch]
+    if epoch == last_epoch:
+        reporter.log(f"Kept the last epoch ({epoch:g}): validation macro F1 {f1:.3f}")
+    else:
+        reporter.log(f"Kept epoch {epoch:g} of {last_epoch:g}, the best on validation: macro F1 {f1:.3f} "
+                     f"(the last epoch {last_f1:.3f})")
+    return round(float(epoch), 2)

@@ -5,7 +5,6 @@ import shutil
 
 import numpy as np
 from django.db import transaction
-from sklearn.metrics import f1_score
 
 from studio.disk import folder_size
 from studio.jobs import service as jobs_service
@@ -13,14 +12,12 @@ from studio.jobs import service as jobs_service
 from ..evaluation import metrics
 from ..evaluation.service import start_evaluation
 from ..models import Finetuning, RegisteredModel
-from ..pretraining.run import base_path
+from ..pretraining.config import base_path
 from ..registry.versions import VersionError, create_version
 from . import classifier_file, data, encoder
 from .augment import augment, parse_synonyms
 from .baseline import Baseline
 from .service import FinetuneError
-
-THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 
 def run_finetuning(job, reporter):
@@ -60,31 +57,25 @@ def finetune(run, job, reporter):
         base = base_path(run.project, config["base"])  # its config admits no hub ids
         validation_scores, device, extra = encoder.train(base, config, labels, multi, train, validation, folder,
                                                          output, training)
-    thresholds = _tune_thresholds(validation.targets, validation_scores) if multi and validation_scores is not None \
-        else ([0.5] * len(labels) if multi else None)
+    thresholds = metrics.tune_thresholds(validation.targets, validation_scores) \
+        if multi and validation_scores is not None else ([0.5] * len(labels) if multi else None)
     classifier_file.write_settings(output, labels, multi, thresholds, config["max_length"])
-    validation_f1 = None
+    validation_f1 = collapsed = None
     if validation_scores is not None and len(validation.texts):
-        predicted = metrics.predictions(validation_scores, multi, thresholds)
-        validation_f1 = metrics.headline(validation.targets, predicted, multi)
+        # Multi-label: the saved thresholds are tuned on the whole validation split; this figure is not.
+        validation_f1 = metrics.held_out_f1(validation.targets, validation_scores, multi, config["seed"])
+        collapsed = metrics.collapsed(validation.targets, metrics.predictions(validation_scores, multi, thresholds),
+                                      multi, labels)
+        if collapsed:
+            reporter.log(f"Warning: {collapsed}")
     reporter.stage(0.95, "Registering the model version")
     version = _save_version(run, job, output, labels, multi, device,
-                            {"validation_macro_f1": validation_f1, "augmented_copies": added, **extra})
+                            {"validation_macro_f1": validation_f1, "augmented_copies": added, "collapsed": collapsed,
+                             **extra})
     evaluation = start_evaluation(run.created_by, run.project, version, snapshot)
     reporter.log(f"Evaluation on the test split started: report #{evaluation.pk}")
-    return {"validation_macro_f1": validation_f1, "model_version": version.pk, "evaluation": evaluation.pk, **extra}
-
-
-def _tune_thresholds(truth, scores):
-    """Per label, the threshold with the best validation F1 (0.5 when the label never occurs there)."""
-    chosen = []
-    for column in range(truth.shape[1]):
-        if truth[:, column].max() == 0:
-            chosen.append(0.5)
-            continue
-        values = [f1_score(truth[:, column], scores[:, column] >= threshold, zero_division=0) for threshold in THRESHOLDS]
-        chosen.append(float(THRESHOLDS[int(np.argmax(values))]))
-    return chosen
+    return {"validation_macro_f1": validation_f1, "model_version": version.pk, "evaluation": evaluation.pk,
+            **({"collapsed": collapsed} if collapsed else {}), **extra}
 
 
 def _save_version(run, job, output, labels, multi, device, measured):

@@ -9,7 +9,7 @@ from studio.jobs import service as jobs_service
 from studio.settings_schema import Schema, Setting, SettingsError
 
 from ..models import Finetuning, ModelVersion, RegisteredModel
-from ..pretraining.config import base_folders
+from ..pretraining.config import base_folders, check_length
 
 SETTINGS = Schema(
     Setting("model_name", str, "", help="The registered classifier the new version joins (default: from the snapshot)."),
@@ -59,6 +59,8 @@ def start_finetuning(user, project, snapshot, raw):
             pk=int(config["base"][8:]) if config["base"][8:].isdigit() else 0, registered_model__project=project,
             registered_model__kind=RegisteredModel.Kind.ENCODER).exists():
         raise FinetuneError("base: no encoder version with that id in this project.")
+    if config["base"] != "baseline":
+        check_length(project, config["base"], config["max_length"])
     config["model_name"] = config["model_name"] or f"{snapshot.name} classifier"[:120]
     queue = "cpu" if config["base"] == "baseline" else config["queue"]
     with transaction.atomic():

@@ -1,6 +1,7 @@
 """A pretraining configuration: JSON in the API, a form in the browser. Every setting has a
 default; a wrong one is refused with its name."""
 
+import json
 from pathlib import Path
 
 from django.conf import settings
@@ -54,6 +55,40 @@ def base_folders():
     if not root.is_dir():
         return []
     return sorted(folder.name for folder in root.iterdir() if (folder / "config.json").is_file())
+
+
+def base_path(project, base):
+    """Where a base named `version:<id>`, `folder:<name>` or `hub:<id>` is loaded from."""
+    from ..models import ModelVersion
+
+    kind, _, name = base.partition(":")
+    if kind == "version":
+        return str(ModelVersion.objects.get(pk=int(name), registered_model__project=project).path)
+    if kind == "folder":
+        return str(settings.STUDIO_BASE_MODELS_DIR / name)
+    return name  # a hub id: allowed only with STUDIO_ALLOW_HUB_DOWNLOADS (checked with the config)
+
+
+# Models that keep the first two positions for padding (their max_position_embeddings counts them).
+PADDED_POSITIONS = ("roberta", "xlm-roberta", "camembert", "longformer")
+
+
+def check_length(project, base, max_length):
+    """Refuse a `max_length` longer than a local base reads (its position embeddings): the job would crash
+    on its first long batch."""
+    if base.startswith("hub:"):
+        return
+    try:
+        model = json.loads((Path(base_path(project, base)) / "config.json").read_text())
+    except (OSError, ValueError):
+        return  # a missing or broken folder is refused when the job loads it, with its own message
+    positions = model.get("max_position_embeddings")
+    if not isinstance(positions, int):
+        return
+    longest = positions - 2 if model.get("model_type") in PADDED_POSITIONS else positions
+    if max_length > longest:
+        raise SettingsError(f"max_length: {base} reads at most {longest:,} tokens (its position embeddings); "
+                            f"choose {longest:,} or less.")
 
 
 def clean(raw):

@@ -11,7 +11,6 @@ import math
 import os
 import shutil
 
-from django.conf import settings
 from django.db import transaction
 from transformers import (
     AutoModel,
@@ -27,7 +26,8 @@ from transformers import (
 from studio.jobs import service as jobs_service
 
 from ..device import training_precision
-from ..models import ModelVersion, Pretraining, RegisteredModel
+from ..models import Pretraining, RegisteredModel
+from .config import base_path
 from ..registry.versions import VersionError, create_version
 from ..resume import train_resuming
 from . import blocks, corpus
@@ -50,16 +50,6 @@ def _write_once(path, write):
         write(temporary)
         os.replace(temporary, path)
     return path
-
-
-def base_path(project, base):
-    """Where a base named `version:<id>`, `folder:<name>` or `hub:<id>` is loaded from."""
-    kind, _, name = base.partition(":")
-    if kind == "version":
-        return str(ModelVersion.objects.get(pk=int(name), registered_model__project=project).path)
-    if kind == "folder":
-        return str(settings.STUDIO_BASE_MODELS_DIR / name)
-    return name  # a hub id: allowed only with STUDIO_ALLOW_HUB_DOWNLOADS (checked with the config)
 
 
 def _tokenizer_and_model(run, config, folder, corpus_ids, reporter):

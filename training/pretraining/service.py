@@ -35,6 +35,8 @@ def start_pretraining(user, project, raw):
             pk=int(config["base"][8:]), registered_model__project=project,
             registered_model__kind=RegisteredModel.Kind.ENCODER).exists():
         raise PretrainingError("base: no encoder version with that id in this project.")
+    if config["start"] == "base":
+        configs.check_length(project, config["base"], config["max_length"])
     config["corpora"] = [item.pk for item in chosen]
     config["model_name"] = config["model_name"] or f"{chosen[0].name} encoder"[:120]
     with transaction.atomic():

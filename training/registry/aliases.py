@@ -50,7 +50,7 @@ def promotion_case(version):
     project = registered.project
     snapshot = project.gold_snapshot
     production = holder(registered, Alias.PRODUCTION)
-    case = {"snapshot": snapshot, "production": production, "candidate": version, "problems": [],
+    case = {"snapshot": snapshot, "production": production, "candidate": version, "problems": [], "collapsed": None,
             "candidate_report": gold_evaluation(version, snapshot), "production_report": None, "comparison": None,
             "worse": False, "delta": None}
     if registered.kind != RegisteredModel.Kind.CLASSIFIER:
@@ -63,6 +63,7 @@ def promotion_case(version):
         case["problems"].append(f"{version} has no finished evaluation on the gold snapshot “{snapshot.name}”: "
                                 "evaluate it there first.")
         return case
+    case["collapsed"] = case["candidate_report"].metrics.get("collapsed") or version.metrics.get("collapsed")
     if production is None or production.pk == version.pk:
         return case
     case["production_report"] = gold_evaluation(production, snapshot)
@@ -128,6 +129,8 @@ def promote(user, version, reason=""):
         case = promotion_case(version)
         if case["problems"]:
             raise PromotionError(" ".join(case["problems"]))
+        if case["collapsed"] and not reason:
+            raise PromotionError(f"{version} is flagged: {case['collapsed']} Write a reason to promote it anyway.")
         if case["worse"] and not reason:
             if case["production_report"] is None:
                 raise PromotionError(f"Production ({case['production']}) has no evaluation on the gold snapshot to "

@@ -68,6 +68,8 @@ class PromotionCaseSerializer(serializers.Serializer):
     production_report = serializers.IntegerField(allow_null=True)
     problems = serializers.ListField(child=serializers.CharField(), help_text="What stands in the way.")
     worse = serializers.BooleanField(help_text="The candidate scores below production: a reason is required.")
+    collapsed = serializers.CharField(allow_null=True, help_text="Set when the candidate predicts the same for every "
+                                                                  "note (a collapsed model): a reason is required.")
     primary_metric = serializers.CharField()
     delta = serializers.FloatField(allow_null=True)
     metrics = PromotionMetricSerializer(many=True)
