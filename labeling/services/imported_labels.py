@@ -57,21 +57,34 @@ def label_names(fields, label_fields, delimiter, values=None):
 class LabelResolver:
     """Label ids for names, adding the labels the schema lacks (and the schema, if the project has none).
 
+    A project without a schema gets one of the kind `multi` says; `multi=None` lets the first labeled row tell:
+    a list of names (a JSON list) makes it multi-label, one name single-label.
+
     Labels are added (and, when a failed import takes them away again, deleted) through the schema
     service, so the audit log shows them like any other label change.
     """
 
     def __init__(self, project, multi, actor):
-        self.project, self.actor = project, actor
-        self.schema, _created = LabelSchema.objects.get_or_create(
-            project=project, defaults={"kind": LabelSchema.Kind.MULTI if multi else LabelSchema.Kind.SINGLE}
-        )
-        self.multi = self.schema.kind == LabelSchema.Kind.MULTI
-        self.ids = dict(self.schema.labels.values_list("name", "id"))
+        self.project, self.actor, self.wanted = project, actor, multi
+        self.schema = LabelSchema.objects.filter(project=project).first()
+        self.ids = dict(self.schema.labels.values_list("name", "id")) if self.schema else {}
         self.added = []
 
-    def resolve(self, names):
-        """Label ids for `names`, or the reason the row cannot have them."""
+    @property
+    def multi(self):
+        return self.schema is not None and self.schema.kind == LabelSchema.Kind.MULTI
+
+    def _schema(self, listed):
+        if self.schema is None:
+            multi = listed if self.wanted is None else self.wanted
+            self.schema, _created = LabelSchema.objects.get_or_create(
+                project=self.project, defaults={"kind": LabelSchema.Kind.MULTI if multi else LabelSchema.Kind.SINGLE})
+            self.ids = dict(self.schema.labels.values_list("name", "id"))
+
+    def resolve(self, names, listed=False):
+        """Label ids for `names` (`listed`: the row gave them as a list), or the reason the row cannot have them."""
+        if names:
+            self._schema(listed)
         if len(names) > 1 and not self.multi:
             return f"{len(names)} labels ({', '.join(names)}), but the project's labels are single-label"
         ids = []

@@ -180,7 +180,8 @@ def _document(corpus, row, mapping, labels, longest):
     if labels is not None:
         names = label_names(fields, mapping["label_fields"], mapping.get("label_delimiter", ""),
                             mapping.get("label_values"))
-        label_ids = labels.resolve(names) if isinstance(names, list) else names
+        listed = any(isinstance(fields.get(field), (list, tuple)) for field in mapping["label_fields"])
+        label_ids = labels.resolve(names, listed) if isinstance(names, list) else names
         if isinstance(label_ids, str):
             return label_ids
     meta = {field: fields.get(field) for field in mapping["meta_fields"] if field in fields}
@@ -261,8 +262,9 @@ def _read(corpus, job, reporter):
             corpus.source_sha256 = _hash_server_file(corpus.upload, reporter)
             Corpus.objects.filter(pk=corpus.pk).update(source_sha256=corpus.source_sha256)
         if mapping.get("label_fields"):
+            # One field of single names or JSON lists: its first labeled row tells, when the project has no schema.
             labels = LabelResolver(corpus.project, multi=bool(mapping.get("label_delimiter"))
-                                   or len(mapping["label_fields"]) > 1, actor=job.created_by)
+                                   or len(mapping["label_fields"]) > 1 or None, actor=job.created_by)
             labels.resolve_each(dict.fromkeys(mapping.get("label_values", {}).values()))
         with Source(uploads.readable_path(corpus.upload), corpus.upload.original_name) as source, \
                 BatchWriter(guard=lambda: jobs_service.check_held(job), work=_batch_writer(errors)) as writer:

@@ -52,6 +52,17 @@ def test_json_lists_and_several_label_fields_are_merged(do_import):
     assert labels_of(corpus) == {"a": ["Cardiology", "Urgent"], "b": ["Respiratory"]}
 
 
+def test_a_json_list_column_makes_a_project_without_labels_multi_label(do_import, project):
+    rows = [{"id": "a", "text": "Wheeze.", "labels": ["Respiratory"]},
+            {"id": "b", "text": "Chest pain and wheeze.", "labels": ["Cardiology", "Respiratory"]},
+            {"id": "c", "text": "Seen, nothing found.", "labels": []}]
+    corpus, job, _ = do_import("notes.jsonl", "\n".join(json.dumps(row) for row in rows).encode(),
+                               label_fields=["labels"])
+    assert job.status == "succeeded" and corpus.error_count == 0
+    assert project.label_schema.kind == LabelSchema.Kind.MULTI
+    assert labels_of(corpus) == {"a": ["Respiratory"], "b": ["Cardiology", "Respiratory"]}
+
+
 def test_several_labels_on_a_single_label_project_are_row_errors(do_import, project):
     LabelSchema.objects.create(project=project, kind=LabelSchema.Kind.SINGLE)
     data = b"id,text,codes\nn1,Chest pain.,Cardiology|Respiratory\nn2,Rash.,Dermatology\n"
