@@ -84,6 +84,38 @@ def test_continue_from_a_local_base_folder_with_domain_words(
 
 
 @pytest.mark.django_db
+def test_continue_from_an_encoder_without_an_mlm_head_keeps_its_pooler(
+        project, manager, notes, django_capture_on_commit_callbacks, settings, tmp_path):
+    """A sentence-embedding base is an encoder alone: the run gives it a head (trained alone first, said in the
+    log and the metrics), and the adapted encoder keeps the base's pooler, so its fine-tunes start as the base's."""
+    from safetensors.torch import load_file
+    from transformers import AutoModelForSequenceClassification, BertModel
+
+    from training.pretraining.tokenizer import train_wordpiece
+
+    settings.STUDIO_BASE_MODELS_DIR = tmp_path / "base-models"
+    base = settings.STUDIO_BASE_MODELS_DIR / "sentence-encoder"
+    general = train_wordpiece([body(random.Random(5), 4) for _ in range(100)], 300)
+    general.save_pretrained(base)
+    torch.manual_seed(3)
+    BertModel(BertConfig(vocab_size=len(general), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=64)).save_pretrained(base)
+    run, _status = pretrain(manager, project, django_capture_on_commit_callbacks, start="base",
+                            base="folder:sentence-encoder", max_steps=20, model_name="Adapted")
+    job = Job.objects.get(pk=run.job_id)
+    assert run.status == "done", job.error
+    version = run.output
+    assert version.metrics["new_head"] == 1 and version.lineage["base"]["new_head"] is True
+    assert version.metrics["perplexity_before"] > version.metrics["perplexity_after"]
+    assert "no masked-language-model head" in job.log and "new head alone for its first 2 steps" in job.log
+    saved, original = load_file(version.path / "model.safetensors"), load_file(base / "model.safetensors")
+    assert torch.equal(saved["bert.pooler.dense.weight"], original["pooler.dense.weight"])
+    _model, info = AutoModelForSequenceClassification.from_pretrained(version.path, num_labels=2,
+                                                                      output_loading_info=True)
+    assert not [key for key in info["missing_keys"] if "pooler" in key]
+
+
+@pytest.mark.django_db
 def test_contrastive_embeddings_keep_two_views_of_a_text_closer_than_two_texts(
         project, manager, notes, django_capture_on_commit_callbacks):
     run, _status = pretrain(manager, project, django_capture_on_commit_callbacks, objective="contrastive",

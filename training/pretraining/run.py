@@ -14,7 +14,6 @@ import shutil
 from django.db import transaction
 from transformers import (
     AutoModel,
-    AutoModelForMaskedLM,
     AutoTokenizer,
     BertForMaskedLM,
     BertModel,
@@ -32,7 +31,8 @@ from ..registry.versions import VersionError, create_version
 from ..resume import train_resuming
 from . import blocks, corpus
 from . import tokenizer as tokenizers
-from .arguments import training_arguments
+from .arguments import total_steps, training_arguments
+from .base_head import HEAD_SHARE, HeadFirst, keep_base_weights, load_mlm_base
 from .contrastive import ContrastiveTrainer, contrastive_collator, embedding_quality
 from .presets import bert_config
 from .service import PretrainingError
@@ -68,7 +68,15 @@ def _tokenizer_and_model(run, config, folder, corpus_ids, reporter):
     base = base_path(run.project, config["base"])
     tokenizer = AutoTokenizer.from_pretrained(base)
     set_seed(config["seed"])
-    model = (AutoModel if contrastive else AutoModelForMaskedLM).from_pretrained(base)
+    new_head, unused = False, []
+    if contrastive:
+        model = AutoModel.from_pretrained(base)
+    else:
+        model, new_head, unused = load_mlm_base(base)
+        if new_head:
+            reporter.log("The base has no masked-language-model head (an encoder alone, as sentence-embedding models "
+                         "are saved): a new head tied to its word embeddings is trained alone first, and the "
+                         "perplexity before training is the base's with that head fitted.")
     added = []
     if config["add_domain_words"]:
         reporter.stage(0, "Finding domain words the base tokenizer splits badly")
@@ -78,7 +86,8 @@ def _tokenizer_and_model(run, config, folder, corpus_ids, reporter):
         if added:
             tokenizer.add_tokens(added)
             model.resize_token_embeddings(len(tokenizer))
-    return tokenizer, model, {"base": config["base"], "added_words": len(added)}
+    return tokenizer, model, {"base": config["base"], "added_words": len(added), "new_head": new_head,
+                              "path": base, "unused": unused}
 
 
 def _train(run, job, reporter):
@@ -112,12 +121,19 @@ def _train(run, job, reporter):
                           callbacks=[reporter.as_trainer_callback()])
 
     before_file = folder / "before.json"
-    if not before_file.exists() and len(held_out):
+    measure_before = lambda: before_file.write_text(  # noqa: E731
+        json.dumps(_evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}))
+    new_head = bool(base and base["new_head"])
+    if new_head:  # "before" is the base with its new head fitted, measured when the body starts training
+        head_steps = max(1, round(HEAD_SHARE * total_steps(config, len(train))))
+        trainer.add_callback(HeadFirst(model, head_steps, measure_before))
+        reporter.log(f"Training the new head alone for its first {head_steps} steps")
+    elif not before_file.exists():
         reporter.stage(0, "Measuring the held-out slice before training")
-        before_file.write_text(json.dumps(_evaluate(trainer, held_out, contrastive, tokenizer)))
-    before = json.loads(before_file.read_text()) if before_file.exists() else {}
+        measure_before()
 
     train_loss, result, seconds, steps_run = train_resuming(trainer, reporter)
+    before = json.loads(before_file.read_text()) if before_file.exists() else {}
     reporter.stage(0.97, "Measuring the held-out slice after training")
     after = _evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}
     tokens_per_step = config["batch_size"] * config["gradient_accumulation"] * config["max_length"]
@@ -126,6 +142,7 @@ def _train(run, job, reporter):
         **{f"{name}_after": value for name, value in after.items()},
         "train_loss": train_loss, "steps": result.global_step, "train_blocks": len(train),
         "eval_blocks": len(held_out), "tokens_per_second": round(steps_run * tokens_per_step / max(seconds, 1e-9), 1),
+        **({"new_head": 1} if new_head else {}),
     }
     for name, value in after.items():
         reporter.metric(f"eval_{name}", result.global_step, value)
@@ -145,11 +162,14 @@ def _save_version(run, job, model, tokenizer, config, metrics, device, base):
     def write(path):
         model.save_pretrained(path, safe_serialization=True)
         tokenizer.save_pretrained(path)
+        if base:
+            keep_base_weights(base["path"], path, model.base_model_prefix, base["unused"])
 
     lineage = {
         "corpora": [{"id": item.pk, "name": item.name, "kind": item.kind, "documents": item.document_count,
                      "source_sha256": item.source_sha256} for item in run.corpora.all()],
-        "base": base, "device": device, "job": job.pk, "objective": config["objective"],
+        "base": base and {key: base[key] for key in ("base", "added_words", "new_head")}, "device": device,
+        "job": job.pk, "objective": config["objective"],
     }
     with transaction.atomic():
         try:
