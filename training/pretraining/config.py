@@ -54,7 +54,8 @@ def base_folders():
     root = Path(settings.STUDIO_BASE_MODELS_DIR)
     if not root.is_dir():
         return []
-    return sorted(folder.name for folder in root.iterdir() if (folder / "config.json").is_file())
+    return sorted(folder.name for folder in root.iterdir()
+                  if not folder.name.startswith(".") and (folder / "config.json").is_file())  # .x.partial: copying
 
 
 def base_path(project, base):
