@@ -126,8 +126,11 @@ def test_fine_tuning_evaluation_and_comparison_in_the_browser_and_the_api(
                           {"report": [first.pk, second.pk]}).json()
     macro = next(row for row in compared["metrics"] if row["metric"] == "macro_f1")
     assert macro["deltas"][0] == 0 and compared["tests"][0] is None and "p_value" in compared["tests"][1]
+    assert compared["micro_tests"][0] is None and "p_value" in compared["micro_tests"][1]
+    assert "micro_f1_interval" in detail["metrics"] and "collapsed" in detail["metrics"]
     html = client.get(reverse("evaluation-compare", args=[project.pk]), {"report": [first.pk, second.pk]})
     assert html.status_code == 200 and "comparison-tests" in html.content.decode()
+    assert "comparison-micro-tests" in html.content.decode()
     assert client.get(reverse("evaluation-compare", args=[project.pk]), {"report": [first.pk]}).status_code == 400
     again = client.post(reverse("api-evaluation-list", args=[project.pk]),
                         {"model_version": first.model_version_id, "snapshot": snapshot.pk}, content_type="application/json")
