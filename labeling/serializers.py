@@ -157,7 +157,8 @@ class AnnotationSerializer(serializers.ModelSerializer):
 
 
 class SubmitSerializer(serializers.Serializer):
-    labels = serializers.ListField(child=serializers.IntegerField(), help_text="Label ids of the project.")
+    labels = serializers.ListField(child=serializers.IntegerField(), help_text="Label ids of the project; [] in a "
+                                   "multi-label project is the answer “no label applies”.")
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     version = serializers.IntegerField(
         required=False, allow_null=True, default=None,

@@ -66,13 +66,14 @@ def krippendorff_alpha(counts):
 
 def annotator_labels(**documents):
     """{document id: {annotator id: frozenset(label ids)}} for annotators' (not imported) annotations
-    of the documents the lookups pick, e.g. `annotation__document_id__in=ids`."""
-    through = Annotation.labels.through.objects.filter(
-        annotation__source=Annotation.Source.ANNOTATOR, **documents,
-    ).values_list("annotation__document_id", "annotation__annotator_id", "label_id")
+    of the documents the lookups pick, e.g. `document_id__in=ids`; an empty set is "no label applies"."""
+    rows = Annotation.objects.filter(source=Annotation.Source.ANNOTATOR, **documents).values_list(
+        "document_id", "annotator_id", "labels")
     found = defaultdict(lambda: defaultdict(set))
-    for document, annotator, label in through.iterator(chunk_size=10_000):
-        found[document][annotator].add(label)
+    for document, annotator, label in rows.iterator(chunk_size=10_000):
+        chosen = found[document][annotator]
+        if label is not None:
+            chosen.add(label)
     return {document: {annotator: frozenset(labels) for annotator, labels in by.items()}
             for document, by in found.items()}
 
@@ -100,7 +101,7 @@ def project_agreement(project):
     schema = getattr(project, "label_schema", None)
     labels = list(schema.labels.all()) if schema else []
     single = schema is None or schema.kind == LabelSchema.Kind.SINGLE
-    by_document = annotator_labels(annotation__document__corpus__in=queued(project))  # the labeled corpora only
+    by_document = annotator_labels(document__corpus__in=queued(project))  # the labeled corpora only
     shared = sum(1 for by in by_document.values() if len(by) >= 2)
 
     per_label = []

@@ -7,7 +7,7 @@ from django.db.models import Count
 
 from studio.models import Job
 
-from ..models import Annotation, Assignment, Document, Label, Review
+from ..models import Annotation, Assignment, Document, Label, LabelSchema, Review
 from . import agreement, corpora
 
 ACTIVE_GAP_SECONDS = 15 * 60  # longer pauses between two submissions are breaks, not labeling time
@@ -38,6 +38,9 @@ def figures(project):
         .values("label_id").order_by().annotate(count=Count("id")).values_list("label_id", "count"))
     labels = [{"name": label.name, "count": label_counts.get(label.pk, 0)}
               for label in Label.objects.filter(schema__project=project).order_by("position", "id")]
+    if labels and LabelSchema.objects.filter(project=project, kind=LabelSchema.Kind.MULTI).exists():
+        labels.append({"name": "No label applies", "none": True, "count": Annotation.objects.filter(
+            document__corpus__in=queued, source=Annotation.Source.ANNOTATOR, labels__isnull=True).count()})
     agreed = agreement.project_agreement(project)
     settled = set(Review.objects.filter(document__corpus__in=queued).values_list("document_id", flat=True))
     return {

@@ -83,7 +83,7 @@ class LabelResolver:
 
     def resolve(self, names, listed=False):
         """Label ids for `names` (`listed`: the row gave them as a list), or the reason the row cannot have them."""
-        if names:
+        if names or listed:
             self._schema(listed)
         if len(names) > 1 and not self.multi:
             return f"{len(names)} labels ({', '.join(names)}), but the project's labels are single-label"

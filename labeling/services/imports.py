@@ -176,7 +176,7 @@ def _document(corpus, row, mapping, labels, longest):
     external_id = str(external_id) if external_id not in (None, "") else f"row-{row.number}"
     if len(external_id) > 255:
         return "the id is longer than 255 characters"
-    label_ids = []
+    label_ids = None
     if labels is not None:
         names = label_names(fields, mapping["label_fields"], mapping.get("label_delimiter", ""),
                             mapping.get("label_values"))
@@ -184,6 +184,8 @@ def _document(corpus, row, mapping, labels, longest):
         label_ids = labels.resolve(names, listed) if isinstance(names, list) else names
         if isinstance(label_ids, str):
             return label_ids
+        if not label_ids and not (listed and labels.multi):
+            label_ids = None  # nothing given: unlabeled (an empty list in a multi-label project: no label applies)
     meta = {field: fields.get(field) for field in mapping["meta_fields"] if field in fields}
     document = (corpus.pk, external_id, text, _json(meta), hashlib.sha256(text.encode()).hexdigest(), len(text), "")
     return document, label_ids
@@ -283,7 +285,7 @@ def _read(corpus, job, reporter):
                     numbers.append(item.number)
                     ids.add(document[1])
                     characters += document[5]
-                    if label_ids:
+                    if label_ids is not None:
                         batch_labels[document[1]] = label_ids
                 else:
                     errors.add(item.number, result)

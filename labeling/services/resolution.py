@@ -18,7 +18,7 @@ class Resolved:
     id: int
     external_id: str
     corpus: str
-    labels: tuple | None  # label names in the schema's order; None for a tie
+    labels: tuple | None  # label names in the schema's order (empty: no label applies); None for a tie
     rule: str
     votes: int  # annotations that counted
     split: str
@@ -56,15 +56,18 @@ def resolve(project, ids, with_text=False):
 
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
+        # Left joins: an annotation or review without labels is the answer "no label applies", an empty set.
         votes = {}
-        for document, annotation, label in (Annotation.labels.through.objects
-                                            .filter(annotation__document_id__in=batch, annotation__rejected_reason="")
-                                            .values_list("annotation__document_id", "annotation_id", "label_id")):
-            votes.setdefault(document, {}).setdefault(annotation, set()).add(label)
+        for document, annotation, label in (Annotation.objects.filter(document_id__in=batch, rejected_reason="")
+                                            .values_list("document_id", "id", "labels")):
+            chosen = votes.setdefault(document, {}).setdefault(annotation, set())
+            if label is not None:
+                chosen.add(label)
         finals = {}
-        for document, label in Review.labels.through.objects.filter(review__document_id__in=batch).values_list(
-                "review__document_id", "label_id"):
-            finals.setdefault(document, set()).add(label)
+        for document, label in Review.objects.filter(document_id__in=batch).values_list("document_id", "labels"):
+            chosen = finals.setdefault(document, set())
+            if label is not None:
+                chosen.add(label)
         fields = ["id", "external_id", "corpus__name", "split"] + (["text"] if with_text else [])
         for row in Document.objects.filter(id__in=batch).order_by("id").values(*fields):
             sets = [named(labels) for labels in votes.get(row["id"], {}).values()]

@@ -25,7 +25,7 @@ def disagreements(project, after=0, limit=50):
         batch = list(candidates.filter(id__gt=cursor)[:SCAN_BATCH])
         if not batch:
             break
-        sets = annotator_labels(annotation__document_id__in=batch)
+        sets = annotator_labels(document_id__in=batch)
         found += [pk for pk in batch if len(set(sets.get(pk, {}).values())) > 1]
         cursor = batch[-1]
     more = len(found) > limit

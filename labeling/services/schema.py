@@ -66,6 +66,10 @@ def update_schema(actor, project, *, kind, guidelines, version=None):
         if crowded:
             raise SchemaError(f"{crowded} annotation{'s' if crowded != 1 else ''} carry several labels; "
                               "the schema stays multi-label.")
+        empty = Annotation.objects.filter(document__corpus__project=project, labels__isnull=True).count()
+        if empty:
+            raise SchemaError(f"{empty} annotation{'s' if empty != 1 else ''} say “no label applies”, which a "
+                              "single-label schema cannot hold; the schema stays multi-label.")
     changed = sorted(field for field, value in (("kind", kind), ("guidelines", guidelines))
                      if getattr(schema, field) != value)
     if changed:

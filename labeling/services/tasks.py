@@ -30,6 +30,7 @@ from ..models import (
     Assignment,
     Document,
     Label,
+    LabelSchema,
     Prediction,
     Project,
 )
@@ -176,16 +177,40 @@ def _choose(user, project, corpora, pools):
 
 
 def check_labels(project, label_ids):
-    """The project's labels with these ids, fitting its schema; TaskError otherwise."""
-    label_ids = list(dict.fromkeys(label_ids))
+    """The project's labels with these ids, fitting its schema; TaskError otherwise. In a multi-label project an
+    empty list is an answer, "no label applies" (kept, counted and trained on like any label set); None is no
+    answer at all (a form sent with nothing chosen)."""
+    if label_ids is not None and not label_ids and LabelSchema.objects.filter(
+            project=project, kind=LabelSchema.Kind.MULTI, labels__isnull=False).exists():
+        return []
+    label_ids = list(dict.fromkeys(label_ids or []))
     labels = list(Label.objects.select_related("schema").filter(schema__project=project, pk__in=label_ids))
     if len(labels) != len(label_ids) or not labels:
         if not Label.objects.filter(schema__project=project).exists():
             raise TaskError("The project has no labels yet; a manager adds them first.")
-        raise TaskError("Some of these labels are not the project's." if label_ids else "Choose a label first.")
+        raise TaskError("Some of these labels are not the project's." if label_ids else
+                        "Choose a label first, or “No label applies”." if _multi(project) else "Choose a label first.")
     if len(labels) > 1 and labels[0].schema.kind == labels[0].schema.Kind.SINGLE:
         raise TaskError("Choose one label: the project's labels are single-label.")
     return labels
+
+
+def _multi(project):
+    return LabelSchema.objects.filter(project=project, kind=LabelSchema.Kind.MULTI).exists()
+
+
+def posted_labels(data):
+    """The label ids a form of the annotate or review page posted: its chosen labels, [] for its “No label
+    applies” box, None when nothing was chosen; TaskError for both at once."""
+    try:
+        label_ids = [int(value) for value in data.getlist("labels")]
+    except ValueError:
+        label_ids = []
+    if data.get("none"):
+        if label_ids:
+            raise TaskError("Choose labels or “No label applies”, not both.")
+        return []
+    return label_ids or None
 
 
 def submit(user, project, document, label_ids, comment="", version=None):

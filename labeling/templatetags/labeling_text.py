@@ -24,3 +24,9 @@ def render_markdown(text):
 
 
 register.filter("markdown", render_markdown)
+
+
+@register.filter
+def free_key(labels, key):
+    """`key` where no label has it (a label's key wins over the page's own), else ""."""
+    return "" if any(label.hotkey == key for label in labels) else key

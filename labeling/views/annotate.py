@@ -13,6 +13,12 @@ from ..services import review, tasks
 
 SHORTCUTS = [("s", "skip this note"), ("u", "undo your last submission: the note comes back as you submitted it"),
              ("g", "open or close the guidelines")]
+NONE_SHORTCUT = ("n", "no label applies (multi-label projects): the note has none of the labels")
+
+
+def shortcuts(schema, page=SHORTCUTS):
+    """The page's own keys, with "no label applies" where the schema is multi-label."""
+    return page + ([NONE_SHORTCUT] if schema is not None and schema.kind == "multi" else [])
 
 
 def _task_context(user, project, assignment, error="", chosen=None, comment=None):
@@ -22,9 +28,10 @@ def _task_context(user, project, assignment, error="", chosen=None, comment=None
     if assignment is not None:
         annotation, prediction = context["annotation"], context["prediction"]
         if chosen is None:
-            # The annotator's own labels when redoing a note; otherwise a model's, to confirm or change.
+            # The annotator's own labels when redoing a note (none: "no label applies"); otherwise a model's.
             earlier = annotation or prediction
             chosen = [label.pk for label in earlier.labels.all()] if earlier else []
+            context["none_chosen"] = annotation is not None and not chosen
         context["chosen"] = chosen
         context["comment"] = comment if comment is not None else (annotation.comment if annotation else "")
     return context
@@ -40,7 +47,7 @@ def _task(request, project, assignment, status=200, **extra):
 def annotate(request, pk):
     project = get_project(request.user, pk)
     context = _task_context(request.user, project, tasks.next_assignment(request.user, project))
-    return render(request, "labeling/annotate.html", {**context, "shortcut_keys": SHORTCUTS})
+    return render(request, "labeling/annotate.html", {**context, "shortcut_keys": shortcuts(context["schema"])})
 
 
 def _next_or_back(request, project, error="", status=200, **extra):
@@ -59,12 +66,13 @@ def annotate_submit(request, pk, document_pk):
     document = get_document(request.user, pk, document_pk)
     project = document.corpus.project
     try:
-        label_ids = [int(value) for value in request.POST.getlist("labels")]
         version = int(request.POST["version"]) if request.POST.get("version") else None
     except ValueError:
-        label_ids, version = [], None
+        version = None
     comment = request.POST.get("comment", "")[:2000]
+    label_ids = None
     try:
+        label_ids = tasks.posted_labels(request.POST)
         tasks.submit(request.user, project, document, label_ids, comment, version)
     except tasks.TaskError as error:
         # The same note again, with what the annotator chose, and why it was not saved.
@@ -73,7 +81,7 @@ def annotate_submit(request, pk, document_pk):
         if same is None:
             return _next_or_back(request, project, str(error), status=409)
         return _next_or_back(request, project, str(error), status=409 if isinstance(error, tasks.StaleAnnotation) else 400,
-                             assignment=same, chosen=label_ids, comment=comment)
+                             assignment=same, chosen=label_ids or [], comment=comment)
     return _next_or_back(request, project)
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..access import get_document, get_project
 from ..models import Annotation, Role
 from ..services import browse, review, tasks
+from .annotate import shortcuts
 
 
 @login_required
@@ -32,11 +33,8 @@ def review_document(request, pk, document_pk):
     problem, status = "", 200
     if request.method == "POST":
         try:
-            label_ids = [int(value) for value in request.POST.getlist("labels")]
-        except ValueError:
-            label_ids = []
-        try:
-            review.adjudicate(request.user, document, label_ids, request.POST.get("comment", "")[:2000])
+            review.adjudicate(request.user, document, tasks.posted_labels(request.POST),
+                              request.POST.get("comment", "")[:2000])
         except tasks.TaskError as error:
             problem, status = str(error), 400
         else:
@@ -52,7 +50,8 @@ def review_document(request, pk, document_pk):
     context = {"project": project, "document": document, "annotations": review.who_said_what(document),
                "labels": tasks.label_choices(project), "schema": getattr(project, "label_schema", None),
                "settled": settled, "chosen": [label.pk for label in settled.labels.all()] if settled else [],
-               "problem": problem, "shortcut_keys": []}
+               "none_chosen": settled is not None and not settled.labels.exists(),
+               "problem": problem, "shortcut_keys": shortcuts(getattr(project, "label_schema", None), [])}
     return render(request, "labeling/review_document.html", context, status=status)
 
 

@@ -144,3 +144,35 @@ def test_help_overlay_skip_link_focus_and_undo_as_submitted(page, demo_passwords
     annotation = Annotation.objects.get(annotator__username="demo-annotator", document_id=int(first))
     assert annotation.version == 2 and [label.name for label in annotation.labels.all()] == [labels[3].name]
     assert page.problems == []
+
+
+def test_in_a_multi_label_project_n_says_no_label_applies_and_clears_the_labels(page, demo_passwords):
+    project = Project.objects.get(name=demo.DEMO_PROJECT_NAME)
+    project.label_schema.__class__.objects.filter(pk=project.label_schema.pk).update(kind="multi")
+    first, second = list(project.label_schema.labels.all())[:2]
+    log_in(page, "demo-annotator", demo_passwords["demo-annotator"])
+    page.goto(f"/projects/{project.pk}/annotate/")
+    note = page.locator("#task").get_attribute("data-document")
+    page.keyboard.press(first.hotkey)
+    page.keyboard.press(second.hotkey)
+    expect(page.get_by_role("checkbox", name=second.name)).to_be_checked()
+    page.keyboard.press("n")  # the answer "none of these": the labels chosen so far are cleared
+    expect(page.get_by_role("checkbox", name="No label applies")).to_be_checked()
+    expect(page.get_by_role("checkbox", name=first.name)).not_to_be_checked()
+    expect(page.get_by_role("checkbox", name=second.name)).not_to_be_checked()
+    page.keyboard.press("Enter")
+    expect(page.locator("#annotate-progress")).to_contain_text("You have labeled 1 note")
+    assert Annotation.objects.get(document_id=int(note)).labels.count() == 0
+
+    page.get_by_role("checkbox", name="No label applies").click()
+    page.keyboard.press(first.hotkey)  # a label clears the box
+    expect(page.get_by_role("checkbox", name="No label applies")).not_to_be_checked()
+    page.keyboard.press(first.hotkey)  # nothing chosen now: Enter is refused, with the way out named
+    page.keyboard.press("Enter")
+    expect(page.locator("#task-error")).to_contain_text("Choose a label first, or “No label applies”.")
+    assert page.problems == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    page.problems.clear()  # the refusal's status, as the browser logs it
+    page.keyboard.press("u")
+    expect(page.locator("#task")).to_have_attribute("data-document", note)
+    expect(page.get_by_role("checkbox", name="No label applies")).to_be_checked()  # the answer as submitted
+    assert page.problems == []

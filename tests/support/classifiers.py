@@ -19,9 +19,11 @@ SIGNALS = {"Cardiology": "troponin raised with chest pain", "Respiratory": "whee
            "Neurology": "left arm weakness with aphasia"}
 
 
-def labeled_snapshot(project, manager, capture, count=240, kind=LabelSchema.Kind.SINGLE, name="v1", worker_runs=False):
+def labeled_snapshot(project, manager, capture, count=240, kind=LabelSchema.Kind.SINGLE, name="v1", worker_runs=False,
+                     none_share=0.0):
     """A ready snapshot of `count` notes, each carrying its labels' planted signals. With
-    `worker_runs`, a real worker writes it (browser tests); otherwise this process does."""
+    `worker_runs`, a real worker writes it (browser tests); otherwise this process does. Multi-label: about
+    `none_share` of the notes carry no signal and the answer "no label applies" (an empty label set)."""
     schema, _ = LabelSchema.objects.get_or_create(project=project, defaults={"kind": kind})
     labels = {label: Label.objects.get_or_create(schema=schema, name=label, defaults={"position": index})[0]
               for index, label in enumerate(SIGNALS)}
@@ -29,7 +31,9 @@ def labeled_snapshot(project, manager, capture, count=240, kind=LabelSchema.Kind
     rng = random.Random(7)
     chosen = []
     for index in range(count):
-        if kind == LabelSchema.Kind.MULTI:
+        if kind == LabelSchema.Kind.MULTI and none_share and rng.random() < none_share:
+            picks = []
+        elif kind == LabelSchema.Kind.MULTI:
             picks = [label for label in SIGNALS if rng.random() < 0.4] or [rng.choice(list(SIGNALS))]
         else:
             picks = [rng.choice(list(SIGNALS))]

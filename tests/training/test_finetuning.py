@@ -180,3 +180,21 @@ def test_a_max_length_beyond_what_the_base_reads_is_refused_at_submission(
         accepted = client.post(url, {"snapshot": snapshot.pk, "base": tiny_base, "max_length": 128, "queue": "cpu"},
                                content_type="application/json")
     assert accepted.status_code == 201, accepted.content
+
+
+@pytest.mark.django_db
+def test_notes_where_no_label_applies_are_trained_on_and_scored(
+        project, manager, artifacts, django_capture_on_commit_callbacks):
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks, kind=LabelSchema.Kind.MULTI,
+                                none_share=0.25)
+    labels, multi = data.snapshot_labels(snapshot)
+    test = data.read_split(snapshot, "test", labels, multi)
+    quiet = int((test.targets.sum(axis=1) == 0).sum())
+    assert snapshot.row_count == 240 and quiet >= 5  # the notes with no label are in the snapshot, in every split
+    _run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks)
+    assert report.metrics["documents"] == len(test.ids)
+    predicted = np.array([report.predictions[str(pk)] for pk in test.ids])
+    thresholds = classifier_file.read_settings(_run.output.path)["thresholds"]
+    silent = (predicted >= np.array(thresholds)).sum(axis=1) == 0
+    assert (silent & (test.targets.sum(axis=1) == 0)).sum() >= quiet - 1  # it learned to say nothing applies
+    assert report.metrics["accuracy"] > 0.7 and report.metrics["collapsed"] is None

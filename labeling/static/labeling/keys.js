@@ -1,5 +1,5 @@
-// The keyboard of the annotate and review pages: a label's key picks it in the form marked data-label-keys,
-// Enter submits that form, s skips, u undoes, c comments, g opens the guidelines, ? shows every shortcut.
+// The keyboard of the annotate and review pages: a label's key picks it in the form marked data-label-keys
+// (n: "no label applies" in multi-label projects, which clears the labels), Enter submits that form, s skips, u undoes, c comments, g opens the guidelines, ? shows every shortcut.
 // A submission that cannot reach the server stays on screen with its labels, and Enter sends it again.
 (function () {
   "use strict";
@@ -9,12 +9,28 @@
   function form() { return document.querySelector("form[data-label-keys]"); }
   function click(id) { var button = document.getElementById(id); if (button) { button.click(); } }
 
+  // "No label applies" and the labels exclude each other: choosing one clears the other.
+  function exclusive(input) {
+    var box = form() && form().querySelector("input[data-none]");
+    if (!box || !input.checked || input.type !== "checkbox") { return; }
+    if (input === box) {
+      form().querySelectorAll('input[name="labels"]').forEach(function (label) { label.checked = false; });
+    } else if (input.name === "labels") {
+      box.checked = false;
+    }
+  }
+
   function pick(key) {
     var input = form() && form().querySelector('input[data-hotkey="' + CSS.escape(key) + '"]');
     if (!input) { return false; }
     input.checked = input.type === "checkbox" ? !input.checked : true;
+    exclusive(input);
     return true;
   }
+
+  document.addEventListener("change", function (event) {
+    if (form() && form().contains(event.target)) { exclusive(event.target); }
+  });
 
   document.addEventListener("keydown", function (event) {
     if (!form() || event.altKey || event.metaKey && event.key !== "Enter") { return; }
