@@ -198,3 +198,35 @@ def test_notes_where_no_label_applies_are_trained_on_and_scored(
     silent = (predicted >= np.array(thresholds)).sum(axis=1) == 0
     assert (silent & (test.targets.sum(axis=1) == 0)).sum() >= quiet - 1  # it learned to say nothing applies
     assert report.metrics["accuracy"] > 0.7 and report.metrics["collapsed"] is None
+
+
+def test_layer_wise_learning_rates_and_the_head_s_own():
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from training.finetuning.encoder import parameter_groups
+
+    model = BertForSequenceClassification(BertConfig(vocab_size=30, hidden_size=8, num_hidden_layers=3,
+                                                     num_attention_heads=2, intermediate_size=16, num_labels=2))
+    groups = parameter_groups(model, 1e-4, head_learning_rate=1e-3, layer_decay=0.5, weight_decay=0.01)
+    rate = {id(parameter): group["lr"] for group in groups for parameter in group["params"]}
+    decay = {id(parameter): group["weight_decay"] for group in groups for parameter in group["params"]}
+    named = dict(model.named_parameters())
+    assert rate[id(named["classifier.weight"])] == 1e-3
+    assert rate[id(named["bert.pooler.dense.weight"])] == 1e-4
+    assert rate[id(named["bert.encoder.layer.2.attention.self.query.weight"])] == 1e-4
+    assert rate[id(named["bert.encoder.layer.0.attention.self.query.weight"])] == pytest.approx(2.5e-5)
+    assert rate[id(named["bert.embeddings.word_embeddings.weight"])] == pytest.approx(1.25e-5)
+    assert decay[id(named["bert.encoder.layer.0.output.LayerNorm.weight"])] == 0.0
+    assert decay[id(named["bert.encoder.layer.0.output.dense.bias"])] == 0.0
+    assert decay[id(named["bert.encoder.layer.0.output.dense.weight"])] == 0.01
+    assert len(rate) == len(named)  # every parameter in one group
+
+
+@pytest.mark.django_db
+def test_a_fine_tune_with_layer_decay_and_a_head_rate_trains(
+        project, manager, artifacts, tiny_base, django_capture_on_commit_callbacks):
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks, base=tiny_base,
+                           learning_rate=1e-3, head_learning_rate=3e-3, layer_decay=0.8, epochs=16, batch_size=16,
+                           max_length=64, early_stopping=0)
+    assert run.config["layer_decay"] == 0.8 and report.metrics["macro_f1"] > 0.6, report.metrics

@@ -4,6 +4,7 @@ from the last one. Each epoch is scored on the validation split by the rule the 
 (multi-label: tuned thresholds, each half scored with the other half's); with early stopping the best
 epoch by that figure is kept (the earlier of equals), without it the last."""
 
+import re
 import shutil
 
 import numpy as np
@@ -67,10 +68,40 @@ def class_weights(targets, count, multi):
     return torch.tensor(weights, dtype=torch.float32)
 
 
+def parameter_groups(model, learning_rate, head_learning_rate=0.0, layer_decay=1.0, weight_decay=0.0):
+    """AdamW groups: the new head at `head_learning_rate` (0: `learning_rate`); the encoder's top layer (and its
+    pooler) at `learning_rate`, each layer below at `layer_decay` times the one above, the embeddings below the
+    first layer; no weight decay on biases and norms."""
+    prefix = model.base_model_prefix + "."
+    layers = model.config.num_hidden_layers
+    groups = {}
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
+        if not name.startswith(prefix):
+            rate = head_learning_rate or learning_rate
+        else:
+            found = re.search(r"\.layers?\.(\d+)\.", name)
+            depth = int(found[1]) + 1 if found else (0 if ".embeddings." in name else layers)
+            rate = learning_rate * layer_decay ** (layers - depth)
+        decay = 0.0 if parameter.ndim == 1 or "norm" in name.lower() else weight_decay
+        groups.setdefault((rate, decay), []).append(parameter)
+    return [{"params": params, "lr": rate, "weight_decay": decay} for (rate, decay), params in groups.items()]
+
+
 class WeightedTrainer(Trainer):
-    def __init__(self, *args, label_weights=None, multi=False, **kwargs):
+    def __init__(self, *args, label_weights=None, multi=False, head_learning_rate=0.0, layer_decay=1.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.label_weights, self.multi = label_weights, multi
+        self.head_learning_rate, self.layer_decay = head_learning_rate, layer_decay
+
+    def create_optimizer(self, model=None):
+        if self.optimizer is None and (self.head_learning_rate or self.layer_decay != 1.0):
+            groups = parameter_groups(model or self.model, self.args.learning_rate, self.head_learning_rate,
+                                      self.layer_decay, self.args.weight_decay)
+            optimizer_class, options = Trainer.get_optimizer_cls_and_kwargs(self.args, model or self.model)
+            self.optimizer = optimizer_class(groups, **options)  # the Trainer's AdamW, with these groups
+        return super().create_optimizer(model)  # the Trainer's own groups when every layer learns alike
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         if self.label_weights is None:
@@ -100,7 +131,9 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
     weights = class_weights(train_split.targets, len(labels), multi) if config["class_weighting"] else None
     trainer = WeightedTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
                               data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=macro_f1(multi, config["seed"]),
-                              callbacks=callbacks, label_weights=weights, multi=multi)
+                              callbacks=callbacks, label_weights=weights, multi=multi,
+                              head_learning_rate=config.get("head_learning_rate", 0.0),
+                              layer_decay=config.get("layer_decay", 1.0))
     train_loss, result, seconds, steps = train_resuming(trainer, reporter)
     kept_epoch = _report_kept(trainer, reporter)
     shutil.rmtree(output, ignore_errors=True)

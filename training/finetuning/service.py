@@ -18,6 +18,11 @@ SETTINGS = Schema(
     Setting("epochs", float, 3.0, minimum=0.1, maximum=100.0, help="Passes over the training split."),
     Setting("batch_size", int, 16, minimum=1, maximum=1024, help="Documents per batch."),
     Setting("max_length", int, 256, minimum=16, maximum=4096, help="Tokens per document (longer ones are cut)."),
+    Setting("head_learning_rate", float, 0.0, minimum=0.0, maximum=1.0,
+            help="Peak learning rate of the new classification head (0: the learning rate)."),
+    Setting("layer_decay", float, 1.0, minimum=0.1, maximum=1.0,
+            help="Layer-wise learning-rate decay: each layer below the top learns at this share of the one above "
+                 "(1: every layer alike)."),
     Setting("warmup_ratio", float, 0.06, minimum=0.0, maximum=0.5, help="Share of the steps spent warming up."),
     Setting("weight_decay", float, 0.01, minimum=0.0, maximum=1.0, help="AdamW weight decay."),
     Setting("class_weighting", bool, False, help="Weigh rare labels up in the loss (imbalanced data)."),
@@ -33,7 +38,8 @@ SETTINGS = Schema(
 
 
 # What only an encoder's fine-tune reads; the baseline fits with the rest (its queue is always the CPU's).
-ENCODER_SETTINGS = ("learning_rate", "epochs", "batch_size", "max_length", "warmup_ratio", "weight_decay",
+ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
+                    "warmup_ratio", "weight_decay",
                     "early_stopping", "queue")
 
 
