@@ -74,8 +74,8 @@ register(
 )
 register_object(
     ObjectType("model_version", "Model version", "training.ModelVersion", "model-version",
-               keys=("version_id", "model_version")),
+               keys=("version_id", "model_version", "model_versions")),
     ObjectType("evaluation", "Evaluation", "training.EvaluationReport", "evaluation-report",
-               keys=("report_id", "evaluation")),
+               keys=("report_id", "evaluation", "evaluations")),
     ObjectType("cleaning_run", "Cleaning run", "training.CleaningRun", "cleaning-run", keys=("run_id",)),
 )

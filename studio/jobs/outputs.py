@@ -66,7 +66,8 @@ def linked(job, record=None):
 
     for key, value in job.metrics.items():
         if (kind := object_type(key)) is not None:
-            add(kind.name, value)
+            for pk in value if isinstance(value, list) else [value]:  # one id, or a list (a version per seed)
+                add(kind.name, pk)
     output = getattr(record, "output", None)
     if output is not None:
         kind = next((kind for kind in _TYPES.values() if kind.model == output._meta.label), None)

@@ -230,3 +230,41 @@ def test_a_fine_tune_with_layer_decay_and_a_head_rate_trains(
                            learning_rate=1e-3, head_learning_rate=3e-3, layer_decay=0.8, epochs=16, batch_size=16,
                            max_length=64, early_stopping=0)
     assert run.config["layer_decay"] == 0.8 and report.metrics["macro_f1"] > 0.6, report.metrics
+
+
+@pytest.mark.django_db
+def test_several_seeds_make_one_version_and_evaluation_each_and_keep_the_best(
+        project, manager, artifacts, django_capture_on_commit_callbacks):
+    from studio.jobs.reporter import Reporter
+    from training.finetuning.run import finetune as finetune_run
+    from training.finetuning.service import start_finetuning
+    from training.models import Finetuning, ModelVersion
+
+    from studio.settings_schema import SettingsError
+
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    with pytest.raises(SettingsError, match="same model for every seed"):
+        start_finetuning(manager, project, snapshot, {"queue": "cpu", "seeds": 3})  # the baseline alone: copies
+    with django_capture_on_commit_callbacks(execute=True):
+        run = start_finetuning(manager, project, snapshot, {"queue": "cpu", "seeds": 3, "seed": 5,
+                                                            "augment_ratio": 0.5})  # augmentation draws on the seed
+    execution.execute(run.job_id, "w@host", {})
+    run.refresh_from_db()
+    job = Job.objects.get(pk=run.job_id)
+    assert run.status == "done", job.error
+    versions = list(ModelVersion.objects.filter(job_id=run.job_id).order_by("id"))
+    assert [version.params["seed"] for version in versions] == [5, 6, 7]
+    assert EvaluationReport.objects.filter(model_version__in=versions).count() == 3
+    scores = [version.metrics["validation_macro_f1"] for version in versions]
+    assert run.output == versions[scores.index(max(scores))]
+    assert job.metrics["seeds"] == [5, 6, 7] and job.metrics["model_versions"] == [version.pk for version in versions]
+    assert job.metrics["validation_macro_f1_mean"] == pytest.approx(np.mean(scores))
+    assert "validation_macro_f1_sd" in job.metrics and "Best on validation: seed" in job.log
+    from studio.jobs.outputs import job_links
+
+    linked = {link.text for link in job_links(job)}
+    assert {str(version) for version in versions} <= linked  # every seed's version is a link on the job's page
+    again = finetune_run(run, job, Reporter(job, interval=3600))  # run again: the seeds done are not trained again
+    assert ModelVersion.objects.filter(job_id=run.job_id).count() == 3 and again["model_versions"] == [
+        version.pk for version in versions]
+    assert Finetuning.objects.get(pk=run.pk).output == run.output

@@ -4,14 +4,13 @@ ends by starting an evaluation on the snapshot's test split."""
 import shutil
 
 import numpy as np
-from django.db import transaction
 
 from studio.disk import folder_size
 from studio.jobs import service as jobs_service
 
 from ..evaluation import metrics
 from ..evaluation.service import start_evaluation
-from ..models import Finetuning, RegisteredModel
+from ..models import EvaluationReport, Finetuning, ModelVersion, RegisteredModel
 from ..pretraining.config import base_path
 from ..registry.versions import VersionError, create_version
 from . import classifier_file, data, encoder
@@ -25,7 +24,9 @@ def run_finetuning(job, reporter):
 
 
 def finetune(run, job, reporter):
-    """Train the run's classifier as part of `job` (its own job, or a retraining)."""
+    """Train the run's classifier as part of `job` (its own job, or a retraining): with `seeds` above 1, one
+    version per seed (seed, seed + 1, …), each evaluated; the run's output is the best on validation, and the
+    job's result the spread."""
     run = Finetuning.objects.select_related("snapshot", "project").get(pk=run.pk)
     config, snapshot = run.config, run.snapshot
     reporter.stage(0.0, f"Reading snapshot {snapshot.name}")
@@ -34,13 +35,44 @@ def finetune(run, job, reporter):
     validation = data.read_split(snapshot, "validation", labels, multi)
     if not train.texts:
         raise FinetuneError("The snapshot's train split is empty.")
+    seeds = [config["seed"] + number for number in range(config.get("seeds", 1))]
+    folder = jobs_service.workdir(job)
+    trained = []
+    for number, seed in enumerate(seeds):
+        part = reporter.span(number / len(seeds), (number + 1) / len(seeds))
+        if len(seeds) > 1:
+            part.stage(0.0, f"Seed {seed} ({number + 1} of {len(seeds)})")
+        trained.append(_one(run, job, {**config, "seed": seed}, labels, multi, train, validation,
+                            folder / f"seed-{seed}" if len(seeds) > 1 else folder, part))
+    best = max(trained, key=lambda result: -1 if result["validation_macro_f1"] is None
+               else result["validation_macro_f1"])
+    Finetuning.objects.filter(pk=run.pk).update(output_id=best["model_version"])
+    if len(seeds) == 1:
+        return best
+    scores = [result["validation_macro_f1"] for result in trained if result["validation_macro_f1"] is not None]
+    spread = {"validation_macro_f1_mean": float(np.mean(scores)), "validation_macro_f1_sd": float(np.std(scores, ddof=1))
+              } if len(scores) > 1 else {}
+    reporter.log(f"Best on validation: seed {best['seed']}" + (
+        f"; validation macro F1 {spread['validation_macro_f1_mean']:.3f} ± {spread['validation_macro_f1_sd']:.3f} "
+        f"over {len(scores)} seeds" if spread else ""))
+    return {**best, **spread, "seeds": seeds, "model_versions": [result["model_version"] for result in trained],
+            "evaluations": [result["evaluation"] for result in trained]}
+
+
+def _one(run, job, config, labels, multi, train, validation, folder, reporter):
+    """One seed's classifier: trained, registered and its evaluation started (a re-delivered job finds the
+    versions it registered before and trains only the rest)."""
+    done = ModelVersion.objects.filter(job=job, params__seed=config["seed"]).first()
+    if done is not None:
+        evaluation = EvaluationReport.objects.filter(model_version=done).order_by("id").first()
+        return {"seed": config["seed"], "validation_macro_f1": done.metrics.get("validation_macro_f1"),
+                "model_version": done.pk, "evaluation": evaluation.pk if evaluation else None}
     added = 0
     if config["augment_ratio"]:
         texts, targets, added = augment(train.texts, list(train.targets), config["augment_ratio"],
                                         parse_synonyms(config["synonyms"]), "[MASK]", config["seed"])
         train = data.Split(train.ids, train.external_ids, texts, np.array(targets))
         reporter.log(f"Augmented the training split with {added} copies (ratio {config['augment_ratio']})")
-    folder = jobs_service.workdir(job)
     output = folder / "model"
     reporter.stage(0.05, f"Training on {len(train.texts):,} documents")
     training = reporter.span(0.05, 0.85)
@@ -69,27 +101,24 @@ def finetune(run, job, reporter):
         if collapsed:
             reporter.log(f"Warning: {collapsed}")
     reporter.stage(0.95, "Registering the model version")
-    version = _save_version(run, job, output, labels, multi, device,
+    version = _save_version(run, job, config, output, labels, multi, device,
                             {"validation_macro_f1": validation_f1, "augmented_copies": added, "collapsed": collapsed,
                              **extra})
-    evaluation = start_evaluation(run.created_by, run.project, version, snapshot)
-    reporter.log(f"Evaluation on the test split started: report #{evaluation.pk}")
-    return {"validation_macro_f1": validation_f1, "model_version": version.pk, "evaluation": evaluation.pk,
-            **({"collapsed": collapsed} if collapsed else {}), **extra}
+    evaluation = start_evaluation(run.created_by, run.project, version, run.snapshot)
+    reporter.log(f"Evaluation of {version} on the test split started: report #{evaluation.pk}")
+    return {"seed": config["seed"], "validation_macro_f1": validation_f1, "model_version": version.pk,
+            "evaluation": evaluation.pk, **({"collapsed": collapsed} if collapsed else {}), **extra}
 
 
-def _save_version(run, job, output, labels, multi, device, measured):
-    config, snapshot = run.config, run.snapshot
+def _save_version(run, job, config, output, labels, multi, device, measured):
+    snapshot = run.snapshot
     lineage = {"snapshot": {"id": snapshot.pk, "name": snapshot.name, "sha256": snapshot.sha256},
                "labels": labels, "multi_label": multi, "base": config["base"], "device": device, "job": job.pk}
-    with transaction.atomic():
-        try:
-            version = create_version(run.project, config["model_name"], RegisteredModel.Kind.CLASSIFIER,
-                                     lambda path: shutil.copytree(output, path), job=job, params=config,
-                                     metrics={key: value for key, value in measured.items() if value is not None},
-                                     lineage=lineage, base=config["base"], created_by=run.created_by,
-                                     needed=folder_size(output))
-        except VersionError as error:
-            raise FinetuneError(str(error)) from None
-        Finetuning.objects.filter(pk=run.pk).update(output=version)
-    return version
+    try:
+        return create_version(run.project, config["model_name"], RegisteredModel.Kind.CLASSIFIER,
+                              lambda path: shutil.copytree(output, path), job=job, params=config,
+                              metrics={key: value for key, value in measured.items() if value is not None},
+                              lineage=lineage, base=config["base"], created_by=run.created_by,
+                              needed=folder_size(output))
+    except VersionError as error:
+        raise FinetuneError(str(error)) from None

@@ -32,6 +32,9 @@ SETTINGS = Schema(
                  "swapped in (0: none)."),
     Setting("synonyms", list, [], help="Domain synonyms for augmentation, one group a line: MI = myocardial infarction."),
     Setting("seed", int, 13, minimum=0, maximum=2**31 - 1, help="Fixes the initial weights and the batches."),
+    Setting("seeds", int, 1, minimum=1, maximum=10,
+            help="Train this many times, with seed, seed + 1, …: one version and evaluation each; the run keeps the "
+                 "best on validation and records the spread."),
     Setting("queue", str, "gpu", choices=("gpu", "cpu"), help="gpu (CPU-only machines run it on the CPU too) or cpu."),
     what="fine-tuning setting",
 )
@@ -39,8 +42,7 @@ SETTINGS = Schema(
 
 # What only an encoder's fine-tune reads; the baseline fits with the rest (its queue is always the CPU's).
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
-                    "warmup_ratio", "weight_decay",
-                    "early_stopping", "queue")
+                    "warmup_ratio", "weight_decay", "early_stopping", "seeds", "queue")
 
 
 class FinetuneError(Refusal):
@@ -69,6 +71,9 @@ def start_finetuning(user, project, snapshot, raw):
         check_length(project, config["base"], config["max_length"])
     config["model_name"] = config["model_name"] or f"{snapshot.name} classifier"[:120]
     queue = "cpu" if config["base"] == "baseline" else config["queue"]
+    if config["base"] == "baseline" and config["seeds"] > 1 and not config["augment_ratio"]:
+        raise SettingsError("seeds: the baseline gives the same model for every seed (only augmentation draws on "
+                            "it); train it once.")
     with transaction.atomic():
         run = Finetuning.objects.create(project=project, snapshot=snapshot, config=config, created_by=user)
         run.job = jobs_service.start_job(user, "finetune", {"finetuning_id": run.pk, "queue": queue}, project=project,
