@@ -1,5 +1,5 @@
 """The embedded default broker: kombu's filesystem transport, with each message written whole
-before it appears.
+before it appears, and messages taken by priority before age.
 
 kombu creates a message's file and then writes it, so a worker polling the folder at that moment
 can take the empty file and fail to decode it (the message is lost). Here a message is written
@@ -18,9 +18,11 @@ from kombu.utils.json import dumps
 
 class Channel(filesystem.Channel):
     def _put(self, queue, payload, **kwargs):
-        # The name kombu gives a message (its order is the folder's sort order), and a hidden one
-        # to write it under first.
-        final = os.path.join(self.data_folder_out, f"{round(time.monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg")
+        # The name kombu gives a message, led by its priority (0–9, lower first: workers take messages in the
+        # folder's sort order), and a hidden one to write it under first.
+        priority = min(9, max(0, int(payload.get("properties", {}).get("priority") or 0)))
+        final = os.path.join(self.data_folder_out,
+                             f"{priority}_{time.monotonic_ns():020d}_{uuid.uuid4()}.{queue}.msg")
         partial = os.path.join(self.data_folder_out, f"partial-{uuid.uuid4().hex}")
         try:
             with open(partial, "wb") as handle:

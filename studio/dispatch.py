@@ -14,20 +14,20 @@ class BrokerUnavailable(RuntimeError):
     """The broker refused or did not answer; the task was not sent."""
 
 
-def send(task_name, args, queue):
+def send(task_name, args, queue, priority=None):
     try:
-        app.send_task(task_name, args=args, queue=queue)
+        app.send_task(task_name, args=args, queue=queue, priority=priority)
     except OperationalError as error:
         logger.error("Could not send %s to queue %s: broker unreachable (%s)", task_name, queue, error)
         raise BrokerUnavailable(f"The task broker is unreachable: {error}") from error
 
 
-def send_on_commit(task_name, args, queue, on_error):
+def send_on_commit(task_name, args, queue, on_error, priority=None):
     """Send after the surrounding transaction commits; `on_error(message)` records a failed send."""
 
     def _send():
         try:
-            send(task_name, args, queue)
+            send(task_name, args, queue, priority)
         except BrokerUnavailable as error:
             on_error(str(error))
 

@@ -84,7 +84,7 @@ def artifacts(settings, tmp_path):
 def sent(monkeypatch):
     """Tasks handed to the broker, instead of sending them."""
     messages = []
-    monkeypatch.setattr(dispatch, "send", lambda name, args, queue: messages.append((name, args, queue)))
+    monkeypatch.setattr(dispatch, "send", lambda name, args, queue, priority=None: messages.append((name, args, queue)))
     return messages
 
 

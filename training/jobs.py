@@ -6,11 +6,11 @@ from studio.jobs.outputs import ObjectType, register_object
 from studio.settings_schema import Setting
 
 
-def stage_kind(name, label, run, record, param, description):
+def stage_kind(name, label, run, record, param, description, first=False):
     """A stage's job on either queue, started by the stage's service for one run record."""
     return JobKind(name=name, label=label, run=f"training.{run}", record=(f"training.{record}", param),
                    queue_param="queue", startable_by_users=False, description=description,
-                   params=(Setting(param, int, minimum=1), QUEUE))
+                   params=(Setting(param, int, minimum=1), QUEUE), first=first)
 
 
 register(
@@ -47,7 +47,8 @@ register(
     stage_kind("finetune", "Fine-tuning", "finetuning.run.run_finetuning", "Finetuning", "finetuning_id",
                "Trains a classifier (the baseline or an encoder) on a snapshot's train split, then evaluates it."),
     stage_kind("evaluate", "Evaluation", "evaluation.run.run_evaluation", "EvaluationReport", "report_id",
-               "Scores a classifier on a snapshot's split: F1, per-label figures, confusion, calibration, errors."),
+               "Scores a classifier on a snapshot's split: F1, per-label figures, confusion, calibration, errors.",
+               first=True),  # minutes at most, and the fine-tune that started it is waiting to be judged
     JobKind(
         name="predict",
         label="Prediction",

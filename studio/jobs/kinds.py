@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from ..settings_schema import Schema, Setting, SettingsError
 
 
+PRIORITY_FIRST, PRIORITY_DEFAULT = 0, 5  # broker priorities (lower is taken first); see JobKind.first
+
+
 @dataclass(frozen=True)
 class JobKind:
     name: str
@@ -27,6 +30,14 @@ class JobKind:
     cleanup: str = ""
     # (model label, id parameter) of the run record this job runs, e.g. ("training.Finetuning", "finetuning_id").
     record: tuple = ()
+    # Short jobs a person waits on after a longer one (an evaluation after a fine-tune): workers take them before
+    # the queue's other jobs, even those sent earlier.
+    first: bool = False
+
+    @property
+    def priority(self):
+        """The broker's priority of its messages: lower is taken first (as Redis and the embedded broker order)."""
+        return PRIORITY_FIRST if self.first else PRIORITY_DEFAULT
 
     @property
     def schema(self):

@@ -61,7 +61,9 @@ def enqueue(job):
         ):
             lifecycle.ended(job)
 
-    dispatch.send_on_commit("workers.run_job", [job.pk], job.queue, not_sent)
+    kind = kinds.find(job.kind)
+    dispatch.send_on_commit("workers.run_job", [job.pk], job.queue, not_sent,
+                            priority=kind.priority if kind else kinds.PRIORITY_DEFAULT)
 
 
 @transaction.atomic

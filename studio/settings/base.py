@@ -203,7 +203,9 @@ def filesystem_broker_options(folder):
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker")
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": STUDIO_LONGEST_JOB_SECONDS + 3600}
+    # Priorities: each level its own list, emptied lower first (a job kind's `first` flag; see studio.jobs.kinds).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": STUDIO_LONGEST_JOB_SECONDS + 3600,
+                                       "queue_order_strategy": "priority", "priority_steps": list(range(10))}
 CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("cpu", "gpu"))
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
 CELERY_TASK_DEFAULT_EXCHANGE = "cpu"

@@ -41,13 +41,13 @@ def test_a_manager_fine_tunes_opens_the_report_and_compares(page, worker, settin
         page.get_by_label("Snapshot").select_option(str(snapshot.pk))
         page.get_by_label("Model name", exact=True).fill(name)
         # The baseline has no learning rate or epochs: those fields show only for an encoder.
-        expect(page.get_by_label("Learning rate")).to_be_hidden()
+        expect(page.get_by_label("Learning rate", exact=True)).to_be_hidden()
         expect(page.get_by_label("Epochs")).to_be_hidden()
         page.get_by_label("Base", exact=True).select_option("folder:tiny")
-        expect(page.get_by_label("Learning rate")).to_be_visible()
+        expect(page.get_by_label("Learning rate", exact=True)).to_be_visible()
         expect(page.get_by_label("Epochs")).to_be_visible()
         page.get_by_label("Base", exact=True).select_option("baseline")
-        expect(page.get_by_label("Learning rate")).to_be_hidden()
+        expect(page.get_by_label("Learning rate", exact=True)).to_be_hidden()
         if weighting:
             page.get_by_label("Class weighting").check()
         page.locator("#finetune-start").click()

@@ -179,7 +179,7 @@ def test_a_claim_past_the_most_starts_fails_the_run(start_clean, settings):
 
 @pytest.mark.django_db
 def test_a_broker_refusal_fails_the_run(start_clean, monkeypatch):
-    def refused(name, args, queue):
+    def refused(name, args, queue, priority=None):
         raise dispatch.BrokerUnavailable("The task broker is unreachable: connection refused")
 
     monkeypatch.setattr(dispatch, "send", refused)

@@ -48,7 +48,7 @@ def finetune(run, job, reporter):
                else result["validation_macro_f1"])
     Finetuning.objects.filter(pk=run.pk).update(output_id=best["model_version"])
     if len(seeds) == 1:
-        return best
+        return {key: value for key, value in best.items() if key != "seed"}  # the seed is in its parameters
     scores = [result["validation_macro_f1"] for result in trained if result["validation_macro_f1"] is not None]
     spread = {"validation_macro_f1_mean": float(np.mean(scores)), "validation_macro_f1_sd": float(np.std(scores, ddof=1))
               } if len(scores) > 1 else {}
@@ -65,8 +65,8 @@ def _one(run, job, config, labels, multi, train, validation, folder, reporter):
     done = ModelVersion.objects.filter(job=job, params__seed=config["seed"]).first()
     if done is not None:
         evaluation = EvaluationReport.objects.filter(model_version=done).order_by("id").first()
-        return {"seed": config["seed"], "validation_macro_f1": done.metrics.get("validation_macro_f1"),
-                "model_version": done.pk, "evaluation": evaluation.pk if evaluation else None}
+        return {"validation_macro_f1": done.metrics.get("validation_macro_f1"), "model_version": done.pk,
+                "evaluation": evaluation.pk if evaluation else None, "seed": config["seed"]}
     added = 0
     if config["augment_ratio"]:
         texts, targets, added = augment(train.texts, list(train.targets), config["augment_ratio"],
@@ -106,8 +106,8 @@ def _one(run, job, config, labels, multi, train, validation, folder, reporter):
                              **extra})
     evaluation = start_evaluation(run.created_by, run.project, version, run.snapshot)
     reporter.log(f"Evaluation of {version} on the test split started: report #{evaluation.pk}")
-    return {"seed": config["seed"], "validation_macro_f1": validation_f1, "model_version": version.pk,
-            "evaluation": evaluation.pk, **({"collapsed": collapsed} if collapsed else {}), **extra}
+    return {"validation_macro_f1": validation_f1, "model_version": version.pk, "evaluation": evaluation.pk,
+            **({"collapsed": collapsed} if collapsed else {}), **extra, "seed": config["seed"]}
 
 
 def _save_version(run, job, config, output, labels, multi, device, measured):
