@@ -268,3 +268,59 @@ def test_several_seeds_make_one_version_and_evaluation_each_and_keep_the_best(
     assert ModelVersion.objects.filter(job_id=run.job_id).count() == 3 and again["model_versions"] == [
         version.pk for version in versions]
     assert Finetuning.objects.get(pk=run.pk).output == run.output
+
+
+@pytest.mark.django_db
+def test_a_search_tries_settings_registers_the_best_and_picks_up_where_it_stopped(
+        client, project, manager, artifacts, tiny_base, django_capture_on_commit_callbacks):
+    import json
+
+    from django.urls import reverse
+
+    from studio.jobs import service as jobs_service
+    from studio.jobs.reporter import Reporter
+    from studio.settings_schema import SettingsError
+    from training.finetuning.run import finetune as finetune_run
+    from training.finetuning.service import start_finetuning
+    from training.models import ModelVersion
+
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    with pytest.raises(SettingsError, match="a search is for an encoder"):
+        start_finetuning(manager, project, snapshot, {"queue": "cpu", "trials": 3})
+    with django_capture_on_commit_callbacks(execute=True):
+        run = start_finetuning(manager, project, snapshot, {"queue": "cpu", "base": tiny_base, "trials": 3,
+                                                            "max_length": 64})
+    execution.execute(run.job_id, "w@host", {})
+    run.refresh_from_db()
+    job = Job.objects.get(pk=run.job_id)
+    assert run.status == "done", job.error
+    search = run.output.lineage["search"]
+    values = [trial["value"] for trial in search["trials"]]
+    assert [trial["number"] for trial in search["trials"]] == [1, 2, 3] and job.metrics["trials"] == 3
+    assert search["best"] == job.metrics["best_trial"] == values.index(max(values)) + 1
+    best = search["trials"][search["best"] - 1]["params"]
+    assert {"learning_rate", "epochs", "batch_size", "class_weighting", "layer_decay"} == set(best)
+    assert run.output.params["learning_rate"] == best["learning_rate"]  # the version is the best trial's
+    assert EvaluationReport.objects.filter(model_version=run.output).exists()
+    assert {name for name in MetricPoint.objects.filter(job=job).values_list("name", flat=True)} >= {
+        "trial_1_eval_macro_f1", "trial_2_eval_macro_f1", "trial_3_eval_macro_f1"}
+    folder = jobs_service.workdir(job)
+    assert sorted(path.name for path in folder.glob("trial-*")) == [f"trial-{search['best']}"]  # the rest removed
+    client.force_login(manager)
+    page = client.get(reverse("model-version", args=[project.pk, run.output.pk])).content.decode()
+    assert 'id="version-search"' in page and page.count("<tr data-trial") == 3
+
+    # A job delivered again after its second trial: the first two are known, only the third is trained.
+    record = json.loads((folder / "trials.json").read_text())
+    (folder / "trials.json").write_text(json.dumps(record[:2]))
+    ModelVersion.objects.filter(pk=run.output.pk).update(job=None)
+    trained = []
+    monkey = pytest.MonkeyPatch()
+    import training.finetuning.search as search_module
+    real = search_module.train_and_score
+    monkey.setattr(search_module, "train_and_score", lambda *args: trained.append(args[-2].name) or real(*args))
+    try:
+        again = finetune_run(run, job, Reporter(job, interval=3600))
+    finally:
+        monkey.undo()
+    assert trained == ["trial-3"] and again["trials"] == 3

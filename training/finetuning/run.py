@@ -2,6 +2,8 @@
 ends by starting an evaluation on the snapshot's test split."""
 
 import shutil
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -35,8 +37,14 @@ def finetune(run, job, reporter):
     validation = data.read_split(snapshot, "validation", labels, multi)
     if not train.texts:
         raise FinetuneError("The snapshot's train split is empty.")
-    seeds = [config["seed"] + number for number in range(config.get("seeds", 1))]
     folder = jobs_service.workdir(job)
+    if config.get("trials"):
+        from .search import search
+
+        result = search(run, job, labels, multi, train, validation, folder, reporter)
+        Finetuning.objects.filter(pk=run.pk).update(output_id=result["model_version"])
+        return result
+    seeds = [config["seed"] + number for number in range(config.get("seeds", 1))]
     trained = []
     for number, seed in enumerate(seeds):
         part = reporter.span(number / len(seeds), (number + 1) / len(seeds))
@@ -67,6 +75,13 @@ def _one(run, job, config, labels, multi, train, validation, folder, reporter):
         evaluation = EvaluationReport.objects.filter(model_version=done).order_by("id").first()
         return {"validation_macro_f1": done.metrics.get("validation_macro_f1"), "model_version": done.pk,
                 "evaluation": evaluation.pk if evaluation else None, "seed": config["seed"]}
+    trained = train_and_score(run, config, labels, multi, train, validation, folder, reporter)
+    reporter.stage(0.95, "Registering the model version")
+    return {**register(run, job, config, trained, labels, multi, reporter), "seed": config["seed"]}
+
+
+def train_and_score(run, config, labels, multi, train, validation, folder, reporter):
+    """A classifier trained into `folder`/model with its settings file, scored on validation: a Trained."""
     added = 0
     if config["augment_ratio"]:
         texts, targets, added = augment(train.texts, list(train.targets), config["augment_ratio"],
@@ -100,20 +115,38 @@ def _one(run, job, config, labels, multi, train, validation, folder, reporter):
                                       multi, labels)
         if collapsed:
             reporter.log(f"Warning: {collapsed}")
-    reporter.stage(0.95, "Registering the model version")
-    version = _save_version(run, job, config, output, labels, multi, device,
-                            {"validation_macro_f1": validation_f1, "augmented_copies": added, "collapsed": collapsed,
-                             **extra})
+    return Trained(output, device, {"validation_macro_f1": validation_f1, "augmented_copies": added,
+                                    "collapsed": collapsed, **extra})
+
+
+@dataclass
+class Trained:
+    output: Path  # the classifier's folder
+    device: str
+    measured: dict  # validation_macro_f1, collapsed (or None) and the training's figures
+
+    @property
+    def validation_f1(self):
+        return self.measured["validation_macro_f1"]
+
+
+def register(run, job, config, trained, labels, multi, reporter, lineage=None):
+    """The trained classifier as a version of the run's model, its test evaluation started: the job's result."""
+    version = _save_version(run, job, config, trained.output, labels, multi, trained.device, trained.measured,
+                            lineage or {})
     evaluation = start_evaluation(run.created_by, run.project, version, run.snapshot)
     reporter.log(f"Evaluation of {version} on the test split started: report #{evaluation.pk}")
-    return {"validation_macro_f1": validation_f1, "model_version": version.pk, "evaluation": evaluation.pk,
-            **({"collapsed": collapsed} if collapsed else {}), **extra, "seed": config["seed"]}
+    measured = {key: value for key, value in trained.measured.items() if value is not None}
+    return {"validation_macro_f1": trained.validation_f1, "model_version": version.pk, "evaluation": evaluation.pk,
+            **{key: value for key, value in measured.items() if key not in ("validation_macro_f1",
+                                                                             "augmented_copies")}}
 
 
-def _save_version(run, job, config, output, labels, multi, device, measured):
+def _save_version(run, job, config, output, labels, multi, device, measured, extra_lineage):
     snapshot = run.snapshot
     lineage = {"snapshot": {"id": snapshot.pk, "name": snapshot.name, "sha256": snapshot.sha256},
-               "labels": labels, "multi_label": multi, "base": config["base"], "device": device, "job": job.pk}
+               "labels": labels, "multi_label": multi, "base": config["base"], "device": device, "job": job.pk,
+               **extra_lineage}
     try:
         return create_version(run.project, config["model_name"], RegisteredModel.Kind.CLASSIFIER,
                               lambda path: shutil.copytree(output, path), job=job, params=config,

@@ -35,6 +35,9 @@ SETTINGS = Schema(
     Setting("seeds", int, 1, minimum=1, maximum=10,
             help="Train this many times, with seed, seed + 1, …: one version and evaluation each; the run keeps the "
                  "best on validation and records the spread."),
+    Setting("trials", int, 0, minimum=0, maximum=30,
+            help="Search the settings instead (0: no search): this many trials of learning rate, epochs, batch size, "
+                 "class weighting and layer decay, each scored on validation; the best is registered and evaluated."),
     Setting("queue", str, "gpu", choices=("gpu", "cpu"), help="gpu (CPU-only machines run it on the CPU too) or cpu."),
     what="fine-tuning setting",
 )
@@ -42,7 +45,7 @@ SETTINGS = Schema(
 
 # What only an encoder's fine-tune reads; the baseline fits with the rest (its queue is always the CPU's).
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
-                    "warmup_ratio", "weight_decay", "early_stopping", "seeds", "queue")
+                    "warmup_ratio", "weight_decay", "early_stopping", "seeds", "trials", "queue")
 
 
 class FinetuneError(Refusal):
@@ -71,6 +74,8 @@ def start_finetuning(user, project, snapshot, raw):
         check_length(project, config["base"], config["max_length"])
     config["model_name"] = config["model_name"] or f"{snapshot.name} classifier"[:120]
     queue = "cpu" if config["base"] == "baseline" else config["queue"]
+    if config["trials"] and (config["base"] == "baseline" or config["seeds"] > 1):
+        raise SettingsError("trials: a search is for an encoder, and trains one seed per trial (set seeds to 1).")
     if config["base"] == "baseline" and config["seeds"] > 1 and not config["augment_ratio"]:
         raise SettingsError("seeds: the baseline gives the same model for every seed (only augmentation draws on "
                             "it); train it once.")
