@@ -15,6 +15,8 @@ import optuna
 from ..models import ModelVersion
 from .run import Trained, register, train_and_score
 
+optuna.logging.set_verbosity(optuna.logging.WARNING)  # the job's log says what each trial did
+
 SPACE = {
     "learning_rate": optuna.distributions.FloatDistribution(1e-5, 1e-3, log=True),  # pretrained bases to small scratch ones
     "epochs": optuna.distributions.CategoricalDistribution([2.0, 3.0, 4.0, 5.0]),
