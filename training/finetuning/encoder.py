@@ -165,4 +165,4 @@ def _report_kept(trainer, reporter):
     else:
         reporter.log(f"Kept epoch {epoch:g} of {last_epoch:g}, the best on validation: macro F1 {f1:.3f} "
                      f"(the last epoch {last_f1:.3f})")
-    return round(float(epoch), 2)
+    return int(epoch) if float(epoch).is_integer() else round(float(epoch), 2)  # 3, not 3.0 (read as 3.000)
