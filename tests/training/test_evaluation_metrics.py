@@ -143,3 +143,18 @@ def test_a_model_that_predicts_the_same_for_every_note_is_called_collapsed():
     assert metrics.collapsed(np.array([0, 1]), np.array([0, 1]), False, list("ab")) is None
     report = report_figures.evaluate(np.array([0, 1, 2, 1]), np.tile([0.2, 0.7, 0.1], (4, 1)), list("abc"), multi=False)
     assert report["collapsed"].startswith("Collapsed: it predicts “b”")
+
+
+def test_the_paired_bootstrap_over_seeds_compares_the_seeds_means(single):
+    truth, scores = single
+    weak = scores.argmax(axis=1)
+    strong = weak.copy()
+    strong[150:250] = truth[150:250]
+    lucky = weak.copy()
+    lucky[150:153] = truth[150:153]
+    one = metrics.paired_bootstrap_seeds(truth, [weak], [strong], multi=False)
+    assert one == metrics.paired_bootstrap(truth, weak, strong, multi=False)  # one seed each: the plain test
+    real = metrics.paired_bootstrap_seeds(truth, [weak, weak], [strong, strong], multi=False)
+    assert real["significant"] and real["delta"] == pytest.approx(one["delta"])
+    mixed = metrics.paired_bootstrap_seeds(truth, [weak, weak], [lucky, weak], multi=False)
+    assert not mixed["significant"] and 0 < mixed["delta"] < one["delta"] / 10

@@ -116,14 +116,26 @@ def bootstrap_interval(truth, predicted, multi, seed=13, rounds=BOOTSTRAP, metri
     return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
 
 
-def paired_bootstrap(truth, first, second, multi, seed=13, rounds=BOOTSTRAP, metric=headline):
-    """Difference of `metric` (the headline macro F1, or micro_f1) (second − first) on the same documents, its 95%
-    interval, and the share of resamples where the sign flips (a two-sided p-value estimate)."""
+def paired_bootstrap_seeds(truth, firsts, seconds, multi, seed=13, rounds=BOOTSTRAP, metric=headline):
+    """`paired_bootstrap` for two configurations trained with several seeds each (predictions per seed): each
+    resample of the documents compares the two configurations' figures averaged over their seeds, so a
+    configuration is judged by all its seeds on the same documents, not by one lucky seed."""
     rng = np.random.default_rng(seed)
     count = len(truth)
-    observed = metric(truth, second, multi) - metric(truth, first, multi)
-    deltas = np.array([metric(truth[sample], second[sample], multi) - metric(truth[sample], first[sample], multi)
+
+    def mean(predicted, sample):
+        return float(np.mean([metric(truth[sample], each[sample], multi) for each in predicted]))
+
+    everything = np.arange(count)
+    observed = mean(seconds, everything) - mean(firsts, everything)
+    deltas = np.array([mean(seconds, sample) - mean(firsts, sample)
                        for sample in (rng.integers(0, count, count) for _ in range(rounds))])
     flips = np.mean(deltas <= 0) if observed > 0 else np.mean(deltas >= 0)
     return {"delta": float(observed), "low": float(np.percentile(deltas, 2.5)), "high": float(np.percentile(deltas, 97.5)),
             "p_value": float(min(1.0, 2 * flips)), "significant": bool(min(1.0, 2 * flips) < 0.05)}
+
+
+def paired_bootstrap(truth, first, second, multi, seed=13, rounds=BOOTSTRAP, metric=headline):
+    """Difference of `metric` (the headline macro F1, or micro_f1) (second − first) on the same documents, its 95%
+    interval, and the share of resamples where the sign flips (a two-sided p-value estimate)."""
+    return paired_bootstrap_seeds(truth, [first], [second], multi, seed, rounds, metric)
