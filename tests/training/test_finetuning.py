@@ -324,3 +324,33 @@ def test_a_search_tries_settings_registers_the_best_and_picks_up_where_it_stoppe
     finally:
         monkey.undo()
     assert trained == ["trial-3"] and again["trials"] == 3
+
+
+@pytest.mark.django_db
+def test_a_sentence_embedding_base_is_read_by_the_mean_of_its_tokens(
+        project, manager, artifacts, settings, tmp_path, django_capture_on_commit_callbacks):
+    import json
+
+    from training.finetuning import pooled
+
+    settings.STUDIO_BASE_MODELS_DIR = tmp_path / "base-models"
+    base = settings.STUDIO_BASE_MODELS_DIR / "sentence"
+    build_tiny_base(base)
+    (base / "1_Pooling").mkdir()
+    (base / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_mean_tokens": True}))
+    assert pooled.default_pooling(base) == "mean" and pooled.default_pooling(tmp_path) == "cls"
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks, base="folder:sentence",
+                           learning_rate=1e-3, epochs=16, batch_size=16, max_length=64, early_stopping=0)
+    assert classifier_file.read_settings(run.output.path)["pooling"] == "mean"
+    assert {"model.safetensors", "head.safetensors"} <= {path.name for path in run.output.path.iterdir()}
+    assert report.metrics["macro_f1"] > 0.6, report.metrics
+    labels, multi = data.snapshot_labels(snapshot)
+    test = data.read_split(snapshot, "test", labels, multi)
+    scores = classifier.Classifier(run.output.path).scores(test.texts)
+    stored = np.array([report.predictions[str(pk)] for pk in test.ids])
+    assert np.allclose(scores, stored, atol=1e-4)  # the saved folder reloads to the same scores
+    cls_run, _report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks,
+                                base="folder:sentence", pooling="cls", epochs=1, max_length=32, model_name="cls")
+    assert classifier_file.read_settings(cls_run.output.path)["pooling"] == "cls"
+    assert not (cls_run.output.path / "head.safetensors").exists()

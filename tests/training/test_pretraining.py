@@ -100,6 +100,8 @@ def test_continue_from_an_encoder_without_an_mlm_head_keeps_its_pooler(
     torch.manual_seed(3)
     BertModel(BertConfig(vocab_size=len(general), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
                          intermediate_size=64)).save_pretrained(base)
+    (base / "1_Pooling").mkdir()
+    (base / "1_Pooling" / "config.json").write_text('{"pooling_mode_mean_tokens": true}')
     run, _status = pretrain(manager, project, django_capture_on_commit_callbacks, start="base",
                             base="folder:sentence-encoder", max_steps=20, model_name="Adapted")
     job = Job.objects.get(pk=run.job_id)
@@ -113,6 +115,7 @@ def test_continue_from_an_encoder_without_an_mlm_head_keeps_its_pooler(
     _model, info = AutoModelForSequenceClassification.from_pretrained(version.path, num_labels=2,
                                                                       output_loading_info=True)
     assert not [key for key in info["missing_keys"] if "pooler" in key]
+    assert (version.path / "1_Pooling" / "config.json").is_file()  # read by its mean, as its base is
 
 
 @pytest.mark.django_db

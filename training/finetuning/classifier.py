@@ -9,6 +9,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from ..evaluation.metrics import predictions
+from . import pooled
 from .baseline import Baseline
 from .classifier_file import SETTINGS_FILE, ClassifierLoadError, read_settings
 
@@ -40,8 +41,9 @@ class Classifier:
         if not (folder / "model.safetensors").is_file():
             raise ClassifierLoadError(f"{folder.name} has no model.safetensors; pickled weights are never loaded.")
         self._baseline = None
-        self._model = AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True,
-                                                                         trust_remote_code=False)
+        self._model = (pooled.load(folder, self.labels, self.multi) if self.settings.get("pooling") == "mean" else
+                       AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True,
+                                                                          trust_remote_code=False))
         if torch.cuda.is_available():
             self._model = self._model.cuda()
         self._tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)

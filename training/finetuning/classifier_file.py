@@ -7,9 +7,11 @@ from studio.errors import Refusal
 SETTINGS_FILE = "classifier.json"  # labels, multi-label, thresholds, max length
 
 
-def write_settings(folder, labels, multi, thresholds, max_length):
+def write_settings(folder, labels, multi, thresholds, max_length, pooling=None):
+    """`pooling`: how an encoder's states become the head's input ("cls": the model's own head, "mean")."""
     (folder / SETTINGS_FILE).write_text(json.dumps({"labels": labels, "multi": multi, "thresholds": thresholds,
-                                                    "max_length": max_length}))
+                                                    "max_length": max_length,
+                                                    **({"pooling": pooling} if pooling else {})}))
 
 
 def read_settings(folder):

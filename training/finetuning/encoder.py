@@ -22,14 +22,17 @@ from transformers import (
 from ..device import training_precision
 from ..evaluation.metrics import held_out_f1
 from ..resume import train_resuming
-from . import classifier
+from . import classifier, pooled
 from .arguments import training_arguments
 
 
-def load_base(base, labels, multi, seed):
-    """(model with a fresh classification head, tokenizer) from a local Hugging Face folder."""
+def load_base(base, labels, multi, seed, pooling="cls"):
+    """(model with a fresh classification head, tokenizer) from a local Hugging Face folder; `pooling` "mean"
+    reads the encoder by the mean of its token states (see pooled.py)."""
     tokenizer = AutoTokenizer.from_pretrained(base)
     set_seed(seed)
+    if pooling == "mean":
+        return pooled.from_base(base, labels, multi), tokenizer
     model = AutoModelForSequenceClassification.from_pretrained(
         base, num_labels=len(labels), id2label=dict(enumerate(labels)),
         label2id={name: index for index, name in enumerate(labels)},
@@ -120,7 +123,11 @@ class WeightedTrainer(Trainer):
 def train(base, config, labels, multi, train_split, validation, folder, output, reporter):
     """Fine-tune `base` and save it to `output`; (validation scores or None, device, figures)."""
     device, precision = training_precision()
-    model, tokenizer = load_base(base, labels, multi, config["seed"])
+    pooling = config.get("pooling", "auto")
+    pooling = pooled.default_pooling(base) if pooling == "auto" else pooling
+    reporter.log(f"Reading the encoder by {'the mean of its token states' if pooling == 'mean' else 'its [CLS] head'}"
+                 f" ({pooling})")
+    model, tokenizer = load_base(base, labels, multi, config["seed"], pooling)
     train_set = encode(tokenizer, train_split, multi, config["max_length"])
     evaluate = bool(validation.texts)
     validation_set = encode(tokenizer, validation, multi, config["max_length"]) if evaluate else None
@@ -142,7 +149,7 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
     validation_scores = (classifier.encoder_scores(trainer.model, tokenizer, validation.texts, multi,
                                                    config["max_length"]) if evaluate else None)
     return validation_scores, device, {
-        "train_loss": train_loss, "steps": result.global_step, "kept_epoch": kept_epoch,
+        "pooling": pooling, "train_loss": train_loss, "steps": result.global_step, "kept_epoch": kept_epoch,
         "tokens_per_second": round(tokens_per_second(train_set, config["batch_size"], steps, seconds), 1)}
 
 

@@ -106,7 +106,7 @@ def train_and_score(run, config, labels, multi, train, validation, folder, repor
                                                          output, training)
     thresholds = metrics.tune_thresholds(validation.targets, validation_scores) \
         if multi and validation_scores is not None else ([0.5] * len(labels) if multi else None)
-    classifier_file.write_settings(output, labels, multi, thresholds, config["max_length"])
+    classifier_file.write_settings(output, labels, multi, thresholds, config["max_length"], extra.pop("pooling", None))
     validation_f1 = collapsed = None
     if validation_scores is not None and len(validation.texts):
         # Multi-label: the saved thresholds are tuned on the whole validation split; this figure is not.

@@ -31,6 +31,10 @@ SETTINGS = Schema(
             help="Add this share of the training split again as copies with words masked and domain synonyms "
                  "swapped in (0: none)."),
     Setting("synonyms", list, [], help="Domain synonyms for augmentation, one group a line: MI = myocardial infarction."),
+    Setting("pooling", str, "auto", choices=("auto", "cls", "mean"),
+            help="How the encoder's states become the head's input: mean (the average of the tokens, as "
+                 "sentence-embedding models are trained), cls (the model's own head), auto (mean for a "
+                 "sentence-transformers base that pools by the mean, else cls)."),
     Setting("seed", int, 13, minimum=0, maximum=2**31 - 1, help="Fixes the initial weights and the batches."),
     Setting("seeds", int, 1, minimum=1, maximum=10,
             help="Train this many times, with seed, seed + 1, …: one version and evaluation each; the run keeps the "
@@ -45,7 +49,7 @@ SETTINGS = Schema(
 
 # What only an encoder's fine-tune reads; the baseline fits with the rest (its queue is always the CPU's).
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
-                    "warmup_ratio", "weight_decay", "early_stopping", "seeds", "trials", "queue")
+                    "warmup_ratio", "weight_decay", "early_stopping", "pooling", "seeds", "trials", "queue")
 
 
 class FinetuneError(Refusal):

@@ -6,6 +6,7 @@ starts as the identity with zero biases, and it is trained alone for its first s
 whole encoder trains; the held-out perplexity after those steps is the base's, measured with a head that fits it.
 """
 
+import shutil
 from pathlib import Path
 
 import torch
@@ -86,3 +87,21 @@ def keep_base_weights(base, folder, prefix, unused):
     if added:
         save_file(tensors, target, metadata={"format": "pt"})
     return added
+
+
+# What sentence-transformers saves beside the encoder (how it pools, above all): kept with an adapted encoder, so
+# that it is read as its base was (see training.finetuning.pooled).
+SENTENCE_FILES = ("modules.json", "sentence_bert_config.json", "config_sentence_transformers.json",
+                  "1_Pooling/config.json")
+
+
+def keep_base_files(base, folder):
+    """Copy the base's sentence-transformers files that exist into the saved folder; the names copied."""
+    copied = []
+    for name in SENTENCE_FILES:
+        source = Path(base) / name
+        if source.is_file():
+            (Path(folder) / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, Path(folder) / name)
+            copied.append(name)
+    return copied

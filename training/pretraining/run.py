@@ -32,7 +32,7 @@ from ..resume import train_resuming
 from . import blocks, corpus
 from . import tokenizer as tokenizers
 from .arguments import total_steps, training_arguments
-from .base_head import HEAD_SHARE, HeadFirst, keep_base_weights, load_mlm_base
+from .base_head import HEAD_SHARE, HeadFirst, keep_base_files, keep_base_weights, load_mlm_base
 from .contrastive import ContrastiveTrainer, contrastive_collator, embedding_quality
 from .presets import bert_config
 from .service import PretrainingError
@@ -164,6 +164,7 @@ def _save_version(run, job, model, tokenizer, config, metrics, device, base):
         tokenizer.save_pretrained(path)
         if base:
             keep_base_weights(base["path"], path, model.base_model_prefix, base["unused"])
+            keep_base_files(base["path"], path)
 
     lineage = {
         "corpora": [{"id": item.pk, "name": item.name, "kind": item.kind, "documents": item.document_count,
