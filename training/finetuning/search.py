@@ -17,8 +17,8 @@ from .run import Trained, register, train_and_score
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)  # the job's log says what each trial did
 
-SPACE = {
-    "learning_rate": optuna.distributions.FloatDistribution(1e-5, 1e-3, log=True),  # pretrained bases to small scratch ones
+SPACE = {  # learning rates for pretrained bases (1e-5…) up to small scratch encoders (…1e-3)
+    "learning_rate": optuna.distributions.FloatDistribution(1e-5, 1e-3, log=True),
     "epochs": optuna.distributions.CategoricalDistribution([2.0, 3.0, 4.0, 5.0]),
     "batch_size": optuna.distributions.CategoricalDistribution([8, 16, 32]),
     "class_weighting": optuna.distributions.CategoricalDistribution([False, True]),
