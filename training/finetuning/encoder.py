@@ -137,7 +137,8 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config["early_stopping"]))
     weights = class_weights(train_split.targets, len(labels), multi) if config["class_weighting"] else None
     trainer = WeightedTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
-                              data_collator=DataCollatorWithPadding(tokenizer), compute_metrics=macro_f1(multi, config["seed"]),
+                              data_collator=DataCollatorWithPadding(tokenizer),
+                              compute_metrics=macro_f1(multi, config["seed"]),
                               callbacks=callbacks, label_weights=weights, multi=multi,
                               head_learning_rate=config.get("head_learning_rate", 0.0),
                               layer_decay=config.get("layer_decay", 1.0))
@@ -156,7 +157,8 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
 def _report_kept(trainer, reporter):
     """The epoch whose weights the run keeps (None without a validation split), said in the job's log with its
     validation macro F1 beside the last epoch's."""
-    scored = [(entry["epoch"], entry["eval_macro_f1"]) for entry in trainer.state.log_history if "eval_macro_f1" in entry]
+    scored = [(entry["epoch"], entry["eval_macro_f1"]) for entry in trainer.state.log_history
+              if "eval_macro_f1" in entry]
     if not scored:
         return None
     last_epoch, last_f1 = scored[-1]

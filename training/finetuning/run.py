@@ -58,8 +58,8 @@ def finetune(run, job, reporter):
     if len(seeds) == 1:
         return {key: value for key, value in best.items() if key != "seed"}  # the seed is in its parameters
     scores = [result["validation_macro_f1"] for result in trained if result["validation_macro_f1"] is not None]
-    spread = {"validation_macro_f1_mean": float(np.mean(scores)), "validation_macro_f1_sd": float(np.std(scores, ddof=1))
-              } if len(scores) > 1 else {}
+    spread = {"validation_macro_f1_mean": float(np.mean(scores)),
+              "validation_macro_f1_sd": float(np.std(scores, ddof=1))} if len(scores) > 1 else {}
     reporter.log(f"Best on validation: seed {best['seed']}" + (
         f"; validation macro F1 {spread['validation_macro_f1_mean']:.3f} ± {spread['validation_macro_f1_sd']:.3f} "
         f"over {len(scores)} seeds" if spread else ""))

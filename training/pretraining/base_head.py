@@ -35,7 +35,8 @@ def _start_head(model):
     for name, module in model.named_modules():
         if not name or name == prefix or name.startswith(prefix + "."):
             continue
-        if isinstance(module, torch.nn.Linear) and module is not decoder and module.weight.shape[0] == module.weight.shape[1]:
+        square = isinstance(module, torch.nn.Linear) and module.weight.shape[0] == module.weight.shape[1]
+        if square and module is not decoder:
             module.weight.copy_(torch.eye(module.weight.shape[0]))
         if isinstance(module, torch.nn.Linear) and module.bias is not None:
             module.bias.zero_()
