@@ -47,10 +47,10 @@ def review_document(request, pk, document_pk):
                                       f"here is the next disagreement, {following.external_id}.")
             return redirect("review-document", pk=project.pk, document_pk=following.pk)
     settled = getattr(document, "review", None)
+    chosen = [label.pk for label in settled.labels.all()] if settled else []
     context = {"project": project, "document": document, "annotations": review.who_said_what(document),
                "labels": tasks.label_choices(project), "schema": getattr(project, "label_schema", None),
-               "settled": settled, "chosen": [label.pk for label in settled.labels.all()] if settled else [],
-               "none_chosen": settled is not None and not settled.labels.exists(),
+               "settled": settled, "chosen": chosen, "none_chosen": settled is not None and not chosen,
                "problem": problem, "shortcut_keys": shortcuts(getattr(project, "label_schema", None), [])}
     return render(request, "labeling/review_document.html", context, status=status)
 

@@ -42,8 +42,15 @@ def finetune(run, job, reporter):
         from .search import search
 
         result = search(run, job, labels, multi, train, validation, folder, reporter)
-        Finetuning.objects.filter(pk=run.pk).update(output_id=result["model_version"])
-        return result
+    else:
+        result = _seeds(run, job, labels, multi, train, validation, folder, reporter)
+    Finetuning.objects.filter(pk=run.pk).update(output_id=result["model_version"])
+    return result
+
+
+def _seeds(run, job, labels, multi, train, validation, folder, reporter):
+    """The run trained once per seed: the result of the best on validation, with the spread over seeds."""
+    config = run.config
     seeds = [config["seed"] + number for number in range(config.get("seeds", 1))]
     trained = []
     for number, seed in enumerate(seeds):
@@ -54,7 +61,6 @@ def finetune(run, job, reporter):
                             folder / f"seed-{seed}" if len(seeds) > 1 else folder, part))
     best = max(trained, key=lambda result: -1 if result["validation_macro_f1"] is None
                else result["validation_macro_f1"])
-    Finetuning.objects.filter(pk=run.pk).update(output_id=best["model_version"])
     if len(seeds) == 1:
         return {key: value for key, value in best.items() if key != "seed"}  # the seed is in its parameters
     scores = [result["validation_macro_f1"] for result in trained if result["validation_macro_f1"] is not None]

@@ -65,14 +65,6 @@ def _weights(folder):
     return files, pickled
 
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def register(source, name=""):
     """Copy the model folder `source` names to the base models folder as `name` (default: the folder's or
     package's name); {"name", "folder", "sha256", "files", "skipped"}. An existing name is refused."""
@@ -96,7 +88,8 @@ def register(source, name=""):
         relative = path.relative_to(folder)
         (partial / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, partial / relative)
-        copied[relative.as_posix()] = _sha256(partial / relative)
+        with open(partial / relative, "rb") as handle:
+            copied[relative.as_posix()] = hashlib.file_digest(handle, "sha256").hexdigest()
     fingerprint = {"name": name, "source": source, "files": copied, "sha256": artifact_sha256(partial),
                    "skipped": sorted(path.relative_to(folder).as_posix() for path in pickled)}
     (partial / FINGERPRINT).write_text(json.dumps(fingerprint, indent=2, sort_keys=True))

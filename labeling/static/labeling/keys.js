@@ -1,5 +1,6 @@
 // The keyboard of the annotate and review pages: a label's key picks it in the form marked data-label-keys
-// (n: "no label applies" in multi-label projects, which clears the labels), Enter submits that form, s skips, u undoes, c comments, g opens the guidelines, ? shows every shortcut.
+// (n: "no label applies" in multi-label projects, which clears the labels), Enter submits that form, s skips,
+// u undoes, c comments, g opens the guidelines, ? shows every shortcut.
 // A submission that cannot reach the server stays on screen with its labels, and Enter sends it again.
 (function () {
   "use strict";
