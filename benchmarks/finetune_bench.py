@@ -65,7 +65,7 @@ def main():
             _seconds, _snapshot_seconds, snapshot = studio.labeled_snapshot(project, rows, 0.7, 0.15, 0.15)
             run, _seconds, _report, _evaluation_seconds = studio.finetune(
                 project, snapshot["id"], base="folder:bench", epochs=args.epochs, max_length=args.length,
-                batch_size=args.batch, learning_rate=1e-4, early_stopping=0)
+                batch_size=args.batch, learning_rate=1e-4, head_learning_rate=1e-4, early_stopping=0)
             studio_rate = run.output.metrics["tokens_per_second"]
             frozen = DatasetSnapshot.objects.get(pk=snapshot["id"])
             labels, multi = data.snapshot_labels(frozen)

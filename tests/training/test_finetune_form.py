@@ -31,7 +31,7 @@ def test_a_baseline_fine_tune_without_encoder_settings_takes_their_defaults():
     assert settings["queue"] == "gpu" and settings["base"] == "baseline"
 
 
-@pytest.mark.parametrize("value", ["0", "abc"])
+@pytest.mark.parametrize("value", ["-1", "abc"])
 def test_a_wrong_encoder_setting_is_still_named(value):
     form = FinetuneForm({"snapshot": "7", "base": "folder:tiny", "seed": "13", "augment_ratio": "0",
                          "learning_rate": value}, snapshots=[Snapshot()], bases=BASES)

@@ -53,6 +53,7 @@ def test_a_tiny_encoder_fine_tunes_single_and_multi_label(
                            learning_rate=1e-3, epochs=16, batch_size=16, max_length=64, model_name="single",
                            early_stopping=0)  # stable on every split tried (3e-3 collapsed on some)
     assert report.metrics["macro_f1"] > 0.6, report.metrics
+    assert run.config["head_learning_rate"] == 1e-2  # left to the base: ten times the body's, kept with the run
     assert "model.safetensors" in {path.name for path in run.output.path.iterdir()}
     assert run.output.metrics["tokens_per_second"] > 0 and run.output.metrics["steps"] > 0
     assert run.output.metrics["kept_epoch"] == 16  # no early stopping: the epochs asked for, the last one kept
@@ -301,6 +302,7 @@ def test_a_search_tries_settings_registers_the_best_and_picks_up_where_it_stoppe
     best = search["trials"][search["best"] - 1]["params"]
     assert {"learning_rate", "epochs", "batch_size", "class_weighting", "layer_decay"} == set(best)
     assert run.output.params["learning_rate"] == best["learning_rate"]  # the version is the best trial's
+    assert run.output.params["head_learning_rate"] == pytest.approx(10 * best["learning_rate"], rel=1e-2)
     assert EvaluationReport.objects.filter(model_version=run.output).exists()
     assert {name for name in MetricPoint.objects.filter(job=job).values_list("name", flat=True)} >= {
         "trial_1_eval_macro_f1", "trial_2_eval_macro_f1", "trial_3_eval_macro_f1"}

@@ -15,7 +15,7 @@ from ..evaluation.service import start_evaluation
 from ..models import EvaluationReport, Finetuning, ModelVersion, RegisteredModel
 from ..pretraining.config import base_path
 from ..registry.versions import VersionError, create_version
-from . import classifier_file, data, encoder
+from . import classifier_file, data, encoder, rates
 from .augment import augment, parse_synonyms
 from .baseline import Baseline
 from .service import FinetuneError
@@ -38,6 +38,8 @@ def finetune(run, job, reporter):
     if not train.texts:
         raise FinetuneError("The snapshot's train split is empty.")
     folder = jobs_service.workdir(job)
+    if config["base"] != "baseline" and not config.get("trials"):  # a search sets them per trial
+        _rates_by_base(run, reporter)
     if config.get("trials"):
         from .search import search
 
@@ -46,6 +48,16 @@ def finetune(run, job, reporter):
         result = _seeds(run, job, labels, multi, train, validation, folder, reporter)
     Finetuning.objects.filter(pk=run.pk).update(output_id=result["model_version"])
     return result
+
+
+def _rates_by_base(run, reporter):
+    """Learning rates the settings left to the base (0) chosen once and kept in the run's settings, so its
+    versions, trials and page show the rates that ran."""
+    config, said = rates.resolve(run.config, base_path(run.project, run.config["base"]))
+    if said:
+        reporter.log(said)
+        run.config = config
+        Finetuning.objects.filter(pk=run.pk).update(config=config)
 
 
 def _seeds(run, job, labels, multi, train, validation, folder, reporter):

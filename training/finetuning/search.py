@@ -1,7 +1,8 @@
 """A fine-tune that searches its settings (`trials` above 0): Optuna's TPE sampler, seeded with the run's seed,
 proposes a learning rate, epochs, batch size, class weighting and layer decay; each trial trains on the train
 split and is scored on validation as any fine-tune is (held-out macro F1); the best trial's classifier is
-registered, with every trial in its lineage, and evaluated on the test split.
+registered, with every trial in its lineage, and evaluated on the test split. A head learning rate left to
+the base is ten times each trial's learning rate.
 
 Each trial reports its validation curve as `trial_<n>_eval_macro_f1`. The trials done are kept in the job's
 folder, so a re-delivered job tells Optuna what it already knows and trains only the rest (a trial cut short
@@ -13,6 +14,8 @@ import shutil
 import optuna
 
 from ..models import ModelVersion
+from ..pretraining.config import base_path
+from . import rates
 from .run import Trained, register, train_and_score
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)  # the job's log says what each trial did
@@ -51,6 +54,7 @@ class TrialReporter:
 def search(run, job, labels, multi, train, validation, folder, reporter):
     """Run the search, register its best classifier: the job's result."""
     config = run.config
+    base = base_path(run.project, config["base"])
     done = ModelVersion.objects.filter(job=job).first()
     if done is not None:  # registered before the job was delivered again
         return {"validation_macro_f1": done.metrics.get("validation_macro_f1"), "model_version": done.pk,
@@ -74,8 +78,8 @@ def search(run, job, labels, multi, train, validation, folder, reporter):
         part.stage(0.0, f"Trial {number} of {config['trials']}: " + ", ".join(
             f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}"
             for name, value in proposed.params.items()))
-        trained = train_and_score(run, {**config, **proposed.params}, labels, multi, train, validation,
-                                  folder / f"trial-{number}", part)
+        trained = train_and_score(run, rates.resolve({**config, **proposed.params}, base)[0], labels, multi, train,
+                                  validation, folder / f"trial-{number}", part)
         value = trained.validation_f1 if trained.validation_f1 is not None else 0.0
         study.tell(proposed, value)
         best = max(trials, key=lambda trial: trial["value"], default=None)
@@ -90,6 +94,6 @@ def search(run, job, labels, multi, train, validation, folder, reporter):
     reporter.stage(0.98, f"Registering trial {best['number']}, the best on validation ({best['value']:.3f})")
     trained = Trained(folder / f"trial-{best['number']}" / "model", best["device"], best["measured"])
     table = [{key: trial[key] for key in ("number", "params", "value")} for trial in trials]
-    result = register(run, job, {**config, **best["params"]}, trained, labels, multi, reporter,
-                      lineage={"search": {"trials": table, "best": best["number"]}})
+    result = register(run, job, rates.resolve({**config, **best["params"]}, base)[0], trained, labels, multi,
+                      reporter, lineage={"search": {"trials": table, "best": best["number"]}})
     return {**result, "trials": len(trials), "best_trial": best["number"]}

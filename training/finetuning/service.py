@@ -14,12 +14,14 @@ from ..pretraining.config import base_folders, check_length
 SETTINGS = Schema(
     Setting("model_name", str, "", help="The registered classifier the new version joins (default: from the snapshot)."),
     Setting("base", str, "baseline", help="baseline (TF-IDF + logistic regression), version:<encoder id> or folder:<name>."),
-    Setting("learning_rate", float, 5e-5, minimum=1e-7, maximum=1.0, help="Peak learning rate."),
+    Setting("learning_rate", float, 0.0, minimum=0.0, maximum=1.0,
+            help="Peak learning rate of the encoder (0: by the base's size: 1e-4 up to 50M parameters, 5e-5 up to "
+                 "200M, 2e-5 above)."),
     Setting("epochs", float, 3.0, minimum=0.1, maximum=100.0, help="Passes over the training split."),
     Setting("batch_size", int, 16, minimum=1, maximum=1024, help="Documents per batch."),
     Setting("max_length", int, 256, minimum=16, maximum=4096, help="Tokens per document (longer ones are cut)."),
     Setting("head_learning_rate", float, 0.0, minimum=0.0, maximum=1.0,
-            help="Peak learning rate of the new classification head (0: the learning rate)."),
+            help="Peak learning rate of the new classification head (0: ten times the encoder's)."),
     Setting("layer_decay", float, 1.0, minimum=0.1, maximum=1.0,
             help="Layer-wise learning-rate decay: each layer below the top learns at this share of the one above "
                  "(1: every layer alike)."),
