@@ -24,7 +24,9 @@ from rest_framework.authtoken.models import Token  # noqa: E402
 from studio.jobs import execution  # noqa: E402
 from studio.models import Job  # noqa: E402
 
-MEDICAL_ABSTRACTS = ROOT.parent / "shared" / "data" / "medical_abstracts" / "medical_tc_test.csv"
+# The project's public data sets, beside the repository unless STUDIO_SHARED_DATA says where.
+SHARED_DATA = Path(os.environ.get("STUDIO_SHARED_DATA", ROOT.parent / "shared" / "data"))
+MEDICAL_ABSTRACTS = SHARED_DATA / "medical_abstracts" / "medical_tc_test.csv"
 
 
 class Studio:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _studio import MEDICAL_ABSTRACTS, ROOT, Studio, read_abstracts, run_job  # noqa: E402
+from _studio import MEDICAL_ABSTRACTS, ROOT, SHARED_DATA, Studio, read_abstracts, run_job  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -50,7 +50,7 @@ from training.models import EvaluationReport, Finetuning, Pretraining  # noqa: E
 from training.pretraining.config import base_folders  # noqa: E402
 from training.registry.base_folders import register  # noqa: E402
 
-NCBI = ROOT.parent / "shared" / "data" / "ncbi_disease"
+NCBI = SHARED_DATA / "ncbi_disease"
 RESULTS = ROOT / "benchmarks" / "results" / "domain_adaptation.md"
 RUNS = ("general", "dapt", "tapt", "scratch")
 
