@@ -7,8 +7,9 @@ from django.db.models import Count
 
 from studio.models import Job
 
-from ..models import Annotation, Assignment, Document, Label, LabelSchema, Review
+from ..models import Annotation, Assignment, Document, Label, Review
 from . import agreement, corpora
+from .schema import is_multi
 
 ACTIVE_GAP_SECONDS = 15 * 60  # longer pauses between two submissions are breaks, not labeling time
 
@@ -38,7 +39,7 @@ def figures(project):
         .values("label_id").order_by().annotate(count=Count("id")).values_list("label_id", "count"))
     labels = [{"name": label.name, "count": label_counts.get(label.pk, 0)}
               for label in Label.objects.filter(schema__project=project).order_by("position", "id")]
-    if labels and LabelSchema.objects.filter(project=project, kind=LabelSchema.Kind.MULTI).exists():
+    if labels and is_multi(project):
         labels.append({"name": "No label applies", "none": True, "count": Annotation.objects.filter(
             document__corpus__in=queued, source=Annotation.Source.ANNOTATOR, labels__isnull=True).count()})
     agreed = agreement.project_agreement(project)

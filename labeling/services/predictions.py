@@ -8,7 +8,8 @@ from django.db.models import Q
 
 from studio.errors import Refusal
 
-from ..models import Document, Label, LabelSchema, Prediction
+from ..models import Document, Label, Prediction
+from .schema import is_multi
 
 MAX_PER_CALL = 1000
 
@@ -79,7 +80,7 @@ def record(project, model_version, items, measure="least_confidence", version=No
     if len(items) > MAX_PER_CALL:
         raise PredictionError(f"predictions: at most {MAX_PER_CALL} in one call; send the rest in another.")
     labels = {label.name: label for label in Label.objects.filter(schema__project=project)}
-    multi = LabelSchema.objects.filter(project=project, kind=LabelSchema.Kind.MULTI).exists()
+    multi = is_multi(project)
     wanted = {item["document"] for item in items}
     if len(wanted) != len(items):
         raise PredictionError("predictions: each document at most once per call.")

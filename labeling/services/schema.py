@@ -54,6 +54,11 @@ def schema_of(project):
     return schema
 
 
+def is_multi(project):
+    """Whether the project's labels are multi-label (where "no label applies" is an answer)."""
+    return LabelSchema.objects.filter(project=project, kind=LabelSchema.Kind.MULTI).exists()
+
+
 @transaction.atomic
 def update_schema(actor, project, *, kind, guidelines, version=None):
     """Set the schema's kind and guidelines; with `version`, only if nobody changed it since."""

@@ -35,7 +35,7 @@ from ..models import (
     Project,
 )
 from .corpora import queued
-from .schema import lock_schema
+from .schema import is_multi, lock_schema
 
 LOCKED_RETRIES = 5  # when every open document is locked by others' hand-outs, look again this often
 
@@ -189,14 +189,10 @@ def check_labels(project, label_ids):
         if not Label.objects.filter(schema__project=project).exists():
             raise TaskError("The project has no labels yet; a manager adds them first.")
         raise TaskError("Some of these labels are not the project's." if label_ids else
-                        "Choose a label first, or “No label applies”." if _multi(project) else "Choose a label first.")
+                        "Choose a label first, or “No label applies”." if is_multi(project) else "Choose a label first.")
     if len(labels) > 1 and labels[0].schema.kind == labels[0].schema.Kind.SINGLE:
         raise TaskError("Choose one label: the project's labels are single-label.")
     return labels
-
-
-def _multi(project):
-    return LabelSchema.objects.filter(project=project, kind=LabelSchema.Kind.MULTI).exists()
 
 
 def posted_labels(data):

@@ -36,20 +36,23 @@ class EvaluationDetail(ProjectAPIView):
         return Response(EvaluationSerializer(get_report(request.user, self.project, pk)).data)
 
 
-@extend_schema(parameters=[OpenApiParameter("report", int, many=True,
-                                                        description="Two or more report ids on one snapshot split.")])
+@extend_schema(parameters=[
+    OpenApiParameter("report", int, many=True, description="Two or more report ids on one snapshot split."),
+    OpenApiParameter("pool", str, enum=["seeds"], description="seeds: one column per fine-tune, its seeds' mean "
+                                                              "± sd; the tests compare seed means.")])
 class EvaluationComparison(ProjectAPIView):
     """Reports side by side: each metric with its delta against the first, and paired bootstrap tests."""
 
-    query = ("report",)
+    query = ("report", "pool")
     admins = True
 
     @extend_schema(responses=ComparisonSerializer)
     def get(self, request, project_pk):
         ids = [int(value) for value in request.query_params.getlist("report") if value.isdigit()]
         reports = [get_report(request.user, self.project, pk) for pk in dict.fromkeys(ids)]
-        found = compare(reports)
-        keys = ("metric", "name", "higher_is_better", "values", "deltas", "verdicts")
+        found = compare(reports, pool_seeds=request.query_params.get("pool") == "seeds")
+        keys = ("metric", "name", "higher_is_better", "values", "spreads", "deltas", "verdicts")
         return Response({"reports": [report.pk for report in reports],
+                         "columns": [[report.pk for report in column["reports"]] for column in found["columns"]],
                          "metrics": [{key: row[key] for key in keys} for row in found["table"]],
                          "tests": found["tests"], "micro_tests": found["micro_tests"]})

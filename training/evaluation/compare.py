@@ -1,5 +1,11 @@
 """Classifiers side by side on one snapshot split: each metric with its delta against the first,
-and a paired bootstrap test of the headline metric on the same documents."""
+and a paired bootstrap test of macro and micro F1 on the same documents.
+
+Pooled by seeds, the reports of one fine-tune's seeds are one column (one configuration): each metric is
+their mean with its standard deviation, and the tests compare the columns' seed means on each resample of the
+documents, so a configuration is judged by all its seeds, not by one lucky seed."""
+
+import statistics
 
 import numpy as np
 
@@ -16,7 +22,7 @@ class ComparisonError(Refusal):
     """The reports cannot be compared; the message says why."""
 
 
-def compare(reports):
+def compare(reports, pool_seeds=False):
     if len(reports) < 2:
         raise ComparisonError("Choose two or more evaluation reports.")
     first = reports[0]
@@ -24,27 +30,57 @@ def compare(reports):
         raise ComparisonError("Reports compare only on the same snapshot and split.")
     if any(report.status != report.Status.DONE for report in reports):
         raise ComparisonError("Some of these evaluations have not finished.")
+    columns = configurations(reports) if pool_seeds else [[report] for report in reports]
+    if len(columns) < 2:
+        raise ComparisonError("Pooled by seeds these are all one fine-tune: choose reports of two or more.")
     labels, multi = data.snapshot_labels(first.snapshot)
     split = data.read_split(first.snapshot, first.split, labels, multi)
-    predicted = []
-    for report in reports:
-        scores = np.array([report.predictions[str(pk)] for pk in split.ids])
-        thresholds = classifier_file.read_settings(report.model_version.path)["thresholds"] \
-            if report.model_version.path.is_dir() else None
-        predicted.append(metrics.predictions(scores, multi, thresholds))
+    predicted = [[_predicted(report, split, multi) for report in column] for column in columns]
     table = []
     for name in ROWS:
-        values = [report.metrics.get(name) for report in reports]
+        values, spreads = zip(*(_mean(column, name) for column in columns))
         base = values[0]
         deltas = [None if value is None or base is None else value - base for value in values]
         verdicts = [None] + [verdict(name, delta) for delta in deltas[1:]]
         table.append({"metric": name, "name": metric_name(name), "higher_is_better": higher_is_better(name),
-                      "values": values, "deltas": deltas, "verdicts": verdicts,
-                      "cells": list(zip(values, deltas, verdicts))})
-    tests = [None] + [metrics.paired_bootstrap(split.targets, predicted[0], other, multi) for other in predicted[1:]]
-    micro_tests = [None] + [metrics.paired_bootstrap(split.targets, predicted[0], other, multi, metric=metrics.micro_f1)
-                            for other in predicted[1:]]
-    return {"reports": reports, "table": table, "tests": tests, "micro_tests": micro_tests}
+                      "values": list(values), "spreads": list(spreads), "deltas": deltas, "verdicts": verdicts,
+                      "cells": list(zip(values, spreads, deltas, verdicts))})
+    tests, micro_tests = ([None] + [metrics.paired_bootstrap_seeds(split.targets, predicted[0], other, multi,
+                                                                   metric=metric) for other in predicted[1:]]
+                          for metric in (metrics.headline, metrics.micro_f1))
+    return {"reports": reports, "columns": [_column(column) for column in columns], "pooled": pool_seeds,
+            "table": table, "tests": tests, "micro_tests": micro_tests}
+
+
+def configurations(reports):
+    """The reports grouped by the fine-tune job that registered their versions (its seeds), in the order
+    first chosen; a version no job registered stands alone."""
+    groups = {}
+    for report in reports:
+        groups.setdefault(report.model_version.job_id or f"version {report.model_version_id}", []).append(report)
+    return [sorted(group, key=lambda report: report.model_version_id) for group in groups.values()]
+
+
+def _predicted(report, split, multi):
+    scores = np.array([report.predictions[str(pk)] for pk in split.ids])
+    thresholds = classifier_file.read_settings(report.model_version.path)["thresholds"] \
+        if report.model_version.path.is_dir() else None
+    return metrics.predictions(scores, multi, thresholds)
+
+
+def _mean(column, name):
+    """(the column's mean of metric `name`, its standard deviation over seeds or None for one report)."""
+    values = [report.metrics.get(name) for report in column]
+    if any(value is None for value in values):
+        return None, None
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else None
+
+
+def _column(column):
+    first = column[0]
+    return {"reports": column, "first": first, "job_id": first.model_version.job_id,
+            "collapsed": next((report.metrics["collapsed"] for report in column if report.metrics.get("collapsed")),
+                              None)}
 
 
 def verdict(name, delta):
@@ -57,12 +93,14 @@ def verdict(name, delta):
 
 
 def comparable(project):
-    """The project's finished evaluations in groups that compare: [(snapshot, split, [reports])], the newest
-    group first; in a group the oldest report first, since the first is the one the others are measured against."""
+    """The project's finished evaluations in groups that compare: [(snapshot, split, [reports], whether some are
+    seeds of one fine-tune)], the newest group first; in a group the oldest report first, since the first is the
+    one the others are measured against."""
     groups = {}
     reports = project.evaluations.filter(status="done").select_related(
         "snapshot", "model_version__registered_model").defer("predictions", "errors").order_by("id")
     for report in reports:
         groups.setdefault((report.snapshot, report.split), []).append(report)
     newest_first = sorted(groups.items(), key=lambda item: -item[1][-1].pk)
-    return [(snapshot, split, found) for (snapshot, split), found in newest_first]
+    return [(snapshot, split, found, len(configurations(found)) < len(found))
+            for (snapshot, split), found in newest_first]

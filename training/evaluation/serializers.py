@@ -21,9 +21,13 @@ class MetricRowSerializer(serializers.Serializer):
     metric = serializers.CharField()
     name = serializers.CharField(help_text="The metric as people read it: “Calibration error (ECE)”.")
     higher_is_better = serializers.BooleanField(help_text="False where a rise is worse (calibration error).")
-    values = serializers.ListField(child=serializers.FloatField(allow_null=True), help_text="One per report.")
+    values = serializers.ListField(child=serializers.FloatField(allow_null=True),
+                                   help_text="One per column: a report, or pooled by seeds the mean of its seeds.")
+    spreads = serializers.ListField(child=serializers.FloatField(allow_null=True),
+                                    help_text="Pooled by seeds: the standard deviation over each column's seeds "
+                                              "(null for one report).")
     deltas = serializers.ListField(child=serializers.FloatField(allow_null=True),
-                                   help_text="Each report's value minus the first report's.")
+                                   help_text="Each column's value minus the first column's.")
     verdicts = serializers.ListField(child=serializers.ChoiceField(["better", "worse", "same"], allow_null=True),
                                      help_text="Each report against the first, by the metric's direction (null for "
                                                "the first and where a value is missing).")
@@ -39,7 +43,9 @@ class PairedTestSerializer(serializers.Serializer):
 
 class ComparisonSerializer(serializers.Serializer):
     reports = serializers.ListField(child=serializers.IntegerField())
+    columns = serializers.ListField(child=serializers.ListField(child=serializers.IntegerField()),
+                                    help_text="The report ids of each column: one each, or pooled by seeds a fine-tune's.")
     metrics = MetricRowSerializer(many=True)
-    tests = PairedTestSerializer(many=True, allow_null=True, help_text="Paired bootstrap test of each report against "
+    tests = PairedTestSerializer(many=True, allow_null=True, help_text="Paired bootstrap test of each column against "
                                                                        "the first (null for the first).")
     micro_tests = PairedTestSerializer(many=True, allow_null=True, help_text="The same test on micro F1.")

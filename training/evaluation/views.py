@@ -62,11 +62,12 @@ def comparison(request, pk):
     project = get_project(request.user, pk, Role.MANAGER, admins=True)
     ids = [int(value) for value in request.GET.getlist("report") if value.isdigit()]
     reports = [get_report(request.user, project, report_pk) for report_pk in dict.fromkeys(ids)]
-    context = {"project": project, "comparable": comparable(project), "chosen": ids}
+    pool = request.GET.get("pool") == "seeds"
+    context = {"project": project, "comparable": comparable(project), "chosen": ids, "pool": pool}
     if not ids:  # opened from the Models tab or a link: the picker
         return render(request, "training/compare.html", context)
     try:
-        found = compare(reports)
+        found = compare(reports, pool_seeds=pool)
     except ComparisonError as error:
         return render(request, "training/compare.html", {**context, "problem": str(error)}, status=400)
     return render(request, "training/compare.html", {**context, **found})
