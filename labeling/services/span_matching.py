@@ -39,6 +39,6 @@ def f1(true_positives, false_positives, false_negatives):
     """(precision, recall, F1); 0 where nothing was found or expected (1 for F1 when neither was)."""
     if not (true_positives or false_positives or false_negatives):
         return 1.0, 1.0, 1.0
-    precision = true_positives / (true_positives + false_positives) if true_positives + false_positives else 0.0
-    recall = true_positives / (true_positives + false_negatives) if true_positives + false_negatives else 0.0
+    precision = float(true_positives / (true_positives + false_positives)) if true_positives + false_positives else 0.0
+    recall = float(true_positives / (true_positives + false_negatives)) if true_positives + false_negatives else 0.0
     return precision, recall, (2 * precision * recall / (precision + recall) if precision + recall else 0.0)

@@ -1,0 +1,81 @@
+"""Spans and tags on tokens, by character offsets: the bridge between spans in a note and a token
+classifier (an encoder's sub-word tokens, or a CRF's words).
+
+- BIO tags: "O", then "B-<label>" and "I-<label>" per label, in the labels' order;
+- `align`: each token's tag from the spans it falls in (B on a span's first token; special tokens, with empty
+  offsets, get IGNORE so the loss skips them);
+- `stitch`: a long note read in overlapping windows comes back as one row of probabilities per token, the
+  windows' rows averaged where they overlap;
+- `decode`: spans from tokens' tag probabilities — a B, or an I that does not continue a span of its label,
+  starts one; its score is the mean probability of its tokens' tags."""
+
+import re
+
+import numpy as np
+
+IGNORE = -100
+WORD = re.compile(r"\w+|[^\w\s]")
+
+
+def tag_names(labels):
+    return ["O", *(f"{prefix}-{label}" for label in labels for prefix in ("B", "I"))]
+
+
+def words(text):
+    """(start, end) of each word and punctuation mark."""
+    return [match.span() for match in WORD.finditer(text)]
+
+
+def align(offsets, spans, labels):
+    """Tag ids, one per token: IGNORE for a special token ((0, 0) offsets), else by the span it overlaps
+    (the first, by start, when spans nest)."""
+    index = {label: number for number, label in enumerate(labels)}
+    ordered = sorted(spans)
+    tags, previous = [], None
+    for start, end in offsets:
+        if start == end:
+            tags.append(IGNORE)
+            continue
+        span = next((span for span in ordered if span[0] < end and start < span[1]), None)
+        if span is None:
+            tags.append(0)
+        else:
+            tags.append(1 + 2 * index[span[2]] + (span == previous))
+        previous = span
+    return tags
+
+
+def stitch(windows):
+    """[((start, end), probabilities)] in text order from the windows of one note, each [(offsets,
+    probabilities per token)] with special tokens left out; a token seen in several windows gets their mean."""
+    seen = {}
+    for offsets, probabilities in windows:
+        for (start, end), row in zip(offsets, probabilities):
+            if start != end:
+                seen.setdefault((start, end), []).append(row)
+    return [(offsets, np.mean(rows, axis=0)) for offsets, rows in sorted(seen.items())]
+
+
+def decode(tokens, labels, tags=None):
+    """[(start, end, label, score)] from [((start, end), tag probabilities)] in text order, each token's tag
+    the most probable, or as `tags` says (a CRF's best path)."""
+    spans, current = [], None
+    for number, ((start, end), row) in enumerate(tokens):
+        tag = int(np.argmax(row)) if tags is None else tags[number]
+        if tag == 0:
+            current = _close(spans, current)
+            continue
+        label, inside = labels[(tag - 1) // 2], (tag - 1) % 2 == 1
+        if inside and current is not None and current["label"] == label:
+            current["end"], current["scores"] = end, current["scores"] + [float(row[tag])]
+        else:
+            _close(spans, current)
+            current = {"start": start, "end": end, "label": label, "scores": [float(row[tag])]}
+    _close(spans, current)
+    return spans
+
+
+def _close(spans, current):
+    if current is not None:
+        spans.append((current["start"], current["end"], current["label"], float(np.mean(current["scores"]))))
+    return None
