@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .importing.formats import FORMATS
@@ -16,6 +17,7 @@ from .models import (
 )
 from .services import search
 from .services.projects import MembershipError, find_user
+from .services.spans import as_dicts
 
 
 class _ProjectSnapshotField(serializers.PrimaryKeyRelatedField):
@@ -147,18 +149,34 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class SpanSerializer(serializers.Serializer):
+    start = serializers.IntegerField(help_text="Character offset of the span's first character in the note's text.")
+    end = serializers.IntegerField(help_text="Character offset just after its last character.")
+    label = serializers.CharField(help_text="A span label's name.")
+
+
 class AnnotationSerializer(serializers.ModelSerializer):
     labels = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    spans = serializers.SerializerMethodField()
 
     class Meta:
         model = Annotation
-        fields = ["id", "document", "labels", "comment", "version", "source", "updated_at"]
+        fields = ["id", "document", "labels", "spans", "comment", "version", "source", "updated_at"]
         read_only_fields = fields
+
+    @extend_schema_field(SpanSerializer(many=True))
+    def get_spans(self, annotation):
+        known = getattr(annotation, "_prefetched_objects_cache", {}).get("spans")
+        return as_dicts(known if known is not None else annotation.spans.select_related("label"))
 
 
 class SubmitSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.IntegerField(), help_text="Label ids of the project; [] in a "
                                    "multi-label project is the answer “no label applies”.")
+    spans = serializers.ListField(
+        child=serializers.JSONField(), required=False, allow_null=True, default=None, max_length=10_000,
+        help_text="The spans you mark, [{start, end, label}] (character offsets, a span label's name); they replace "
+                  "those the annotation had. Leave it out to keep them.")
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     version = serializers.IntegerField(
         required=False, allow_null=True, default=None,

@@ -45,7 +45,7 @@ class UndoTask(ProjectAPIView):
 
 
 class DocumentAnnotation(ProjectAPIView):
-    """Your annotation of a document: read it, or submit labels (a change needs the version you saw)."""
+    """Your annotation of a document: read it, or submit labels and spans (a change needs the version you saw)."""
 
     minimum_role = Role.ANNOTATOR
 
@@ -62,7 +62,7 @@ class DocumentAnnotation(ProjectAPIView):
         document = get_document(request.user, self.project, pk)
         data = self.validated(SubmitSerializer)
         annotation = tasks.submit(request.user, document.corpus.project, document, data["labels"],
-                                  data["comment"], data["version"])
+                                  data["comment"], data["version"], spans=data["spans"])
         created = annotation.version == 1
         return Response(AnnotationSerializer(annotation).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

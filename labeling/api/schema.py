@@ -19,16 +19,24 @@ class SchemaSerializer(serializers.Serializer):
     guidelines = serializers.CharField(allow_blank=True, required=False, default="", help_text="Markdown.")
     version = serializers.IntegerField(required=False, min_value=1, help_text="The version you last read: a "
                                        "schema changed since answers 409. Leave it out to overwrite.")
+    spans_overlap = serializers.BooleanField(required=False, help_text="Whether spans may overlap (nested "
+                                             "entities). Leave it out to keep it as it is.")
+    span_unit = serializers.ChoiceField(choices=LabelSchema.SpanUnit.choices, required=False,
+                                        help_text="What a selection snaps to on the annotate page.")
     labels = LabelSerializer(many=True, read_only=True)
+    span_labels = LabelSerializer(many=True, read_only=True, help_text="Labels for stretches of text (entities).")
 
 
 class LabelWriteSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(required=False, min_value=1, help_text="PATCH: the version you last read: a "
                                        "label changed since answers 409. Leave it out to overwrite.")
 
+    span = serializers.BooleanField(required=False, default=False, write_only=True,
+                                    help_text="POST: a span label (for stretches of text) rather than a document label.")
+
     class Meta:
         model = Label
-        fields = ["name", "description", "color", "hotkey", "version"]
+        fields = ["name", "description", "color", "hotkey", "version", "span"]
 
 
 class LabelChangesSerializer(serializers.Serializer):
@@ -41,9 +49,12 @@ class LabelChangesSerializer(serializers.Serializer):
 def _schema_data(project):
     schema = getattr(project, "label_schema", None)
     if schema is None:
-        return {"kind": LabelSchema.Kind.SINGLE, "guidelines": "", "version": 1, "labels": []}
+        schema = LabelSchema(project=project)
+        return SchemaSerializer({"kind": schema.kind, "guidelines": "", "version": 1, "labels": [], "span_labels": [],
+                                 "spans_overlap": schema.spans_overlap, "span_unit": schema.span_unit}).data
     return SchemaSerializer({"kind": schema.kind, "guidelines": schema.guidelines, "version": schema.version,
-                             "labels": schema.labels.all()}).data
+                             "spans_overlap": schema.spans_overlap, "span_unit": schema.span_unit,
+                             "labels": schema.labels.all(), "span_labels": schema.span_labels.all()}).data
 
 
 class SchemaView(ProjectAPIView):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from .corpora import Document
-from .projects import Label, Project
+from .projects import Label, Project, SpanLabel
 
 
 class Annotation(models.Model):
@@ -39,6 +39,23 @@ class Annotation(models.Model):
 
     def __str__(self):
         return f"{self.document} by {self.annotator or 'import'}"
+
+
+class Span(models.Model):
+    """A stretch of a note's text an annotation marks with a span label: character offsets into the
+    document's text, end exclusive."""
+
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="spans")
+    label = models.ForeignKey(SpanLabel, on_delete=models.RESTRICT, related_name="spans")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["start", "end", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="span_start_before_end")]
+
+    def __str__(self):
+        return f"{self.label} {self.start}–{self.end}"
 
 
 class Assignment(models.Model):

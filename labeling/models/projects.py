@@ -96,8 +96,16 @@ class LabelSchema(models.Model):
         SINGLE = "single", "Single-label classification"
         MULTI = "multi", "Multi-label classification"
 
+    class SpanUnit(models.TextChoices):
+        WORD = "word", "Whole words"
+        CHARACTER = "character", "Characters"
+
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="label_schema")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SINGLE)
+    spans_overlap = models.BooleanField(
+        default=False, help_text="Whether spans may overlap (nested entities: “left breast” in “left breast cancer”).")
+    span_unit = models.CharField(max_length=9, choices=SpanUnit.choices, default=SpanUnit.WORD,
+                                 help_text="What a selection snaps to on the annotate page.")
     guidelines = models.TextField(blank=True, help_text="Markdown; raw HTML is shown as text.")
     version = models.PositiveIntegerField(default=1, help_text="Counts its changes: a change that names an older "
                                                                   "version is refused (409).")
@@ -107,8 +115,9 @@ class LabelSchema(models.Model):
         return f"{self.project} labels ({self.get_kind_display()})"
 
 
-class Label(models.Model):
-    schema = models.ForeignKey(LabelSchema, on_delete=models.CASCADE, related_name="labels")
+class LabelFields(models.Model):
+    """What a document label and a span label share: a name, a description, a colour, a key and a place."""
+
     name = models.CharField(max_length=80)
     description = models.CharField(max_length=500, blank=True)
     color = models.CharField(
@@ -122,7 +131,19 @@ class Label(models.Model):
                                                                   "version is refused (409).")
 
     class Meta:
+        abstract = True
         ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Label(LabelFields):
+    """A label for a whole document."""
+
+    schema = models.ForeignKey(LabelSchema, on_delete=models.CASCADE, related_name="labels")
+
+    class Meta(LabelFields.Meta):
         constraints = [
             models.UniqueConstraint(fields=["schema", "name"], name="unique_label_name"),
             models.UniqueConstraint(
@@ -130,5 +151,17 @@ class Label(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return self.name
+
+class SpanLabel(LabelFields):
+    """A label for a stretch of a note's text (an entity: a problem, a drug, a name)."""
+
+    schema = models.ForeignKey(LabelSchema, on_delete=models.CASCADE, related_name="span_labels")
+
+    class Meta(LabelFields.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["schema", "name"], name="unique_span_label_name"),
+            models.UniqueConstraint(
+                fields=["schema", "hotkey"], condition=~models.Q(hotkey=""), name="unique_span_label_hotkey"
+            ),
+        ]
+

@@ -7,7 +7,7 @@ from django.db.models import Sum
 from studio import audit
 from studio.errors import Refusal
 
-from ..models import Annotation, Assignment, Corpus, Document, Review
+from ..models import Annotation, Assignment, Corpus, Document, Review, Span
 
 
 class CorpusRoleError(Refusal):
@@ -41,6 +41,8 @@ def set_role(user, corpus, role):
 # it; at a million documents that is a million objects in memory. These statements are what it
 # would run, without the loading.
 _DELETE_DOCUMENTS = [
+    """DELETE FROM {spans} WHERE annotation_id IN (
+           SELECT a.id FROM {annotations} a JOIN {documents} d ON d.id = a.document_id WHERE d.corpus_id = %s)""",
     """DELETE FROM {labels} WHERE annotation_id IN (
            SELECT a.id FROM {annotations} a JOIN {documents} d ON d.id = a.document_id WHERE d.corpus_id = %s)""",
     "DELETE FROM {annotations} WHERE document_id IN (SELECT id FROM {documents} WHERE corpus_id = %s)",
@@ -56,6 +58,7 @@ _DELETE_DOCUMENTS = [
 @transaction.atomic
 def delete_documents(corpus):
     tables = {"labels": Annotation.labels.through._meta.db_table, "annotations": Annotation._meta.db_table,
+              "spans": Span._meta.db_table,
               "documents": Document._meta.db_table, "assignments": Assignment._meta.db_table,
               "reviews": Review._meta.db_table, "review_labels": Review.labels.through._meta.db_table}
     with connection.cursor() as cursor:

@@ -3,12 +3,12 @@
 from string import ascii_lowercase
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from studio import audit
 from studio.errors import Refusal
 
-from ..models import Annotation, Label, LabelSchema
+from ..models import Annotation, Label, LabelSchema, Span, SpanLabel
 
 
 class SchemaError(Refusal):
@@ -60,11 +60,19 @@ def is_multi(project):
 
 
 @transaction.atomic
-def update_schema(actor, project, *, kind, guidelines, version=None):
-    """Set the schema's kind and guidelines; with `version`, only if nobody changed it since."""
+def update_schema(actor, project, *, kind, guidelines, version=None, spans_overlap=None, span_unit=None):
+    """Set the schema's kind, guidelines and span settings (None: as they are); with `version`, only if nobody
+    changed it since."""
     lock_schema(project.pk)
     schema = schema_of(project)
     _check_version("The label schema", schema.version, version)
+    spans_overlap = schema.spans_overlap if spans_overlap is None else spans_overlap
+    span_unit = span_unit or schema.span_unit
+    if schema.spans_overlap and not spans_overlap:
+        overlapping = _overlapping_annotations(schema)
+        if overlapping:
+            raise SchemaError(f"{overlapping} annotation{'s' if overlapping != 1 else ''} hold overlapping spans; "
+                              "spans stay allowed to overlap until they are changed.")
     if kind == LabelSchema.Kind.SINGLE and schema.kind == LabelSchema.Kind.MULTI:
         crowded = (Annotation.labels.through.objects.filter(label__schema=schema).values("annotation_id")
                    .order_by().annotate(n=Count("label_id")).filter(n__gt=1).count())
@@ -75,14 +83,23 @@ def update_schema(actor, project, *, kind, guidelines, version=None):
         if empty:
             raise SchemaError(f"{empty} annotation{'s' if empty != 1 else ''} say “no label applies”, which a "
                               "single-label schema cannot hold; the schema stays multi-label.")
-    changed = sorted(field for field, value in (("kind", kind), ("guidelines", guidelines))
-                     if getattr(schema, field) != value)
+    values = {"kind": kind, "guidelines": guidelines, "spans_overlap": spans_overlap, "span_unit": span_unit}
+    changed = sorted(field for field, value in values.items() if getattr(schema, field) != value)
     if changed:
-        schema.kind, schema.guidelines = kind, guidelines
+        for field, value in values.items():
+            setattr(schema, field, value)
         schema.version += 1
         schema.save()
         audit.record(actor, "schema.update", schema, project_id=project.pk, fields=changed, kind=kind)
     return schema
+
+
+def _overlapping_annotations(schema):
+    """How many annotations of the schema's project hold two spans that share a character."""
+    other = Span.objects.filter(annotation=OuterRef("annotation"), start__lt=OuterRef("end"),
+                                end__gt=OuterRef("start")).exclude(pk=OuterRef("pk"))
+    return (Span.objects.filter(label__schema=schema).filter(Exists(other))
+            .values("annotation_id").distinct().count())
 
 
 RESERVED_KEYS = "sucg"  # the annotate page's own: skip, undo, comment, guidelines
@@ -94,8 +111,18 @@ def _check_reserved(hotkey):
         raise SchemaError(f"The key {hotkey!r} is the annotate page's own (s skip, u undo, c comment, g guidelines).")
 
 
+def _taken_keys(schema, but=None):
+    """The keys of the schema's document and span labels (one keyboard serves both), but `but`'s."""
+    keys = set()
+    for labels in (schema.labels, schema.span_labels):
+        if but is not None and labels.model is type(but):
+            labels = labels.exclude(pk=but.pk)
+        keys.update(labels.exclude(hotkey="").values_list("hotkey", flat=True))
+    return keys
+
+
 def _check_hotkey(schema, hotkey, label=None):
-    if hotkey and schema.labels.exclude(pk=getattr(label, "pk", None)).filter(hotkey=hotkey).exists():
+    if hotkey and hotkey in _taken_keys(schema, label):
         raise SchemaError(f"The key {hotkey!r} belongs to another label already.")
     _check_reserved(hotkey)
 
@@ -103,7 +130,8 @@ def _check_hotkey(schema, hotkey, label=None):
 def next_color(schema):
     """The colour a new label of `schema` (None: none yet) gets: the first of the palette no label has, else the
     one after the last label's, so that neighbours always differ."""
-    labels = schema.labels.order_by("position", "id").values_list("color", flat=True) if schema else []
+    labels = [*schema.labels.order_by("position", "id").values_list("color", flat=True),
+              *schema.span_labels.order_by("position", "id").values_list("color", flat=True)] if schema else []
     used = [color.lower() for color in labels]
     free = [color for color in PALETTE if color not in used]
     if free:
@@ -114,25 +142,27 @@ def next_color(schema):
 
 def next_hotkey(schema):
     """The first key no label of `schema` has, digits first; "" when every key is taken."""
-    taken = set(schema.labels.values_list("hotkey", flat=True))
+    taken = _taken_keys(schema)
     return next((key for key in KEYS if key not in taken), "")
 
 
 @transaction.atomic
-def add_label(actor, project, *, name, description="", color=None, hotkey="", key_it=False):
-    """A new label at the end; without a colour it gets the palette's next (see `next_color`); with `key_it` and no
-    hotkey, the first free key (labels that an import creates can be picked from the keyboard at once)."""
+def add_label(actor, project, *, name, description="", color=None, hotkey="", key_it=False, span=False):
+    """A new label at the end — a document label, or with `span` a span label; without a colour it gets the
+    palette's next (see `next_color`); with `key_it` and no hotkey, the first free key (labels that an import
+    creates can be picked from the keyboard at once)."""
     lock_schema(project.pk)
     schema = schema_of(project)
+    labels = schema.span_labels if span else schema.labels
     color = color or next_color(schema)
     hotkey = hotkey or (next_hotkey(schema) if key_it else "")
-    if schema.labels.filter(name=name).exists():
-        raise SchemaError(f"There is a label “{name}” already.")
+    if labels.filter(name=name).exists():
+        raise SchemaError(f"There is a {'span ' if span else ''}label “{name}” already.")
     _check_hotkey(schema, hotkey)
-    position = (schema.labels.order_by("-position").values_list("position", flat=True).first() or 0) + 1
-    label = Label.objects.create(schema=schema, name=name, description=description, color=color, hotkey=hotkey,
-                                 position=position)
-    audit.record(actor, "label.create", label, project_id=project.pk, name=name)
+    position = (labels.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    label = labels.model.objects.create(schema=schema, name=name, description=description, color=color,
+                                        hotkey=hotkey, position=position)
+    audit.record(actor, "span_label.create" if span else "label.create", label, project_id=project.pk, name=name)
     return label
 
 
@@ -164,7 +194,8 @@ def update_labels(actor, project_id, changes):
             changed[pk] = difference
     final = {pk: {field: changed.get(pk, {}).get(field, [None, getattr(label, field)])[1] for field in ("name", "hotkey")}
              for pk, label in labels.items()}
-    _check_final(final)
+    _check_final(final, SpanLabel.objects.filter(schema__project_id=project_id).exclude(hotkey="")
+                 .values_list("hotkey", flat=True))
     renamed = [pk for pk, difference in changed.items() if "name" in difference or "hotkey" in difference]
     # The unique name and key constraints hold after every statement: clear the changing ones first (a stand-in
     # name no one types: an invisible separator and the id; PostgreSQL text holds no NUL).
@@ -180,8 +211,9 @@ def update_labels(actor, project_id, changes):
     return [labels[pk] for pk in changes]
 
 
-def _check_final(final):
-    names, keys = {}, {}
+def _check_final(final, other_keys=()):
+    """Names and keys unique among the labels as they will be; `other_keys`: those span labels hold."""
+    names, keys = {}, dict.fromkeys(other_keys, True)
     for state in final.values():
         if state["name"] in names:
             raise SchemaError(f"There is a label “{state['name']}” already.")

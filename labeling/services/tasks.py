@@ -33,9 +33,11 @@ from ..models import (
     LabelSchema,
     Prediction,
     Project,
+    SpanLabel,
 )
 from .corpora import queued
 from .schema import is_multi, lock_schema
+from .spans import check_spans, store_spans
 
 LOCKED_RETRIES = 5  # when every open document is locked by others' hand-outs, look again this often
 
@@ -179,9 +181,13 @@ def _choose(user, project, corpora, pools):
 def check_labels(project, label_ids):
     """The project's labels with these ids, fitting its schema; TaskError otherwise. In a multi-label project an
     empty list is an answer, "no label applies" (kept, counted and trained on like any label set); None is no
-    answer at all (a form sent with nothing chosen)."""
+    answer at all (a form sent with nothing chosen). A project that labels spans only takes no document labels:
+    its spans (none, too) are the answer."""
     if label_ids is not None and not label_ids and LabelSchema.objects.filter(
             project=project, kind=LabelSchema.Kind.MULTI, labels__isnull=False).exists():
+        return []
+    if not label_ids and SpanLabel.objects.filter(schema__project=project).exists() and not Label.objects.filter(
+            schema__project=project).exists():
         return []
     label_ids = list(dict.fromkeys(label_ids or []))
     labels = list(Label.objects.select_related("schema").filter(schema__project=project, pk__in=label_ids))
@@ -209,12 +215,15 @@ def posted_labels(data):
     return label_ids or None
 
 
-def submit(user, project, document, label_ids, comment="", version=None):
-    """Record the user's labels for a document. A new annotation needs the document handed to the
-    user, or room under the overlap; changing one needs the version the client last saw."""
+def submit(user, project, document, label_ids, comment="", version=None, spans=None):
+    """Record the user's labels, and with `spans` ([{start, end, label}]) their spans, for a document (None: the
+    spans stay as they were). A new annotation needs the document handed to the user, or room under the overlap;
+    changing one needs the version the client last saw."""
     with transaction.atomic():
         lock_schema(project.pk, exclusive=False)
         labels = check_labels(project, label_ids)
+        checked = None if spans is None else check_spans(
+            LabelSchema.objects.get(project=project), document.text, spans)
         assignment = Assignment.objects.select_for_update().filter(document=document, annotator=user).first()
         annotation = Annotation.objects.select_for_update().filter(document=document, annotator=user).first()
         if annotation is not None:
@@ -252,6 +261,8 @@ def submit(user, project, document, label_ids, comment="", version=None):
             annotation.labels.add(*labels)
         else:
             annotation.labels.set(labels)
+        if checked is not None or annotation.version == 1:  # a new annotation without spans has none
+            store_spans(annotation, checked or [], replace=annotation.version > 1)
     _known_labels(annotation, labels)
     return annotation
 
@@ -260,7 +271,8 @@ def _known_labels(annotation, labels):
     """Give the annotation its labels as prefetched, so the answer that shows them reads none again."""
     known = annotation.labels.all()
     known._result_cache, known._prefetch_done = list(labels), True
-    annotation._prefetched_objects_cache = {Annotation.labels.field.name: known}
+    annotation._prefetched_objects_cache = {**getattr(annotation, "_prefetched_objects_cache", {}),
+                                            Annotation.labels.field.name: known}
 
 
 def skip(user, project, document):

@@ -1,0 +1,158 @@
+"""Spans on notes: span labels beside document labels (one keyboard for both), spans checked before they are
+stored (offsets inside the text and in order, a known label, overlap only where the project allows it), stored
+with the annotation's version, and a project that labels spans only."""
+
+import pytest
+from django.urls import reverse
+
+from labeling.models import Corpus, Document, LabelSchema, Span, SpanLabel
+from labeling.services import schema as schema_service
+from labeling.services.schema import SchemaError
+from labeling.services.spans import SpanError, check_spans
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Left breast cancer, on <b>tamoxifen</b> 20 mg."
+
+
+def span_project(project, manager, labels=("Problem", "Drug"), document_labels=()):
+    for name in document_labels:
+        schema_service.add_label(manager, project, name=name, key_it=True)
+    for name in labels:
+        schema_service.add_label(manager, project, name=name, key_it=True, span=True)
+    corpus = Corpus.objects.create(project=project, name="Notes", status=Corpus.Status.READY, document_count=2)
+    Document.objects.bulk_create(Document(corpus=corpus, external_id=f"d{i}", text=TEXT, content_hash=str(i),
+                                          length=len(TEXT)) for i in range(2))
+    return LabelSchema.objects.get(project=project)
+
+
+@pytest.mark.parametrize(("spans", "said"), [
+    ([{"start": 5, "end": 60, "label": "Problem"}], "Span 1 (5–60, “Problem”): ends outside the note, whose text "
+                                                    "has 46 characters."),
+    ([{"start": 18, "end": 5, "label": "Problem"}], "Span 1 (18–5, “Problem”): start must be at least 0 and before end."),
+    ([{"start": 5, "end": 5, "label": "Problem"}], "start must be at least 0 and before end"),
+    ([{"start": -1, "end": 5, "label": "Problem"}], "start must be at least 0"),
+    ([{"start": 0, "end": 4, "label": "Dose"}], "Span 1 (0–4, “Dose”): no span label of that name in this project "
+                                                "(there: Drug, Problem)."),
+    ([{"start": 0, "end": 18, "label": "Problem"}, {"start": 5, "end": 11, "label": "Problem"}],
+     "Span 2 (5–11, “Problem”): overlaps span 1 (0–18, “Problem”), and this project keeps spans apart."),
+    ([{"start": 0, "end": 4, "label": "Drug"}, {"start": 0, "end": 4, "label": "Drug"}], "the same as span 1"),
+    ([{"start": True, "end": 4, "label": "Drug"}], "start and end are whole character offsets"),
+    ([{"start": 0, "end": 4}], "no span label of that name"),
+    ([["0", "4", "Drug"]], "Span 1: an object with start, end and label."),
+    ({"start": 0}, "spans: a list of {start, end, label}."),
+])
+def test_a_span_that_is_not_whole_is_refused_with_its_number_and_the_reason(project, manager, spans, said):
+    schema = span_project(project, manager)
+    with pytest.raises(SpanError, match=None) as refused:
+        check_spans(schema, TEXT, spans)
+    assert said in str(refused.value)
+
+
+def test_nested_spans_pass_where_the_project_allows_overlap(project, manager):
+    schema = span_project(project, manager)
+    nested = [{"start": 0, "end": 18, "label": "Problem"}, {"start": 0, "end": 11, "label": "Problem"}]
+    schema_service.update_schema(manager, project, kind=schema.kind, guidelines="", spans_overlap=True)
+    schema.refresh_from_db()
+    checked = check_spans(schema, TEXT, nested)
+    assert [(start, end, label.name) for start, end, label in checked] == [(0, 11, "Problem"), (0, 18, "Problem")]
+
+
+def test_span_labels_share_the_keyboard_with_document_labels(project, manager):
+    span_project(project, manager, labels=("Problem",), document_labels=("Oncology",))
+    schema = LabelSchema.objects.get(project=project)
+    assert schema.labels.get().hotkey == "1" and schema.span_labels.get().hotkey == "2"  # the next free key
+    with pytest.raises(SchemaError, match="The key '1' belongs to another label already"):
+        schema_service.add_label(manager, project, name="Drug", hotkey="1", span=True)
+    problem = schema.labels.get()
+    with pytest.raises(SchemaError, match="The key '2' belongs to another label already"):
+        schema_service.update_label(manager, problem, hotkey="2")
+    with pytest.raises(SchemaError, match="There is a span label “Problem” already"):
+        schema_service.add_label(manager, project, name="Problem", span=True)
+
+
+def test_spans_through_the_api_with_the_annotation_s_version(client, project, manager, annotator, other_project):
+    client.force_login(manager)
+    for name in ("Problem", "Drug"):
+        created = client.post(reverse("api-label-list", args=[project.pk]), {"name": name, "span": True},
+                              content_type="application/json")
+        assert created.status_code == 201, created.content
+    span_project(project, manager, labels=())
+    schema = client.get(reverse("api-schema-detail", args=[project.pk])).json()
+    assert [label["name"] for label in schema["span_labels"]] == ["Problem", "Drug"] and schema["labels"] == []
+    assert schema["spans_overlap"] is False and schema["span_unit"] == "word"
+    client.force_login(annotator)
+    document = client.get(reverse("api-task-next", args=[project.pk])).json()["document"]["id"]
+    url = reverse("api-document-annotation", args=[project.pk, document])
+    spans = [{"start": 26, "end": 35, "label": "Drug"}, {"start": 0, "end": 18, "label": "Problem"}]
+    created = client.post(url, {"labels": [], "spans": spans}, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["spans"] == [{"start": 0, "end": 18, "label": "Problem"},
+                                       {"start": 26, "end": 35, "label": "Drug"}]  # in text order
+    assert TEXT[26:35] == "tamoxifen" and client.get(url).json()["spans"] == created.json()["spans"]
+    refused = client.post(url, {"labels": [], "spans": [{"start": 0, "end": 99, "label": "Drug"}], "version": 1},
+                          content_type="application/json")
+    assert refused.status_code == 400 and "ends outside the note" in refused.json()["detail"]
+    changed = client.post(url, {"labels": [], "spans": spans[:1], "version": 1}, content_type="application/json")
+    assert changed.status_code == 200 and changed.json()["version"] == 2 and len(changed.json()["spans"]) == 1
+    stale = client.post(url, {"labels": [], "spans": [], "version": 1}, content_type="application/json")
+    assert stale.status_code == 409 and Span.objects.count() == 1  # nothing lost
+    kept = client.post(url, {"labels": [], "version": 2}, content_type="application/json")  # spans left out
+    assert kept.status_code == 200 and kept.json()["spans"] == [{"start": 26, "end": 35, "label": "Drug"}]
+    nothing = client.post(url, {"labels": [], "version": 3}, content_type="application/json")
+    assert nothing.status_code == 200  # the spans it has are the answer
+    elsewhere = Document.objects.create(corpus=Corpus.objects.create(project=other_project, name="x"),
+                                        external_id="x", text="x", content_hash="x", length=1)
+    foreign = client.post(reverse("api-document-annotation", args=[project.pk, elsewhere.pk]),
+                          {"labels": [], "spans": []}, content_type="application/json")
+    assert foreign.status_code == 404
+
+
+def test_a_project_with_document_labels_still_needs_one_beside_its_spans(client, project, manager, annotator):
+    span_project(project, manager, labels=("Problem",), document_labels=("Oncology",))
+    client.force_login(annotator)
+    document = client.get(reverse("api-task-next", args=[project.pk])).json()["document"]["id"]
+    url = reverse("api-document-annotation", args=[project.pk, document])
+    refused = client.post(url, {"labels": [], "spans": [{"start": 0, "end": 4, "label": "Problem"}]},
+                          content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["detail"] == "Choose a label first."
+    oncology = LabelSchema.objects.get(project=project).labels.get().pk
+    both = client.post(url, {"labels": [oncology], "spans": [{"start": 0, "end": 4, "label": "Problem"}]},
+                       content_type="application/json")
+    assert both.status_code == 201 and both.json()["labels"] == [oncology] and len(both.json()["spans"]) == 1
+
+
+def test_overlap_cannot_be_switched_off_while_spans_overlap(client, project, manager, annotator):
+    schema = span_project(project, manager, labels=("Problem",))
+    schema_service.update_schema(manager, project, kind=schema.kind, guidelines="", spans_overlap=True)
+    client.force_login(annotator)
+    document = client.get(reverse("api-task-next", args=[project.pk])).json()["document"]["id"]
+    nested = [{"start": 0, "end": 18, "label": "Problem"}, {"start": 5, "end": 11, "label": "Problem"}]
+    assert client.post(reverse("api-document-annotation", args=[project.pk, document]),
+                       {"labels": [], "spans": nested}, content_type="application/json").status_code == 201
+    client.force_login(manager)
+    refused = client.put(reverse("api-schema-detail", args=[project.pk]),
+                         {"kind": "single", "spans_overlap": False}, content_type="application/json")
+    assert refused.status_code == 400 and "1 annotation hold overlapping spans" in refused.json()["detail"]
+    assert LabelSchema.objects.get(project=project).spans_overlap is True
+    kept = client.put(reverse("api-schema-detail", args=[project.pk]), {"kind": "single", "span_unit": "character"},
+                      content_type="application/json")
+    assert kept.status_code == 200 and kept.json()["spans_overlap"] is True and kept.json()["span_unit"] == "character"
+    assert SpanLabel.objects.filter(schema__project=project).count() == 1
+
+
+def test_a_corpus_or_project_with_spans_deletes_whole_and_a_span_label_in_use_stays(client, project, manager,
+                                                                                    annotator):
+    from django.db.models import RestrictedError
+
+    from labeling.services import corpora
+
+    span_project(project, manager, labels=("Problem",))
+    client.force_login(annotator)
+    document = client.get(reverse("api-task-next", args=[project.pk])).json()["document"]["id"]
+    client.post(reverse("api-document-annotation", args=[project.pk, document]),
+                {"labels": [], "spans": [{"start": 0, "end": 4, "label": "Problem"}]}, content_type="application/json")
+    with pytest.raises(RestrictedError):
+        SpanLabel.objects.get().delete()
+    corpora.delete_project_data(project)
+    assert not Span.objects.exists() and not SpanLabel.objects.exists()
