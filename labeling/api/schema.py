@@ -32,7 +32,7 @@ class LabelWriteSerializer(serializers.ModelSerializer):
                                        "label changed since answers 409. Leave it out to overwrite.")
 
     span = serializers.BooleanField(required=False, default=False, write_only=True,
-                                    help_text="POST: a span label (for stretches of text) rather than a document label.")
+                                    help_text="POST: a span label (for stretches of text), not a document label.")
 
     class Meta:
         model = Label

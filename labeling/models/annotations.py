@@ -52,7 +52,9 @@ class Span(models.Model):
 
     class Meta:
         ordering = ["start", "end", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="span_start_before_end")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="span_start_before_end"),
+        ]
 
     def __str__(self):
         return f"{self.label} {self.start}–{self.end}"

@@ -195,7 +195,8 @@ def check_labels(project, label_ids):
         if not Label.objects.filter(schema__project=project).exists():
             raise TaskError("The project has no labels yet; a manager adds them first.")
         raise TaskError("Some of these labels are not the project's." if label_ids else
-                        "Choose a label first, or “No label applies”." if is_multi(project) else "Choose a label first.")
+                        "Choose a label first, or “No label applies”." if is_multi(project) else
+                        "Choose a label first.")
     if len(labels) > 1 and labels[0].schema.kind == labels[0].schema.Kind.SINGLE:
         raise TaskError("Choose one label: the project's labels are single-label.")
     return labels

@@ -29,7 +29,8 @@ def span_project(project, manager, labels=("Problem", "Drug"), document_labels=(
 @pytest.mark.parametrize(("spans", "said"), [
     ([{"start": 5, "end": 60, "label": "Problem"}], "Span 1 (5–60, “Problem”): ends outside the note, whose text "
                                                     "has 46 characters."),
-    ([{"start": 18, "end": 5, "label": "Problem"}], "Span 1 (18–5, “Problem”): start must be at least 0 and before end."),
+    ([{"start": 18, "end": 5, "label": "Problem"}],
+     "Span 1 (18–5, “Problem”): start must be at least 0 and before end."),
     ([{"start": 5, "end": 5, "label": "Problem"}], "start must be at least 0 and before end"),
     ([{"start": -1, "end": 5, "label": "Problem"}], "start must be at least 0"),
     ([{"start": 0, "end": 4, "label": "Dose"}], "Span 1 (0–4, “Dose”): no span label of that name in this project "
