@@ -136,6 +136,11 @@ class ImportStartSerializer(serializers.Serializer):
         help_text="Label names for the values of the label fields, as {\"1\": \"Neoplasms\"}; these labels are added "
                   "in this order. Values not named become labels of their own name.",
     )
+    span_field = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="",
+        help_text="A field holding each note's spans: a list (or its JSON text) of {start, end, label}, [start, end, "
+                  "label] (doccano) or {value: {start, end, labels}} (Label Studio), offsets into the text; they come "
+                  "in as imported annotations, their labels added as span labels.")
     allow_short_text = serializers.BooleanField(
         required=False, default=False,
         help_text="Import a text field that holds numbers or short codes (refused otherwise, as the preview warns).")

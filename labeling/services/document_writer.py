@@ -10,7 +10,7 @@ import threading
 
 from django.db import connection, transaction
 
-from ..models import Annotation, Document
+from ..models import Annotation, Document, Span
 
 WRITER_THREADS = 3  # measured on two cores: a third connection keeps the database busy while one commits
 COLUMNS = ("corpus_id", "external_id", "text", "meta", "content_hash", "length", "split")
@@ -37,20 +37,25 @@ def insert_documents(rows):
             cursor.executemany(f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows)
 
 
-def insert_imported_labels(corpus_id, labels):
-    """Imported annotations for documents just written: `labels` maps external id → label ids."""
-    if not labels:
+def insert_imported_labels(corpus_id, answers):
+    """Imported annotations for documents just written: `answers` maps external id → (label ids, [(start, end,
+    span label)])."""
+    if not answers:
         return
-    ids = dict(Document.objects.filter(corpus_id=corpus_id, external_id__in=list(labels))
+    ids = dict(Document.objects.filter(corpus_id=corpus_id, external_id__in=list(answers))
                .values_list("external_id", "id"))
-    external_ids = list(labels)
+    external_ids = list(answers)
     annotations = Annotation.objects.bulk_create(
         [Annotation(document_id=ids[external_id], source=Annotation.Source.IMPORTED) for external_id in external_ids]
     )
     through = Annotation.labels.through
     through.objects.bulk_create([
         through(annotation_id=annotation.pk, label_id=label_id)
-        for annotation, external_id in zip(annotations, external_ids) for label_id in labels[external_id]
+        for annotation, external_id in zip(annotations, external_ids) for label_id in answers[external_id][0]
+    ])
+    Span.objects.bulk_create([
+        Span(annotation_id=annotation.pk, start=start, end=end, label=label)
+        for annotation, external_id in zip(annotations, external_ids) for start, end, label in answers[external_id][1]
     ])
 
 

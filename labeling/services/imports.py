@@ -29,6 +29,7 @@ from ..models import Corpus, Document
 from . import corpora, search, uploads
 from .document_writer import WRITER_THREADS, BatchWriter, write_batch
 from .imported_labels import LabelResolver, checked_label_values, label_names
+from .imported_spans import SpanResolver
 
 # A batch is written (and committed) when it holds this many notes or this much text, whichever comes first:
 # fewer commits for short notes, memory bounded for long ones (a batch per writer thread waits in memory).
@@ -73,21 +74,24 @@ def check_text_column(upload, format, text_field):
 
 @transaction.atomic
 def start_import(user, upload, *, name, format, text_field, id_field="", meta_fields=(), label_fields=(),
-                 label_delimiter="", label_values=None, max_errors=100):
+                 label_delimiter="", label_values=None, span_field="", max_errors=100):
     """A corpus for the upload and the `import` job that fills it. Label fields become imported annotations:
     each holds a label name, names joined by `label_delimiter`, or a list of names; `label_values` names the
-    labels a value stands for ({"1": "Neoplasms"}), and those labels are added in its order."""
+    labels a value stands for ({"1": "Neoplasms"}), and those labels are added in its order. `span_field` holds
+    each note's spans (see imported_spans)."""
     if format not in FORMATS:
         raise ImportFileError(f"Unknown format {format!r}.")
     if format in PLAIN_TEXT_FORMATS:
-        text_field, id_field, meta_fields, label_fields, label_values = TEXT_FIELD, "id", (), (), None
+        text_field, id_field, meta_fields, label_fields, label_values, span_field = TEXT_FIELD, "id", (), (), None, ""
+    if span_field and (span_field == text_field or span_field in label_fields):
+        raise ImportFileError(f"The span field {span_field!r} is mapped as the text or a label field too.")
     label_values = checked_label_values(label_values or {}) if label_fields else {}
     corpus = Corpus.objects.create(
         project=upload.project, name=name, created_by=user, upload=upload, source_name=upload.original_name,
         source_sha256=upload.sha256, status=Corpus.Status.IMPORTING,
         mapping={"format": format, "text_field": text_field, "id_field": id_field, "meta_fields": list(meta_fields),
                  "label_fields": list(label_fields), "label_delimiter": label_delimiter,
-                 "label_values": label_values},
+                 "label_values": label_values, **({"span_field": span_field} if span_field else {})},
     )
     job = jobs_service.start_job(
         user, "import", {"corpus_id": corpus.pk, "max_errors": max_errors},
@@ -159,9 +163,10 @@ def _json(meta):
                                 for key, value in meta.items()})
 
 
-def _document(corpus, row, mapping, labels, longest):
-    """A document row (a tuple in document_writer.COLUMNS order) and its label ids for a file row,
-    or the reason it cannot be one. `longest`: the most characters a note may have."""
+def _document(corpus, row, mapping, labels, longest, spans=None):
+    """A document row (a tuple in document_writer.COLUMNS order) and its imported answer for a file row — None,
+    or (label ids, [(start, end, span label)]) — or the reason it cannot be one. `longest`: the most characters a
+    note may have; `spans`: the SpanResolver of a mapped span field."""
     fields = row.fields
     text = fields.get(mapping["text_field"])
     if text is None:
@@ -186,9 +191,12 @@ def _document(corpus, row, mapping, labels, longest):
             return label_ids
         if not label_ids and not (listed and labels.multi):
             label_ids = None  # nothing given: unlabeled (an empty list in a multi-label project: no label applies)
+    marked = spans.spans(fields, text, labeled=label_ids is not None) if spans is not None else None
+    if isinstance(marked, str):
+        return marked
     meta = {field: fields.get(field) for field in mapping["meta_fields"] if field in fields}
     document = (corpus.pk, external_id, text, _json(meta), hashlib.sha256(text.encode()).hexdigest(), len(text), "")
-    return document, label_ids
+    return document, None if label_ids is None and marked is None else (label_ids or [], marked or [])
 
 
 def mark_duplicates(corpus):
@@ -257,7 +265,7 @@ def _read(corpus, job, reporter):
     Corpus.objects.filter(pk=corpus.pk).update(status=Corpus.Status.IMPORTING)
     errors = _Errors(job.params["max_errors"])
     id_floor = (Document.objects.aggregate(last=Max("id"))["last"] or 0) + 1  # ids only grow
-    labels = None
+    labels = spans = None
     imported = 0
     try:
         if not corpus.upload.sha256:
@@ -268,6 +276,8 @@ def _read(corpus, job, reporter):
             labels = LabelResolver(corpus.project, multi=bool(mapping.get("label_delimiter"))
                                    or len(mapping["label_fields"]) > 1 or None, actor=job.created_by)
             labels.resolve_each(dict.fromkeys(mapping.get("label_values", {}).values()))
+        if mapping.get("span_field"):
+            spans = SpanResolver(corpus.project, mapping["span_field"], actor=job.created_by)
         with Source(uploads.readable_path(corpus.upload), corpus.upload.original_name) as source, \
                 BatchWriter(guard=lambda: jobs_service.check_held(job), work=_batch_writer(errors)) as writer:
             batch, batch_labels, numbers, ids, characters = [], {}, [], set(), 0
@@ -276,17 +286,18 @@ def _read(corpus, job, reporter):
             longest = settings.STUDIO_MAX_DOCUMENT_CHARS
             reporter.stage(0, f"Reading {source.name}")
             for item in read(source, mapping["format"]):
-                result = _document(corpus, item, mapping, labels, longest) if isinstance(item, Row) else item.reason
+                result = (_document(corpus, item, mapping, labels, longest, spans) if isinstance(item, Row)
+                          else item.reason)
                 if isinstance(result, tuple) and (result[0][1] in ids or any(result[0][1] in each for each in recent)):
                     result = _repeated(result[0][1])
                 if isinstance(result, tuple):
-                    document, label_ids = result
+                    document, answer = result
                     batch.append(document)
                     numbers.append(item.number)
                     ids.add(document[1])
                     characters += document[5]
-                    if label_ids is not None:
-                        batch_labels[document[1]] = label_ids
+                    if answer is not None:
+                        batch_labels[document[1]] = answer
                 else:
                     errors.add(item.number, result)
                 if len(batch) >= BATCH_SIZE or characters >= BATCH_CHARACTERS:
@@ -303,8 +314,9 @@ def _read(corpus, job, reporter):
         refresh_statistics()
     except BaseException:
         # What only this run knows; the documents go in `cleanup`, which every ending of the job runs.
-        if labels is not None:
-            labels.remove_added()
+        for resolver in (labels, spans):
+            if resolver is not None:
+                resolver.remove_added()
         Corpus.objects.filter(pk=corpus.pk).update(error_count=errors.count, errors=errors.first)
         raise
     Corpus.objects.filter(pk=corpus.pk).update(
@@ -316,6 +328,8 @@ def _read(corpus, job, reporter):
     result = {"documents": imported, "skipped_rows": errors.count}
     if labels is not None:
         result["labels_added"] = len(labels.added)
+    if spans is not None:
+        result["span_labels_added"] = len(spans.added)
     return result
 
 

@@ -227,13 +227,19 @@ def _check_final(final, other_keys=()):
 
 @transaction.atomic
 def delete_label(actor, label, confirmed=False):
-    """Delete a label; one that annotations carry needs `confirmed`, and the audit keeps how many."""
+    """Delete a label, or a span label with its spans; one that annotations carry needs `confirmed`, and the audit
+    keeps how many."""
     lock_schema(label.schema.project_id)
-    if not Label.objects.filter(pk=label.pk).exists():
+    span = isinstance(label, SpanLabel)
+    if not type(label).objects.filter(pk=label.pk).exists():
         raise SchemaError(f"“{label.name}” was deleted already.")
-    count = Annotation.labels.through.objects.filter(label=label).count()
+    count = (Span.objects.filter(label=label).values("annotation_id").distinct().count() if span
+             else Annotation.labels.through.objects.filter(label=label).count())
     if count and not confirmed:
         raise LabelInUse(label, count)
-    audit.record(actor, "label.delete", label, project_id=label.schema.project_id, name=label.name, annotations=count)
+    audit.record(actor, "span_label.delete" if span else "label.delete", label, project_id=label.schema.project_id,
+                 name=label.name, annotations=count)
+    if span:
+        Span.objects.filter(label=label).delete()
     label.delete()
     return count
