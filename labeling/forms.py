@@ -42,10 +42,15 @@ class RoleForm(forms.Form):
 class SchemaForm(forms.ModelForm):
     version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["span_unit"].required = False  # left out: as it is
+
     class Meta:
         model = LabelSchema
-        fields = ["kind", "guidelines"]
-        labels = {"kind": "Each note gets", "guidelines": "Guidelines (Markdown)"}
+        fields = ["kind", "spans_overlap", "span_unit", "guidelines"]
+        labels = {"kind": "Each note gets", "spans_overlap": "Spans may overlap (nested entities)",
+                  "span_unit": "A selection of text snaps to", "guidelines": "Guidelines (Markdown)"}
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 8})}
 
 
@@ -54,6 +59,10 @@ class LabelForm(forms.ModelForm):
         model = Label
         fields = ["name", "description", "color", "hotkey"]
         widgets = {"color": forms.TextInput(attrs={"type": "color"})}
+
+
+class LabelAddForm(LabelForm):
+    span = forms.BooleanField(required=False, label="Span label (marks stretches of text)")
 
 
 class LabelEditForm(LabelForm):

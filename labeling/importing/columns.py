@@ -8,6 +8,7 @@ from .formats import TEXT_FIELD
 TEXT_NAMES = ("text", "note", "note_text", "body", "content", "abstract", "document")
 ID_NAMES = ("id", "external_id", "note_id", "doc_id", "document_id")
 LABEL_NAMES = ("label", "labels", "category", "categories", "class", "specialty")
+SPAN_NAMES = ("spans", "entities")  # a column of marked stretches of text (the NCBI disease corpus: spans)
 LABEL_HINTS = ("label", "class", "categor", "condition", "diagnos", "target", "specialty")
 MAX_LABEL_VALUES = 50  # more distinct values than this is not a label column, and the value form stays short
 SHORT_TEXT_CHARS = 12  # short values that repeat are codes or labels, not notes
@@ -96,13 +97,15 @@ def suggest(columns, profiles=None):
         text = max(columns, key=lambda column: (not profiles[column].all_numeric, profiles[column].average_length))
     else:
         text = columns[0] if columns else TEXT_FIELD
-    labels = [lowered[name] for name in LABEL_NAMES if name in lowered and lowered[name] not in (text, identifier)]
+    spans = next((lowered[name] for name in SPAN_NAMES if name in lowered), "")
+    labels = [lowered[name] for name in LABEL_NAMES
+              if name in lowered and lowered[name] not in (text, identifier, spans)]
     if not labels:  # one column by its values: a name that says label first, else the first that looks like one
-        candidates = [column for column in columns if column not in (text, identifier) and column in profiles
+        candidates = [column for column in columns if column not in (text, identifier, spans) and column in profiles
                       and profiles[column].few_values and profiles[column].average_length < LABEL_CHARS]
         hinted = [column for column in candidates if any(hint in column.lower() for hint in LABEL_HINTS)]
         labels = (hinted or candidates)[:1]
-    return {"text_field": text, "id_field": identifier, "label_fields": labels}
+    return {"text_field": text, "id_field": identifier, "label_fields": labels, "span_field": spans}
 
 
 def text_warning(column, column_profile):

@@ -89,6 +89,8 @@ def upload_map(request, pk, upload_pk):
             "meta_fields": [field for field in request.POST.getlist("meta_fields") if field in found["columns"]],
             "label_fields": [field for field in request.POST.getlist("label_fields") if field in found["columns"]],
             "label_delimiter": request.POST.get("label_delimiter", "")[:5],
+            "span_field": request.POST.get("span_field", "") if request.POST.get("span_field") in found["columns"]
+            else "",
         }
         fields["label_values"] = _label_values(request.POST, fields["label_fields"])
         warning = found["warnings"].get(fields["text_field"]) if found["format"] not in PLAIN_TEXT_FORMATS else ""
@@ -100,6 +102,8 @@ def upload_map(request, pk, upload_pk):
             problem = "Choose an id column from the file, or none."
         elif fields["text_field"] in fields["label_fields"]:
             problem = "The text column cannot also be a label column."
+        elif fields["span_field"] and fields["span_field"] in (fields["text_field"], *fields["label_fields"]):
+            problem = "The spans column cannot also be the text or a label column."
         else:
             try:
                 max_errors = int(request.POST.get("max_errors", 100))
@@ -118,7 +122,8 @@ def upload_map(request, pk, upload_pk):
     suggested = found["suggested"] if found else {}
     if request.method == "POST" and found is not None:  # the form shows what was chosen, not the guess again
         suggested = {"text_field": request.POST.get("text_field", ""), "id_field": request.POST.get("id_field", ""),
-                     "label_fields": request.POST.getlist("label_fields")}
+                     "label_fields": request.POST.getlist("label_fields"),
+                     "span_field": request.POST.get("span_field")}
     context = {
         "project": upload.project, "upload": upload, "found": found, "problem": problem, "formats": FORMATS,
         "plain_text": found is not None and found["format"] in PLAIN_TEXT_FORMATS,

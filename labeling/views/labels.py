@@ -7,8 +7,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import get_label, get_project
-from ..forms import LabelEditForm, LabelForm, SchemaForm
-from ..models import Annotation, Role
+from ..forms import LabelAddForm, LabelEditForm, SchemaForm
+from ..models import Annotation, Role, Span
 from ..services import schema as schema_service
 
 
@@ -20,11 +20,16 @@ def _page(request, project, status=200, schema_form=None, label_form=None, probl
                 .values_list("label_id", "count"))
     for label in labels:
         label.used = used.get(label.pk, 0)
+    span_labels = list(schema.span_labels.all()) if schema else []
+    marked = dict(Span.objects.filter(label__in=span_labels).values("label_id").order_by().annotate(count=Count("id"))
+                  .values_list("label_id", "count"))
+    for label in span_labels:
+        label.used = marked.get(label.pk, 0)
     context = {
-        "project": project, "schema": schema, "labels": labels, "problem": problem,
+        "project": project, "schema": schema, "labels": labels, "span_labels": span_labels, "problem": problem,
         "is_manager": request.user.is_superuser or project.has_role(Role.MANAGER),
         "schema_form": schema_form or SchemaForm(instance=schema, initial={"version": schema.version if schema else 1}),
-        "label_form": label_form or LabelForm(prefix="new", initial={"color": schema_service.next_color(schema)}),
+        "label_form": label_form or LabelAddForm(prefix="new", initial={"color": schema_service.next_color(schema)}),
     }
     return render(request, "labeling/labels.html", context, status=status)
 
@@ -54,7 +59,7 @@ def schema_update(request, pk):
 @require_POST
 def label_add(request, pk):
     project = get_project(request.user, pk, Role.MANAGER)
-    form = LabelForm(request.POST, prefix="new")
+    form = LabelAddForm(request.POST, prefix="new")
     if not form.is_valid():
         return _page(request, project, 400, label_form=form)
     try:

@@ -29,7 +29,7 @@ def test_upload_preview_import_and_browse(client, manager, project, django_captu
     assert uploaded.status_code == 201
     body = uploaded.json()
     assert body["original_name"] == "ward notes.csv" and body["size"] == len(CSV)
-    assert body["preview"]["columns"] == ["id", "note", "ward"] and body["preview"]["suggested"] == {"text_field": "note", "id_field": "id", "label_fields": []}
+    assert body["preview"]["columns"] == ["id", "note", "ward"] and body["preview"]["suggested"] == {"text_field": "note", "id_field": "id", "label_fields": [], "span_field": ""}
     with django_capture_on_commit_callbacks(execute=True):
         started = client.post(reverse("api-corpus-list", kwargs={"project_pk": project.pk}), {
             "upload": body["id"], "name": "Ward notes", "format": "csv", "text_field": "note", "id_field": "id", "meta_fields": ["ward"],

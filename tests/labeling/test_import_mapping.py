@@ -38,7 +38,8 @@ def test_the_longest_column_is_the_text_and_a_digit_column_with_few_values_a_lab
     from labeling.services import imports
 
     found = imports.preview(upload(manager, project, "abstracts.csv", abstracts_csv()))
-    assert found["suggested"] == {"text_field": "medical_abstract", "id_field": "", "label_fields": ["condition_label"]}
+    assert found["suggested"] == {"text_field": "medical_abstract", "id_field": "", "label_fields": ["condition_label"],
+                                  "span_field": ""}
     assert found["profile"]["condition_label"] == {"average_length": 1.0, "numeric": True, "values": ["1", "2", "3"]}
     assert found["profile"]["medical_abstract"]["values"] is not None  # 12 distinct, still few enough to list
     assert list(found["warnings"]) == ["condition_label"] and "holds numbers" in found["warnings"]["condition_label"]
@@ -47,7 +48,7 @@ def test_the_longest_column_is_the_text_and_a_digit_column_with_few_values_a_lab
 def test_a_column_of_unique_or_long_values_is_not_suggested_as_labels():
     rows = [{"code": f"C{n}", "note": "word " * 10, "ward": "cardio" if n % 2 else "resp"} for n in range(10)]
     suggested = columns.suggest(["code", "note", "ward"], columns.profile(["code", "note", "ward"], rows))
-    assert suggested == {"text_field": "note", "id_field": "", "label_fields": ["ward"]}
+    assert suggested == {"text_field": "note", "id_field": "", "label_fields": ["ward"], "span_field": ""}
 
 
 def test_one_label_column_is_suggested_by_values_and_a_named_one_wins():

@@ -83,3 +83,41 @@ def test_the_span_field_cannot_be_the_text(project, manager, django_capture_on_c
     with pytest.raises(ImportFileError, match="mapped as the text"):
         importing.run(manager, project, "x.jsonl", jsonl([{"text": TITLE}]), django_capture_on_commit_callbacks,
                       text_field="text", span_field="text")
+
+
+def test_the_map_page_guesses_the_spans_column_and_the_labels_page_shows_span_labels(
+        client, manager, project, artifacts, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from labeling.models import Corpus
+    from studio.jobs import execution
+    from studio.models import Job
+    from tests.support.importing import upload
+
+    client.force_login(manager)
+    stored = upload(manager, project, "ncbi.jsonl",
+                    jsonl([{"pmid": "1", "text": TITLE, "spans": [[11, 24, "Disease"]]}]))
+    url = reverse("upload-map", kwargs={"pk": project.pk, "upload_pk": stored.pk})
+    page = client.get(url).content.decode()
+    assert '<option value="spans" selected>' in page and 'name="label_fields" value="spans" checked' not in page
+    refused = client.post(url, {"format": "jsonl", "name": "A", "text_field": "text", "span_field": "text"})
+    assert refused.status_code == 400 and "spans column cannot also be the text" in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"format": "jsonl", "name": "A", "text_field": "text", "id_field": "pmid",
+                                     "span_field": "spans"})
+    assert response.status_code == 302
+    execution.execute(Job.objects.get(kind="import").pk, "w@host", {})
+    assert Corpus.objects.get().status == "ready"
+    assert [(span.start, span.end, span.label.name) for span in Span.objects.all()] == [(11, 24, "Disease")]
+    labels_page = reverse("label-list", kwargs={"pk": project.pk})
+    added = client.post(reverse("label-add", kwargs={"pk": project.pk}),
+                        {"new-name": "Drug", "new-color": "#00aa00", "new-span": "on"})
+    assert added.status_code == 302
+    saved = client.post(reverse("schema-update", kwargs={"pk": project.pk}),
+                        {"kind": "single", "guidelines": "", "spans_overlap": "on", "span_unit": "character"})
+    assert saved.status_code == 302
+    html = client.get(labels_page).content.decode()
+    table = html[html.index('id="span-labels"'):html.index("</table>", html.index('id="span-labels"'))]
+    assert "Disease" in table and "Drug" in table and "<td>1</td>" in table  # one Disease span marked
+    assert "spans may overlap (nested entities)" in html and "snaps to characters" in html
+    assert [label.name for label in SpanLabel.objects.order_by("position")] == ["Disease", "Drug"]

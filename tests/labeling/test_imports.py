@@ -245,7 +245,7 @@ def test_preview_shows_columns_and_first_rows(manager, project):
     found = imports.preview(stored)
     assert found["format"] == "csv" and found["encoding"] == "utf-8"
     assert found["columns"] == ["id", "note", "ward"] and len(found["rows"]) == 2
-    assert found["suggested"] == {"text_field": "note", "id_field": "id", "label_fields": []}
+    assert found["suggested"] == {"text_field": "note", "id_field": "id", "label_fields": [], "span_field": ""}
     assert columns.suggest(["ID", "Text", "Category"])["label_fields"] == ["Category"]
 
 
