@@ -2,6 +2,8 @@
 imported file), and storing an annotation's spans. A span is {start, end, label}: character offsets into the
 note's text (end exclusive) and a span label's name."""
 
+import json
+
 from studio.errors import Refusal
 
 from ..models import Span, SpanLabel
@@ -64,6 +66,17 @@ def store_spans(annotation, checked, replace=True):
     known = annotation.spans.all()
     known._result_cache, known._prefetch_done = stored, True
     annotation._prefetched_objects_cache = {**getattr(annotation, "_prefetched_objects_cache", {}), "spans": known}
+
+
+def posted_spans(data):
+    """The spans a form sent as JSON in its `spans` field; None when it sent none (the spans stay as they were)."""
+    raw = data.get("spans")
+    if raw is None or raw == "":
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise SpanError("spans: the page sent them garbled; reload the note and mark them again.") from None
 
 
 def as_dicts(spans):

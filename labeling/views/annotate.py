@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..access import get_document, get_project
 from ..services import review, tasks
+from ..services.spans import SpanError, as_dicts, posted_spans
 
 SHORTCUTS = [("s", "skip this note"), ("u", "undo your last submission: the note comes back as you submitted it"),
              ("g", "open or close the guidelines")]
@@ -21,10 +22,17 @@ def shortcuts(schema, page=SHORTCUTS):
     return page + ([NONE_SHORTCUT] if schema is not None and schema.kind == "multi" else [])
 
 
-def _task_context(user, project, assignment, error="", chosen=None, comment=None):
-    context = {"project": project, "assignment": assignment, "error": error,
-               "schema": getattr(project, "label_schema", None),
+def _task_context(user, project, assignment, error="", chosen=None, comment=None, spans=None):
+    schema = getattr(project, "label_schema", None)
+    context = {"project": project, "assignment": assignment, "error": error, "schema": schema,
                "rejections": review.rejections_for(user, project), **tasks.task_state(user, project, assignment)}
+    context["span_labels"] = [{"name": label.name, "color": label.color, "key": label.hotkey,
+                               "description": label.description} for label in schema.span_labels.all()] \
+        if schema is not None else []
+    if assignment is not None and context["span_labels"]:
+        # The spans shown: those sent with a refused submission, else the annotator's own when redoing the note.
+        context["spans"] = spans if spans is not None else (
+            as_dicts(context["annotation"].spans.select_related("label")) if context["annotation"] else [])
     if assignment is not None:
         annotation, prediction = context["annotation"], context["prediction"]
         if chosen is None:
@@ -70,18 +78,20 @@ def annotate_submit(request, pk, document_pk):
     except ValueError:
         version = None
     comment = request.POST.get("comment", "")[:2000]
-    label_ids = None
+    label_ids = spans = None
     try:
         label_ids = tasks.posted_labels(request.POST)
-        tasks.submit(request.user, project, document, label_ids, comment, version)
-    except tasks.TaskError as error:
+        spans = posted_spans(request.POST)
+        tasks.submit(request.user, project, document, label_ids, comment, version, spans=spans)
+    except (tasks.TaskError, SpanError) as error:
         # The same note again, with what the annotator chose, and why it was not saved.
         held = tasks.current(request.user, project)
         same = held if held is not None and held.document_id == document.pk else None
         if same is None:
             return _next_or_back(request, project, str(error), status=409)
         return _next_or_back(request, project, str(error), status=409 if isinstance(error, tasks.StaleAnnotation) else 400,
-                             assignment=same, chosen=label_ids or [], comment=comment)
+                             assignment=same, chosen=label_ids or [], comment=comment,
+                             spans=spans if isinstance(spans, list) else None)
     return _next_or_back(request, project)
 
 

@@ -157,3 +157,23 @@ def test_a_corpus_or_project_with_spans_deletes_whole_and_a_span_label_in_use_st
         SpanLabel.objects.get().delete()
     corpora.delete_project_data(project)
     assert not Span.objects.exists() and not SpanLabel.objects.exists()
+
+
+def test_the_annotate_page_sends_spans_and_a_refused_span_comes_back_with_the_reason(client, project, manager,
+                                                                                       annotator):
+    import json
+
+    span_project(project, manager, labels=("Problem",))
+    client.force_login(annotator)
+    page = client.get(reverse("annotate", args=[project.pk])).content.decode()
+    assert 'id="note-text-data"' in page and 'data-span-label="Problem"' in page and 'name="spans"' in page
+    document = Document.objects.get(pk=int(page.split('data-document="')[1].split('"')[0]))
+    url = reverse("annotate-submit", args=[project.pk, document.pk])
+    wrong = [{"start": 0, "end": 99, "label": "Problem"}]
+    refused = client.post(url, {"spans": json.dumps(wrong)}, HTTP_HX_REQUEST="true")
+    body = refused.content.decode()
+    assert refused.status_code == 400 and "ends outside the note" in body and '"end": 99' in body  # kept on screen
+    garbled = client.post(url, {"spans": "[{"}, HTTP_HX_REQUEST="true")
+    assert garbled.status_code == 400 and "garbled" in garbled.content.decode()
+    done = client.post(url, {"spans": json.dumps([{"start": 0, "end": 4, "label": "Problem"}])}, HTTP_HX_REQUEST="true")
+    assert done.status_code == 200 and Span.objects.get().end == 4 and document.annotations.count() == 1
