@@ -267,6 +267,10 @@ class AgreementSerializer(serializers.Serializer):
     annotators = serializers.ListField(child=serializers.IntegerField())
     pairs = AgreementPairSerializer(many=True)
     labels = AgreementLabelSerializer(many=True)
+    spans = serializers.DictField(
+        allow_null=True, help_text="Projects with span labels: span F1 between annotators on the notes both labeled, "
+        "exact (same boundaries and label) and by overlap — exact_f1, overlap_f1, pairs [{first, second, documents, "
+        "exact_f1, overlap_f1}], per_label [{label, exact_f1, overlap_f1}]; null otherwise.")
 
 
 class SnapshotSerializer(serializers.ModelSerializer):

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..models import Annotation, LabelSchema
 from .corpora import queued
+from .span_agreement import annotator_spans, span_agreement
 
 
 def cohen_kappa(first, second):
@@ -102,6 +103,9 @@ def project_agreement(project):
     labels = list(schema.labels.all()) if schema else []
     single = schema is None or schema.kind == LabelSchema.Kind.SINGLE
     by_document = annotator_labels(document__corpus__in=queued(project))  # the labeled corpora only
+    if single:  # an annotation without document labels marks spans only: no answer to compare here
+        by_document = {document: {annotator: chosen for annotator, chosen in by.items() if chosen}
+                       for document, by in by_document.items()}
     shared = sum(1 for by in by_document.values() if len(by) >= 2)
 
     per_label = []
@@ -130,5 +134,7 @@ def project_agreement(project):
         overall = {"fleiss_kappa": _mean([row["fleiss_kappa"] for row in per_label]),
                    "krippendorff_alpha": _mean([row["krippendorff_alpha"] for row in per_label])}
     disagreeing = [document for document, by in by_document.items() if len(set(by.values())) > 1]
+    span_labels = list(schema.span_labels.values_list("name", flat=True)) if schema else []
+    spans = span_agreement(annotator_spans(document__corpus__in=queued(project)), span_labels) if span_labels else None
     return {"documents_compared": shared, "disagreeing": disagreeing, "annotators": annotators, "pairs": pairs,
-            "labels": per_label, "kind": "single" if single else "multi", **overall}
+            "labels": per_label, "kind": "single" if single else "multi", **overall, "spans": spans}

@@ -3,9 +3,29 @@ the truth for the other (F1 is the same either way round), exact (same boundarie
 (same label, a character in common); per pair, per label and overall (counts pooled over every pair's
 notes). A note neither marked anything in counts as agreement."""
 
+from collections import defaultdict
 from itertools import combinations
 
+from ..models import Annotation, Span
 from .span_matching import counts, f1
+
+
+def annotator_spans(**documents):
+    """{document id: {annotator id: [(start, end, label name)]}} for the annotators' (not imported) annotations of
+    the documents the lookups pick, on documents two or more annotators labeled; an annotation without spans
+    marks nothing."""
+    annotations = defaultdict(dict)
+    for pk, document, annotator in Annotation.objects.filter(source=Annotation.Source.ANNOTATOR, **documents) \
+            .values_list("id", "document_id", "annotator_id").iterator(chunk_size=10_000):
+        annotations[document][annotator] = pk
+    shared = {document: by for document, by in annotations.items() if len(by) >= 2}
+    marked = defaultdict(list)
+    wanted = [pk for by in shared.values() for pk in by.values()]
+    for start in range(0, len(wanted), 10_000):
+        for annotation, begin, end, label in Span.objects.filter(annotation_id__in=wanted[start:start + 10_000]) \
+                .values_list("annotation_id", "start", "end", "label__name"):
+            marked[annotation].append((begin, end, label))
+    return {document: {annotator: marked[pk] for annotator, pk in by.items()} for document, by in shared.items()}
 
 
 def span_agreement(by_document, labels):

@@ -46,4 +46,10 @@ def agreement_page(request, pk):
         row["band"] = band(row["krippendorff_alpha"])
     context = {"project": project, "figures": figures, "names": names, "rows": rows,
                "overall_band": band(figures["krippendorff_alpha"])}
+    if figures["spans"] is not None:
+        ids = {pk for pair in figures["spans"]["pairs"] for pk in (pair["first"], pair["second"])}
+        usernames = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
+        context["span_pairs"] = [{**pair, "first_name": usernames.get(pair["first"], pair["first"]),
+                                  "second_name": usernames.get(pair["second"], pair["second"])}
+                                 for pair in figures["spans"]["pairs"]]
     return render(request, "labeling/agreement.html", context)

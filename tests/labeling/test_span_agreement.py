@@ -30,3 +30,33 @@ def test_notes_nobody_marked_agree_and_no_pairs_say_nothing():
     assert span_agreement({1: {"a": [(0, 2, "D")]}}, ["D"]) == {"exact_f1": None, "overlap_f1": None, "pairs": [],
                                                                  "per_label": [{"label": "D", "exact_f1": None,
                                                                                 "overlap_f1": None}]}
+
+
+@pytest.mark.django_db
+def test_the_agreement_page_and_api_show_span_f1_between_annotators(client, project, manager, reviewer):
+    from django.urls import reverse
+
+    from labeling.models import Annotation, Corpus, Document, Span
+    from labeling.services import schema as schema_service
+    from tests.labeling.test_tasks import annotators
+
+    disease = schema_service.add_label(manager, project, name="D", span=True)
+    anatomy = schema_service.add_label(manager, project, name="A", span=True)
+    corpus = Corpus.objects.create(project=project, name="Notes", status=Corpus.Status.READY, document_count=2)
+    first, second = annotators(project, 2)
+    notes = [Document.objects.create(corpus=corpus, external_id=f"n{i}", text="x" * 20, content_hash=str(i), length=20)
+             for i in (1, 2)]
+    marks = {(notes[0], first): [(0, 5, disease), (10, 15, anatomy)], (notes[0], second): [(0, 5, disease),
+                                                                                           (10, 14, anatomy)],
+             (notes[1], first): [], (notes[1], second): [(3, 8, disease)]}
+    for (note, user), spans in marks.items():
+        annotation = Annotation.objects.create(document=note, annotator=user)
+        Span.objects.bulk_create(Span(annotation=annotation, start=start, end=end, label=label)
+                                 for start, end, label in spans)
+    client.force_login(reviewer)
+    figures = client.get(reverse("api-agreement", args=[project.pk])).json()["spans"]
+    assert figures["exact_f1"] == pytest.approx(2 / 5) and figures["overlap_f1"] == pytest.approx(4 / 5)  # a–b above
+    page = client.get(reverse("agreement", args=[project.pk])).content.decode()
+    assert 'id="span-agreement-headline"' in page
+    assert "<strong>0.400</strong>" in page and "<strong>0.800</strong>" in page
+    assert f"{first.username} · {second.username}" in page
