@@ -1,12 +1,15 @@
 """The one label per document a dataset takes: a reviewer's final labels, else the label set most
 of its annotators gave (a strict plurality), else the only annotation there is. Rejected
 annotations do not count; a tie stays unresolved until a reviewer settles it.
+
+Spans are resolved the same way, as a whole set per annotation: the set of spans most annotators marked,
+else the only one; a tie leaves the note out.
 """
 
 from collections import Counter
 from dataclasses import dataclass
 
-from ..models import Annotation, Document, Label, Review
+from ..models import Annotation, Document, Label, Review, Span
 
 ADJUDICATED, MAJORITY, SINGLE, TIE = "adjudicated", "majority", "single", "tie"
 RULES = (ADJUDICATED, MAJORITY, SINGLE)
@@ -23,6 +26,7 @@ class Resolved:
     votes: int  # annotations that counted
     split: str
     text: str | None = None
+    spans: tuple | None = None  # ((start, end, span label name), …) in text order, when spans are resolved
 
 
 def decide(final, votes):
@@ -45,8 +49,9 @@ def labeled_document_ids(project):
                   | set(reviewed.values_list("document_id", flat=True)))
 
 
-def resolve(project, ids, with_text=False):
-    """Resolved for these document ids, in id order (a batch at a time)."""
+def resolve(project, ids, with_text=False, spans=False):
+    """Resolved for these document ids, in id order (a batch at a time); with `spans`, their spans too (a note
+    whose span sets tie is a tie)."""
     order = {pk: position for position, pk in enumerate(
         Label.objects.filter(schema__project=project).order_by("position", "id").values_list("id", flat=True))}
     names = dict(Label.objects.filter(schema__project=project).values_list("id", "name"))
@@ -68,6 +73,12 @@ def resolve(project, ids, with_text=False):
             chosen = finals.setdefault(document, set())
             if label is not None:
                 chosen.add(label)
+        marked = {}
+        if spans:
+            for annotation, start, end, label in Span.objects.filter(
+                    annotation__document_id__in=batch, annotation__rejected_reason="").values_list(
+                    "annotation_id", "start", "end", "label__name"):
+                marked.setdefault(annotation, []).append((start, end, label))
         fields = ["id", "external_id", "corpus__name", "split"] + (["text"] if with_text else [])
         for row in Document.objects.filter(id__in=batch).order_by("id").values(*fields):
             sets = [named(labels) for labels in votes.get(row["id"], {}).values()]
@@ -75,5 +86,16 @@ def resolve(project, ids, with_text=False):
             if final is None and not sets:
                 continue  # its only annotations were rejected
             labels, rule = decide(final, sets)
+            found = None
+            if spans:
+                found, span_rule = decide(None, [tuple(sorted(marked.get(annotation, ())))
+                                                 for annotation in votes.get(row["id"], {})] or [()])
+                rule = resolution_of(rule, span_rule)
             yield Resolved(row["id"], row["external_id"], row["corpus__name"], labels, rule, len(sets), row["split"],
-                           row.get("text"))
+                           row.get("text"), found)
+
+
+def resolution_of(label_rule, span_rule):
+    """The rule a note's row records when its labels and its spans are decided each on their own: a tie in
+    either leaves the note out; otherwise the labels' rule (the spans, never reviewed yet, follow the votes)."""
+    return TIE if TIE in (label_rule, span_rule) else label_rule

@@ -45,7 +45,8 @@ def start_snapshot(user, project, *, name, train_ratio=0.8, validation_ratio=0.1
         raise SnapshotError(f"The split ratios must be 0 or more and add up to 1 (they add up to {sum(ratios):g}).")
     if train_ratio == 0:
         raise SnapshotError("The train split needs a ratio above 0.")
-    if not hasattr(project, "label_schema") or not project.label_schema.labels.exists():
+    if not hasattr(project, "label_schema") or not (project.label_schema.labels.exists()
+                                                    or project.label_schema.span_labels.exists()):
         raise SnapshotError("The project has no labels yet, so there is nothing to freeze.")
     chosen = _chosen_corpora(project, corpora)
     with transaction.atomic():
@@ -130,14 +131,16 @@ def cleanup(job):
 def _build(snapshot, reporter):
     project = snapshot.project
     schema = project.label_schema
-    single = schema.kind == LabelSchema.Kind.SINGLE
+    span_names = list(schema.span_labels.order_by("position", "id").values_list("name", flat=True))
+    names = list(schema.labels.order_by("position", "id").values_list("name", flat=True))
+    single = schema.kind == LabelSchema.Kind.SINGLE and bool(names)
     reporter.stage(0, "Finding labeled documents")
     if not snapshot.corpora.exists():  # a retraining's snapshot freezes the queued corpora
         snapshot.corpora.set(queued(project))
     corpus_ids = list(snapshot.corpora.values_list("id", flat=True))
     ids = _in_corpora(resolution.labeled_document_ids(project), corpus_ids)
     rows, ties = [], 0
-    for number, row in enumerate(resolution.resolve(project, ids), 1):
+    for number, row in enumerate(resolution.resolve(project, ids, spans=bool(span_names)), 1):
         if row.rule == resolution.TIE:
             ties += 1
         else:
@@ -159,13 +162,13 @@ def _build(snapshot, reporter):
     # At most the project's text: compressed, the file takes less.
     text = Document.objects.filter(corpus_id__in=corpus_ids).aggregate(total=Sum("length"))["total"] or 0
     ensure_space(snapshot.path.parent, text, f"snapshot “{snapshot.name}”")
-    names = list(schema.labels.order_by("position", "id").values_list("name", flat=True))
     metadata = {"labels": names, "kind": schema.kind, "seed": snapshot.seed, "ratios": ratios,
                 "rules": dict(sorted(Counter(row.rule for row in rows).items())), "unresolved": ties,
-                "label_rule": "adjudicated > majority > single"}
+                "label_rule": "adjudicated > majority > single",
+                **({"span_labels": span_names, "spans_overlap": schema.spans_overlap} if span_names else {})}
     from .snapshot_file import write  # pyarrow: loaded by the worker that writes, never by the web process
 
-    write(snapshot.path, rows, single, metadata, reporter)
+    write(snapshot.path, rows, single, metadata, reporter, spans=bool(span_names))
 
     digest = hashlib.sha256()
     with open(snapshot.path, "rb") as handle:
@@ -175,6 +178,9 @@ def _build(snapshot, reporter):
     for row in rows:
         for label in row.labels:
             counts[row.split][label] = counts[row.split].get(label, 0) + 1
+        for _start, _end, label in row.spans or ():
+            key = f"span: {label}"
+            counts[row.split][key] = counts[row.split].get(key, 0) + 1
     with transaction.atomic():
         for split in SPLITS:
             chosen = [pk for pk, value in new_splits.items() if value == split]

@@ -177,3 +177,47 @@ def test_the_annotate_page_sends_spans_and_a_refused_span_comes_back_with_the_re
     assert garbled.status_code == 400 and "garbled" in garbled.content.decode()
     done = client.post(url, {"spans": json.dumps([{"start": 0, "end": 4, "label": "Problem"}])}, HTTP_HX_REQUEST="true")
     assert done.status_code == 200 and Span.objects.get().end == 4 and document.annotations.count() == 1
+
+
+def test_snapshots_carry_resolved_spans_as_a_parquet_column(project, manager, artifacts,
+                                                           django_capture_on_commit_callbacks):
+    import json
+
+    import pyarrow.parquet as pq
+
+    from labeling.models import Annotation, DatasetSnapshot
+    from labeling.services import snapshots
+    from studio.jobs import execution
+    from tests.labeling.test_tasks import annotators
+
+    schema = span_project(project, manager, labels=("Problem", "Drug"))
+    problem, drug = schema.span_labels.get(name="Problem"), schema.span_labels.get(name="Drug")
+    first, second, third = annotators(project, 3)
+    notes = list(Document.objects.filter(corpus__project=project).order_by("id"))
+    extra = Document.objects.create(corpus=notes[0].corpus, external_id="d2", text=TEXT, content_hash="2",
+                                    length=len(TEXT))
+    marks = {  # note 1: two of three agree; note 2: one annotator; d2: a tie, left out
+        notes[0]: {first: [(0, 18, problem)], second: [(0, 18, problem)], third: [(26, 35, drug)]},
+        notes[1]: {first: [(26, 35, drug), (0, 18, problem)]},
+        extra: {first: [(0, 4, problem)], second: []},
+    }
+    for note, by in marks.items():
+        for user, spans in by.items():
+            annotation = Annotation.objects.create(document=note, annotator=user)
+            Span.objects.bulk_create(Span(annotation=annotation, start=start, end=end, label=label)
+                                     for start, end, label in spans)
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot = snapshots.start_snapshot(manager, project, name="spans", train_ratio=1, validation_ratio=0,
+                                            test_ratio=0)
+    execution.execute(snapshot.job_id, "w@host", {})
+    snapshot = DatasetSnapshot.objects.get(pk=snapshot.pk)
+    assert snapshot.status == "ready" and snapshot.row_count == 2 and snapshot.unresolved == 1
+    table = pq.read_table(snapshot.path)
+    assert "spans" in table.column_names and "label" not in table.column_names
+    rows = {row["external_id"]: row for row in table.to_pylist()}
+    assert rows["d0"]["spans"] == [{"start": 0, "end": 18, "label": "Problem"}] and rows["d0"]["rule"] == "majority"
+    assert rows["d1"]["spans"] == [{"start": 0, "end": 18, "label": "Problem"},
+                                   {"start": 26, "end": 35, "label": "Drug"}]
+    assert snapshot.counts["train"] == {"span: Problem": 2, "span: Drug": 1}
+    metadata = json.loads(table.schema.metadata[snapshots.METADATA_KEY])
+    assert metadata["span_labels"] == ["Problem", "Drug"] and metadata["labels"] == []
