@@ -10,7 +10,7 @@ from studio import charts
 from ..access import get_project, get_snapshot
 from ..downloads import export_response, snapshot_file_response
 from ..forms import SnapshotForm
-from ..models import Role
+from ..models import Role, SpanLabel
 from ..services import exports, snapshots
 
 
@@ -28,7 +28,8 @@ def dataset_list(request, pk):
             messages.success(request, f"Snapshot {snapshot.name!r} is being written.")
             return redirect("snapshot-detail", pk=project.pk, snapshot_pk=snapshot.pk)
     context = {"project": project, "form": form, "snapshots": project.snapshots.select_related("job", "created_by"),
-               "formats": list(exports.FORMATS), "contents": exports.CONTENTS}
+               "formats": [fmt for fmt in exports.FORMATS if fmt != "conll"], "contents": exports.CONTENTS,
+               "spans": SpanLabel.objects.filter(schema__project=project).exists()}
     return render(request, "labeling/datasets.html", context, status=400 if form.errors else 200)
 
 

@@ -221,3 +221,27 @@ def test_snapshots_carry_resolved_spans_as_a_parquet_column(project, manager, ar
     assert snapshot.counts["train"] == {"span: Problem": 2, "span: Drug": 1}
     metadata = json.loads(table.schema.metadata[snapshots.METADATA_KEY])
     assert metadata["span_labels"] == ["Problem", "Drug"] and metadata["labels"] == []
+
+
+def test_exports_carry_spans_and_conll_tags_whitespace_tokens(client, project, manager, annotator):
+    import json
+
+    span_project(project, manager, labels=("Problem", "Drug"))
+    client.force_login(annotator)
+    document = client.get(reverse("api-task-next", args=[project.pk])).json()["document"]["id"]
+    spans = [{"start": 5, "end": 18, "label": "Problem"}, {"start": 26, "end": 35, "label": "Drug"}]
+    client.post(reverse("api-document-annotation", args=[project.pk, document]), {"labels": [], "spans": spans},
+                content_type="application/json")
+    client.force_login(manager)
+    url = reverse("api-label-export", args=[project.pk])
+    lines = b"".join(client.get(url, {"format": "jsonl", "content": "annotations"}).streaming_content).splitlines()
+    assert json.loads(lines[0])["spans"] == spans
+    resolved = b"".join(client.get(url, {"format": "csv", "content": "resolved"}).streaming_content).decode()
+    assert resolved.splitlines()[0].endswith(",spans") and '""start"": 5' in resolved
+    conll = b"".join(client.get(url, {"format": "conll", "content": "resolved"}).streaming_content).decode()
+    assert conll.splitlines()[:8] == ["-DOCSTART- d0", "", "Left\tO", "breast\tB-Problem", "cancer,\tI-Problem",
+                                      "on\tO", "<b>tamoxifen</b>\tB-Drug", "20\tO"]
+    refused = client.get(url, {"format": "conll", "content": "annotations"})
+    assert refused.status_code == 400 and "content=resolved" in refused.json()["detail"]
+    page = client.get(reverse("dataset-list", args=[project.pk])).content.decode()
+    assert 'id="export-conll"' in page

@@ -4,7 +4,8 @@ stitched from overlapping windows, decoded spans scored by their tokens."""
 import numpy as np
 import pytest
 
-from training.tagging.tags import IGNORE, align, decode, stitch, tag_names, words
+from labeling.services.bio import IGNORE, align, tag_names
+from training.tagging.tags import decode, stitch, words
 
 TEXT = "Left breast cancer, no renal failure."
 LABELS = ["Disease", "Anatomy"]

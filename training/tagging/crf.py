@@ -6,7 +6,9 @@ affixes and its neighbours'; tags are BIO over the project's span labels. The mo
 import numpy as np
 import pycrfsuite
 
-from .tags import align, decode, tag_names, words
+from labeling.services.bio import align, tag_names
+
+from .tags import decode, words
 
 MODEL_FILE = "crf.crfsuite"
 

@@ -1,9 +1,8 @@
 """Spans and tags on tokens, by character offsets: the bridge between spans in a note and a token
-classifier (an encoder's sub-word tokens, or a CRF's words).
+classifier (an encoder's sub-word tokens, or a CRF's words). The BIO tags themselves, and spans to tags, are
+labeling.services.bio's.
 
-- BIO tags: "O", then "B-<label>" and "I-<label>" per label, in the labels' order;
-- `align`: each token's tag from the spans it falls in (B on a span's first token; special tokens, with empty
-  offsets, get IGNORE so the loss skips them);
+- `words`: a CRF's tokens, words and punctuation marks;
 - `stitch`: a long note read in overlapping windows comes back as one row of probabilities per token, the
   windows' rows averaged where they overlap;
 - `decode`: spans from tokens' tag probabilities — a B, or an I that does not continue a span of its label,
@@ -13,36 +12,12 @@ import re
 
 import numpy as np
 
-IGNORE = -100
 WORD = re.compile(r"\w+|[^\w\s]")
-
-
-def tag_names(labels):
-    return ["O", *(f"{prefix}-{label}" for label in labels for prefix in ("B", "I"))]
 
 
 def words(text):
     """(start, end) of each word and punctuation mark."""
     return [match.span() for match in WORD.finditer(text)]
-
-
-def align(offsets, spans, labels):
-    """Tag ids, one per token: IGNORE for a special token ((0, 0) offsets), else by the span it overlaps
-    (the first, by start, when spans nest)."""
-    index = {label: number for number, label in enumerate(labels)}
-    ordered = sorted(spans)
-    tags, previous = [], None
-    for start, end in offsets:
-        if start == end:
-            tags.append(IGNORE)
-            continue
-        span = next((span for span in ordered if span[0] < end and start < span[1]), None)
-        if span is None:
-            tags.append(0)
-        else:
-            tags.append(1 + 2 * index[span[2]] + (span == previous))
-        previous = span
-    return tags
 
 
 def stitch(windows):
