@@ -201,7 +201,7 @@ class PredictionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Prediction
-        fields = ["id", "document", "model_version", "labels", "scores", "uncertainty", "created_at"]
+        fields = ["id", "document", "model_version", "labels", "scores", "spans", "uncertainty", "created_at"]
         read_only_fields = fields
 
 
@@ -210,6 +210,9 @@ class PredictionItemSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.CharField(max_length=80), required=False, default=list,
                                    help_text="Label names the model predicts (pre-selected for annotators).")
     scores = serializers.DictField(required=False, default=dict, help_text="{label name: probability from 0 to 1}.")
+    spans = serializers.ListField(child=serializers.DictField(), required=False, default=list,
+                                  help_text="Predicted spans, [{start, end, label, score}]: character offsets and a "
+                                            "span label's name, checked as annotators' spans are.")
 
 
 class PredictionBatchSerializer(serializers.Serializer):

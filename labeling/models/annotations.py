@@ -115,6 +115,8 @@ class Prediction(models.Model):
                                 related_name="predictions", help_text="The studio's version that made it, if one did.")
     labels = models.ManyToManyField(Label, related_name="predictions", blank=True)
     scores = models.JSONField(default=dict, blank=True, help_text="{label name: probability}.")
+    spans = models.JSONField(default=list, blank=True,
+                             help_text="Predicted spans, [{start, end, label, score}] in text order.")
     uncertainty = models.FloatField(null=True, blank=True, help_text="1 − the highest score; higher comes first.")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,8 +8,9 @@ from django.db.models import Q
 
 from studio.errors import Refusal
 
-from ..models import Document, Label, Prediction
+from ..models import Document, Label, LabelSchema, Prediction
 from .schema import is_multi
+from .spans import SpanError, check_spans
 
 MAX_PER_CALL = 1000
 
@@ -66,9 +67,31 @@ def _scores(raw, names, number):
     return scores
 
 
+def _spans(schema, text, raw, number):
+    """[{start, end, label, score}] checked as annotators' spans are, each with a score from 0 to 1."""
+    if not raw:
+        return []
+    if schema is None or not isinstance(raw, list):
+        raise PredictionError(f"Prediction {number}: spans need the project's span labels, as a list.")
+    for span in raw:
+        score = span.get("score") if isinstance(span, dict) else None
+        if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score) \
+                or not 0 <= score <= 1:
+            raise PredictionError(f"Prediction {number}: each span needs a score from 0 to 1.")
+    try:
+        checked = check_spans(schema, text, raw)
+    except SpanError as error:
+        raise PredictionError(f"Prediction {number}: {error}") from None
+    score = {(span["start"], span["end"], span["label"]): float(span["score"]) for span in raw}
+    return [{"start": start, "end": end, "label": label.name, "score": score[start, end, label.name]}
+            for start, end, label in checked]
+
+
 @transaction.atomic
 def record(project, model_version, items, measure="least_confidence", version=None):
-    """Store predictions [{document, labels: [label names], scores: {name: p}}] of one model version;
+    """Store predictions [{document, labels: [label names], scores: {name: p}, spans: [{start, end, label,
+    score}]}] of one model version (spans are checked against their notes as annotators' are; the least certain
+    span counts towards the note's uncertainty);
     a document's earlier prediction by the same version is replaced — and with `version` (a studio
     ModelVersion), every earlier prediction by a version of the same registered model, so the queue
     orders by the latest. Returns how many were stored."""
@@ -84,9 +107,13 @@ def record(project, model_version, items, measure="least_confidence", version=No
     wanted = {item["document"] for item in items}
     if len(wanted) != len(items):
         raise PredictionError("predictions: each document at most once per call.")
-    known = set(Document.objects.filter(corpus__project=project, id__in=wanted).values_list("id", flat=True))
-    if wanted - known:
-        raise PredictionError(f"Document {min(wanted - known)} is not in this project.")
+    with_spans = any(item.get("spans") for item in items)
+    documents = Document.objects.filter(corpus__project=project, id__in=wanted)
+    texts = dict(documents.values_list("id", "text")) if with_spans else dict.fromkeys(
+        documents.values_list("id", flat=True))
+    if wanted - set(texts):
+        raise PredictionError(f"Document {min(wanted - set(texts))} is not in this project.")
+    schema = LabelSchema.objects.filter(project=project).first() if with_spans else None
     rows, chosen = [], []
     for number, item in enumerate(items, 1):
         names = list(dict.fromkeys(item.get("labels") or []))
@@ -94,8 +121,11 @@ def record(project, model_version, items, measure="least_confidence", version=No
         if missing:
             raise PredictionError(f"Prediction {number}: {missing[0]!r} is not one of the project's labels.")
         scores = _scores(item.get("scores") or {}, labels, number)
+        spans = _spans(schema, texts.get(item["document"]), item.get("spans") or [], number)
+        unsure = [value for value in (uncertainty(scores, measure, multi),
+                                      max((1.0 - span["score"] for span in spans), default=None)) if value is not None]
         rows.append(Prediction(project=project, document_id=item["document"], model_version=model_version,
-                               version=version, scores=scores, uncertainty=uncertainty(scores, measure, multi)))
+                               version=version, scores=scores, spans=spans, uncertainty=max(unsure, default=None)))
         chosen.append([labels[name] for name in names])
     earlier = Q(model_version=model_version)
     if version is not None:

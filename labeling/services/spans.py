@@ -18,7 +18,8 @@ def _name(number, start, end, label):
 
 
 def check_spans(schema, text, raw, labels=None):
-    """[(start, end, SpanLabel)] in text order from `raw` ([{start, end, label}]), or SpanError naming the first
+    """[(start, end, SpanLabel)] in text order from `raw` ([{start, end, label}]; a pre-selected span's score and
+    an export's text are ignored), or SpanError naming the first
     span that is not whole: offsets outside the text or in the wrong order, a label the project lacks, an overlap
     the project does not allow, or the same span twice. `labels`: {name: SpanLabel} when the caller has them."""
     if not isinstance(raw, list):
@@ -27,7 +28,7 @@ def check_spans(schema, text, raw, labels=None):
         labels = {label.name: label for label in SpanLabel.objects.filter(schema=schema)}
     checked = []
     for number, span in enumerate(raw, 1):
-        if not isinstance(span, dict) or set(span) - {"start", "end", "label", "text"}:
+        if not isinstance(span, dict) or set(span) - {"start", "end", "label", "text", "score"}:
             raise SpanError(f"Span {number}: an object with start, end and label.")
         start, end, label = span.get("start"), span.get("end"), span.get("label")
         named = _name(number, start, end, label)

@@ -31,8 +31,11 @@ def _task_context(user, project, assignment, error="", chosen=None, comment=None
         if schema is not None else []
     if assignment is not None and context["span_labels"]:
         # The spans shown: those sent with a refused submission, else the annotator's own when redoing the note.
+        # A model's spans come pre-selected, with their scores, when the annotator has none of their own yet.
+        prediction = context["prediction"]
         context["spans"] = spans if spans is not None else (
-            as_dicts(context["annotation"].spans.select_related("label")) if context["annotation"] else [])
+            as_dicts(context["annotation"].spans.select_related("label")) if context["annotation"]
+            else list(prediction.spans) if prediction is not None else [])
     if assignment is not None:
         annotation, prediction = context["annotation"], context["prediction"]
         if chosen is None:

@@ -245,3 +245,32 @@ def test_exports_carry_spans_and_conll_tags_whitespace_tokens(client, project, m
     assert refused.status_code == 400 and "content=resolved" in refused.json()["detail"]
     page = client.get(reverse("dataset-list", args=[project.pk])).content.decode()
     assert 'id="export-conll"' in page
+
+
+def test_predicted_spans_are_checked_ordered_by_their_least_certain_and_pre_selected(client, project, manager,
+                                                                                     annotator):
+    span_project(project, manager, labels=("Problem", "Drug"))
+    client.force_login(manager)
+    first, second = Document.objects.filter(corpus__project=project).order_by("id")
+    url = reverse("api-prediction-list", args=[project.pk])
+    sent = {"model_version": "phi-patterns", "predictions": [
+        {"document": first.pk, "spans": [{"start": 26, "end": 35, "label": "Drug", "score": 0.9},
+                                         {"start": 0, "end": 18, "label": "Problem", "score": 0.6}]},
+        {"document": second.pk, "spans": [{"start": 0, "end": 4, "label": "Problem", "score": 0.95}]}]}
+    assert client.post(url, sent, content_type="application/json").status_code == 201
+    from labeling.models import Prediction
+
+    stored = Prediction.objects.get(document=first)
+    assert stored.spans == [{"start": 0, "end": 18, "label": "Problem", "score": 0.6},
+                            {"start": 26, "end": 35, "label": "Drug", "score": 0.9}]
+    assert stored.uncertainty == pytest.approx(0.4)  # its least certain span
+    bad = {"model_version": "x", "predictions": [{"document": first.pk, "spans": [
+        {"start": 0, "end": 99, "label": "Drug", "score": 0.5}]}]}
+    refused = client.post(url, bad, content_type="application/json")
+    assert refused.status_code == 400 and "Prediction 1: Span 1 (0–99" in refused.json()["detail"]
+    unscored = {"model_version": "x", "predictions": [{"document": first.pk, "spans": [
+        {"start": 0, "end": 4, "label": "Drug"}]}]}
+    assert "score from 0 to 1" in client.post(url, unscored, content_type="application/json").json()["detail"]
+    client.force_login(annotator)
+    page = client.get(reverse("annotate", args=[project.pk])).content.decode()
+    assert "2 spans, each with its score" in page and '"score": 0.6' in page  # pre-selected on the note

@@ -100,7 +100,8 @@
       var choose = document.createElement("button");
       choose.type = "button";
       choose.className = "span-choose";
-      choose.textContent = span.label + ": “" + excerpt(span) + "”";
+      choose.textContent = span.label + ": “" + excerpt(span) + "”" +
+        (typeof span.score === "number" ? " · " + span.score.toFixed(2) : "");
       choose.title = "characters " + span.start + "–" + span.end + "; Backspace removes it";
       var remove = document.createElement("button");
       remove.type = "button";
