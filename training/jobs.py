@@ -62,6 +62,16 @@ register(
                 QUEUE),
     ),
     JobKind(
+        name="phi_spans",
+        label="PHI span proposal",
+        run="training.cleaning.phi_spans.run_phi_spans",
+        queue="cpu",
+        startable_by_users=False,
+        description="Finds protected health information in a corpus's notes with the de-identification patterns "
+                    "and proposes it as spans annotators see pre-selected.",
+        params=(Setting("corpus_id", int, minimum=1), Setting("categories", list, [])),
+    ),
+    JobKind(
         name="retrain",
         label="Retraining",
         run="training.retraining.run.run_retraining",

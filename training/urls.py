@@ -20,6 +20,7 @@ from .serving import views as serving
 P = "projects/<int:project_pk>/"
 api_patterns = [
     path(P + "corpora/<int:pk>/clean/", cleaning_api.CleanCorpus.as_view(), name="api-corpus-clean"),
+    path(P + "corpora/<int:pk>/phi-spans/", cleaning_api.ProposePhiSpans.as_view(), name="api-corpus-phi-spans"),
     path(P + "cleaning/defaults/", cleaning_api.RecipeDefaults.as_view(), name="api-cleaning-defaults"),
     path(P + "cleaning/recipes/", cleaning_api.RecipeList.as_view(), name="api-recipe-list"),
     path(P + "cleaning/recipes/<int:pk>/", cleaning_api.RecipeDetail.as_view(), name="api-recipe-detail"),
@@ -53,6 +54,7 @@ V = "projects/<int:pk>/models/versions/<int:version_pk>/"
 urlpatterns = [
     path("api/", include(api_patterns)),
     path("projects/<int:pk>/corpora/<int:corpus_pk>/clean/", cleaning.clean_corpus, name="corpus-clean"),
+    path("projects/<int:pk>/corpora/<int:corpus_pk>/phi-spans/", cleaning.propose_phi_spans, name="corpus-phi-spans"),
     path("projects/<int:pk>/cleaning/recipes/<int:recipe_pk>/delete/", cleaning.recipe_delete,
          name="cleaning-recipe-delete"),
     path("projects/<int:pk>/cleaning/<int:run_pk>/", cleaning.cleaning_run, name="cleaning-run"),

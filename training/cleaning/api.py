@@ -1,14 +1,14 @@
 """Cleaning through the API (managers): recipes, starting a run, its report and clusters."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from labeling.access import get_corpus
 from labeling.api.base import ProjectAPIView
 from labeling.models import Role
 from labeling.services.browse import whole_number
-from studio.serializers import SETTINGS_RESPONSE
+from studio.serializers import SETTINGS_RESPONSE, JobSerializer
 
 from ..access import get_recipe, get_run
 from . import recipe as recipes
@@ -20,6 +20,8 @@ from .serializers import (
     RunReportSerializer,
     RunSerializer,
 )
+from .phi_spans import CATEGORIES
+from .phi_spans import start as start_phi_spans
 from .service import start_cleaning
 
 
@@ -100,3 +102,20 @@ class RunClusters(ProjectAPIView):
         after = whole_number(request.query_params, "after") or 0
         found, next_after = report.clusters(run, after)
         return Response({"clusters": found, "next_after": next_after})
+
+
+class PhiSpansStartSerializer(serializers.Serializer):
+    categories = serializers.ListField(child=serializers.ChoiceField(choices=CATEGORIES), required=False,
+                                       default=list(CATEGORIES), help_text="Which identifiers to look for.")
+
+
+class ProposePhiSpans(ProjectAPIView):
+    """Propose the corpus's PHI as spans (managers): the de-identification patterns find names, dates, phone
+    numbers, … in every note, and annotators see them pre-selected (span labels named after the categories)."""
+
+    @extend_schema(request=PhiSpansStartSerializer, responses={201: JobSerializer})
+    def post(self, request, project_pk, pk):
+        corpus = get_corpus(request.user, project_pk, pk, Role.MANAGER)
+        data = self.validated(PhiSpansStartSerializer)
+        job = start_phi_spans(request.user, self.project, corpus, data["categories"])
+        return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)

@@ -16,6 +16,8 @@ from ..access import get_recipe, get_run
 from . import recipe as recipes
 from . import recipes_store, report
 from .forms import RecipeForm
+from .phi_spans import PhiSpansError
+from .phi_spans import start as start_phi_spans
 from .service import CleaningError, start_cleaning
 
 
@@ -85,3 +87,18 @@ def cleaning_cluster(request, pk, run_pk, source_pk):
         raise Http404("No such near-duplicate cluster.")
     return render(request, "training/cleaning_cluster.html", {"project": run.project, "run": run,
                                                                 "documents": documents})
+
+
+@login_required
+@require_POST
+def propose_phi_spans(request, pk, corpus_pk):
+    """Start the corpus's PHI span proposal (managers); its job page follows it."""
+    corpus = get_corpus(request.user, pk, corpus_pk, Role.MANAGER)
+    try:
+        job = start_phi_spans(request.user, corpus.project, corpus)
+    except PhiSpansError as error:
+        messages.error(request, str(error))
+        return redirect("corpus-detail", pk=pk, corpus_pk=corpus.pk)
+    messages.success(request, f"Looking for PHI in “{corpus.name}”: the spans found appear pre-selected as "
+                              "annotators reach each note.")
+    return redirect("job-detail", pk=job.pk)
