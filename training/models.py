@@ -74,6 +74,7 @@ class RegisteredModel(models.Model):
     class Kind(models.TextChoices):
         ENCODER = "encoder", "Encoder"
         CLASSIFIER = "classifier", "Classifier"
+        TAGGER = "tagger", "Span tagger"
 
     project = models.ForeignKey("labeling.Project", on_delete=models.CASCADE, related_name="registered_models")
     name = models.CharField(max_length=120)

@@ -13,6 +13,7 @@ from studio.errors import Refusal
 from studio.figures import higher_is_better, metric_name
 
 from ..finetuning import classifier_file, data
+from ..models import RegisteredModel
 from . import metrics
 
 ROWS = ("macro_f1", "micro_f1", "weighted_f1", "accuracy", "roc_auc", "pr_auc", "ece")
@@ -30,6 +31,8 @@ def compare(reports, pool_seeds=False):
         raise ComparisonError("Reports compare only on the same snapshot and split.")
     if any(report.status != report.Status.DONE for report in reports):
         raise ComparisonError("Some of these evaluations have not finished.")
+    if any(report.model_version.registered_model.kind != RegisteredModel.Kind.CLASSIFIER for report in reports):
+        raise ComparisonError("Side by side compares classifiers; a span tagger's report has its own figures.")
     columns = configurations(reports) if pool_seeds else [[report] for report in reports]
     if len(columns) < 2:
         raise ComparisonError("Pooled by seeds these are all one fine-tune: choose reports of two or more.")
@@ -97,7 +100,8 @@ def comparable(project):
     seeds of one fine-tune)], the newest group first; in a group the oldest report first, since the first is the
     one the others are measured against."""
     groups = {}
-    reports = project.evaluations.filter(status="done").select_related(
+    reports = project.evaluations.filter(
+        status="done", model_version__registered_model__kind=RegisteredModel.Kind.CLASSIFIER).select_related(
         "snapshot", "model_version__registered_model").defer("predictions", "errors").order_by("id")
     for report in reports:
         groups.setdefault((report.snapshot, report.split), []).append(report)

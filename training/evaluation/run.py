@@ -4,13 +4,18 @@ import numpy as np
 
 from ..finetuning import classifier, data
 from ..finetuning.service import FinetuneError
-from ..models import EvaluationReport
+from ..models import EvaluationReport, RegisteredModel
 from .report import evaluate
 
 
 def run_evaluation(job, reporter):
-    report = EvaluationReport.objects.select_related("model_version", "snapshot").get(pk=job.params["report_id"])
+    report = EvaluationReport.objects.select_related("model_version__registered_model", "snapshot").get(
+        pk=job.params["report_id"])
     reporter.stage(0.0, f"Reading the {report.split} split of {report.snapshot.name}")
+    if report.model_version.registered_model.kind == RegisteredModel.Kind.TAGGER:
+        from ..tagging.run import evaluate_tagger
+
+        return evaluate_tagger(report, reporter)
     labels, multi = data.snapshot_labels(report.snapshot)
     split = data.read_split(report.snapshot, report.split, labels, multi)
     if not split.texts:

@@ -9,21 +9,33 @@ from ..finetuning import classifier_file
 from ..finetuning.data import snapshot_labels
 from ..finetuning.service import FinetuneError
 from ..models import EvaluationReport, RegisteredModel
+from ..tagging import tagger_file
+from ..tagging.spans_data import span_labels
 
 
 def classifier_queue(version):
-    """The queue for a classifier version's evaluation and prediction jobs: the baseline needs no GPU."""
-    return "cpu" if (version.path / "baseline.json").exists() else version.params.get("queue", "gpu")
+    """The queue for a classifier or span tagger version's evaluation and prediction jobs: the baseline and the
+    CRF need no GPU."""
+    if (version.path / "baseline.json").exists() or version.registered_model.kind == RegisteredModel.Kind.TAGGER:
+        return "cpu"
+    return version.params.get("queue", "gpu")
 
 
 def start_evaluation(user, project, version, snapshot, split="test"):
     """An `evaluate` job for the classifier on the snapshot's split; refused when their labels differ."""
-    if version.registered_model.kind != RegisteredModel.Kind.CLASSIFIER:
-        raise FinetuneError("Only classifiers can be evaluated.")
+    if version.registered_model.kind not in (RegisteredModel.Kind.CLASSIFIER, RegisteredModel.Kind.TAGGER):
+        raise FinetuneError("Only classifiers and span taggers can be evaluated.")
     if snapshot.project_id != project.pk or snapshot.status != DatasetSnapshot.Status.READY:
         raise FinetuneError("The snapshot is not a ready snapshot of this project.")
-    labels, multi = snapshot_labels(snapshot)
-    trained = classifier_file.read_settings(version.path)
+    if version.registered_model.kind == RegisteredModel.Kind.TAGGER:
+        known, held = tagger_file.read_settings(version.path)["labels"], span_labels(snapshot)
+        if known != held:
+            raise FinetuneError(f"The span tagger knows the span labels {', '.join(known)}; the snapshot has "
+                                f"{', '.join(held) or 'none'}. Evaluate it on a snapshot with the same span labels.")
+        labels, multi, trained = known, False, {"labels": known, "multi": False}
+    else:
+        labels, multi = snapshot_labels(snapshot)
+        trained = classifier_file.read_settings(version.path)
     if trained["labels"] != labels or trained["multi"] != multi:
         raise FinetuneError(f"The classifier knows the labels {', '.join(trained['labels'])}; the snapshot has "
                             f"{', '.join(labels)}{' (multi-label)' if multi else ''}. Evaluate it on a snapshot "

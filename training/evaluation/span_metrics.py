@@ -3,7 +3,7 @@
 
 - precision, recall and F1 over every span of every note (micro), exact (same boundaries and label) and by
   overlap (same label, a character in common), overall and per label, with a bootstrap 95% interval of the
-  exact F1 over notes;
+  exact F1 over notes; the macro F1 (the mean of the labels' exact F1) with its interval too;
 - every error named: missed (a true span no prediction touches), spurious (a predicted span that touches no
   true span), wrong type (touches true spans of other labels only), wrong boundary (touches a true span of
   its label without matching it exactly)."""
@@ -28,23 +28,32 @@ def figures(truth, predicted, labels, seed=13, rounds=BOOTSTRAP):
             {"label": label, **dict(zip(("precision", "recall", "f1"), f1(*totals[label]))),
              "support": int(totals[label][0] + totals[label][2])} for label in labels]}
         if not overlap:
-            notes = np.array([np.sum(list(note.values()), axis=0) if note else np.zeros(3) for note in per_note])
-            result[mode]["f1_interval"] = interval(notes, seed, rounds)
+            # notes × labels × [true positives, false positives, false negatives]
+            notes = np.array([[note.get(label, [0, 0, 0]) for label in labels] for note in per_note]).reshape(
+                len(per_note), len(labels), 3)
+            result[mode]["f1_interval"], result[mode]["macro_f1_interval"] = intervals(notes, seed, rounds)
+            result[mode]["macro_f1"] = float(np.mean([row["f1"] for row in result[mode]["per_label"]])) \
+                if labels else None
     result["errors"] = errors(truth, predicted)
     return result
 
 
-def interval(notes, seed=13, rounds=BOOTSTRAP):
-    """95% bootstrap interval of the micro F1 from per-note [true positives, false positives, false negatives],
-    resampling notes."""
+def _f1(counts):
+    """F1 from [..., 3] counts (1 where nothing was expected or found)."""
+    denominator = 2 * counts[..., 0] + counts[..., 1] + counts[..., 2]
+    return np.where(denominator > 0, 2 * counts[..., 0] / np.maximum(denominator, 1), 1.0)
+
+
+def intervals(notes, seed=13, rounds=BOOTSTRAP):
+    """95% bootstrap intervals of the micro F1 and the macro F1 from notes × labels × [true positives, false
+    positives, false negatives], resampling notes."""
     if not len(notes):
-        return [None, None]
+        return [None, None], [None, None]
     rng = np.random.default_rng(seed)
-    sums = notes[rng.integers(0, len(notes), (rounds, len(notes)))].sum(axis=1)
-    found, guessed_wrong, missed = sums[:, 0], sums[:, 1], sums[:, 2]
-    denominator = 2 * found + guessed_wrong + missed
-    scores = np.where(denominator > 0, 2 * found / np.maximum(denominator, 1), 1.0)
-    return [float(np.percentile(scores, 2.5)), float(np.percentile(scores, 97.5))]
+    sums = notes[rng.integers(0, len(notes), (rounds, len(notes)))].sum(axis=1)  # rounds × labels × 3
+    micro, macro = _f1(sums.sum(axis=1)), _f1(sums).mean(axis=1)
+    return ([float(np.percentile(micro, 2.5)), float(np.percentile(micro, 97.5))],
+            [float(np.percentile(macro, 2.5)), float(np.percentile(macro, 97.5))])
 
 
 def errors(truth, predicted):

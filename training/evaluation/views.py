@@ -13,7 +13,7 @@ from studio import charts
 from ..access import get_report, get_version
 from ..finetuning.service import FinetuneError
 from ..finetuning.views import ready_snapshots
-from ..models import EvaluationReport
+from ..models import EvaluationReport, RegisteredModel
 from .compare import ComparisonError, comparable, compare
 from .service import start_evaluation
 
@@ -28,6 +28,10 @@ def _heat(matrix):
 def report_detail(request, pk, report_pk):
     report = get_report(request.user, pk, report_pk, admins=True)
     figures = report.metrics
+    if report.model_version.registered_model.kind == RegisteredModel.Kind.TAGGER:
+        rows = zip(figures.get("exact", {}).get("per_label", []), figures.get("overlap", {}).get("per_label", []))
+        return render(request, "training/span_report.html", {"project": report.project, "report": report,
+                                                              "figures": figures, "per_label": list(rows)})
     labels = [row["label"] for row in figures.get("per_label", [])]
     multi = bool(figures.get("confusion")) and isinstance(figures["confusion"][0], dict)
     context = {
@@ -36,7 +40,9 @@ def report_detail(request, pk, report_pk):
         "label_confusion": [(row["label"], row["matrix"]) for row in figures.get("confusion", [])] if multi else None,
         "reliability": charts.reliability_chart("Reliability", figures.get("reliability", [])),
         "others": EvaluationReport.objects.filter(snapshot=report.snapshot, split=report.split,
-                                                  status=EvaluationReport.Status.DONE).exclude(pk=report.pk)
+                                                  status=EvaluationReport.Status.DONE,
+                                                  model_version__registered_model__kind=RegisteredModel.Kind.CLASSIFIER)
+        .exclude(pk=report.pk)
         .select_related("model_version__registered_model"),
     }
     return render(request, "training/report.html", context)

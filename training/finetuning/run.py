@@ -31,6 +31,10 @@ def finetune(run, job, reporter):
     job's result the spread."""
     run = Finetuning.objects.select_related("snapshot", "project").get(pk=run.pk)
     config, snapshot = run.config, run.snapshot
+    if config["base"] == "crf":
+        from ..tagging.run import train_tagger
+
+        return train_tagger(run, job, reporter)
     reporter.stage(0.0, f"Reading snapshot {snapshot.name}")
     labels, multi = data.snapshot_labels(snapshot)
     train = data.read_split(snapshot, "train", labels, multi)

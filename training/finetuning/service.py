@@ -13,7 +13,9 @@ from ..pretraining.config import base_folders, check_length
 
 SETTINGS = Schema(
     Setting("model_name", str, "", help="The registered classifier the new version joins (default: from the snapshot)."),
-    Setting("base", str, "baseline", help="baseline (TF-IDF + logistic regression), version:<encoder id> or folder:<name>."),
+    Setting("base", str, "baseline", help="baseline (TF-IDF + logistic regression), version:<encoder id> or "
+                                          "folder:<name> for a classifier; crf for a span tagger (a snapshot with "
+                                          "spans)."),
     Setting("learning_rate", float, 0.0, minimum=0.0, maximum=1.0,
             help="Peak learning rate of the encoder (0: by the base's size: 1e-4 up to 50M parameters, 5e-5 up to "
                  "200M, 2e-5 above)."),
@@ -44,6 +46,9 @@ SETTINGS = Schema(
     Setting("trials", int, 0, minimum=0, maximum=30,
             help="Search the settings instead (0: no search): this many trials of learning rate, epochs, batch size, "
                  "class weighting and layer decay, each scored on validation; the best is registered and evaluated."),
+    Setting("c1", float, 0.05, minimum=0.0, maximum=10.0, help="CRF: L1 regularisation."),
+    Setting("c2", float, 0.05, minimum=0.0, maximum=10.0, help="CRF: L2 regularisation."),
+    Setting("iterations", int, 150, minimum=1, maximum=5000, help="CRF: optimiser iterations at most."),
     Setting("queue", str, "gpu", choices=("gpu", "cpu"), help="gpu (CPU-only machines run it on the CPU too) or cpu."),
     what="fine-tuning setting",
 )
@@ -52,6 +57,7 @@ SETTINGS = Schema(
 # What only an encoder's fine-tune reads; the baseline fits with the rest (its queue is always the CPU's).
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
                     "warmup_ratio", "weight_decay", "early_stopping", "pooling", "seeds", "trials", "queue")
+CRF_SETTINGS = ("c1", "c2", "iterations")  # what only the CRF span tagger reads
 
 
 class FinetuneError(Refusal):
@@ -61,8 +67,8 @@ class FinetuneError(Refusal):
 def clean_config(raw):
     config = SETTINGS.clean(raw)
     kind, _, name = config["base"].partition(":")
-    if config["base"] != "baseline" and (kind not in ("version", "folder") or not name):
-        raise SettingsError("base: baseline, version:<encoder id> or folder:<name>.")
+    if config["base"] not in ("baseline", "crf") and (kind not in ("version", "folder") or not name):
+        raise SettingsError("base: baseline, crf, version:<encoder id> or folder:<name>.")
     if kind == "folder" and name not in base_folders():
         raise SettingsError(f"base: no model folder {name!r} under the base models folder.")
     return config
@@ -76,10 +82,20 @@ def start_finetuning(user, project, snapshot, raw):
             pk=int(config["base"][8:]) if config["base"][8:].isdigit() else 0, registered_model__project=project,
             registered_model__kind=RegisteredModel.Kind.ENCODER).exists():
         raise FinetuneError("base: no encoder version with that id in this project.")
-    if config["base"] != "baseline":
+    spans = any(key.startswith("span: ") for counts in snapshot.counts.values() for key in counts)
+    document_labels = any(not key.startswith("span: ") for counts in snapshot.counts.values() for key in counts)
+    if config["base"] == "crf" and not spans:
+        raise FinetuneError("base: crf trains on spans, and this snapshot holds none.")
+    if config["base"] != "crf" and not document_labels:
+        raise FinetuneError("This snapshot holds spans only: train a span tagger on it (base crf).")
+    if config["base"] not in ("baseline", "crf"):
         check_length(project, config["base"], config["max_length"])
-    config["model_name"] = config["model_name"] or f"{snapshot.name} classifier"[:120]
-    queue = "cpu" if config["base"] == "baseline" else config["queue"]
+    kind = "spans" if config["base"] == "crf" else "classifier"
+    config["model_name"] = config["model_name"] or f"{snapshot.name} {kind}"[:120]
+    queue = "cpu" if config["base"] in ("baseline", "crf") else config["queue"]
+    config["queue"] = queue
+    if (config["trials"] or config["seeds"] > 1) and config["base"] == "crf":
+        raise SettingsError("seeds and trials: the CRF trains the same model every time; train it once.")
     if config["trials"] and (config["base"] == "baseline" or config["seeds"] > 1):
         raise SettingsError("trials: a search is for an encoder, and trains one seed per trial (set seeds to 1).")
     if config["base"] == "baseline" and config["seeds"] > 1 and not config["augment_ratio"]:

@@ -23,7 +23,8 @@ def ready_snapshots(project):
 def finetune(request, pk):
     project = get_project(request.user, pk, Role.MANAGER)
     snapshots = ready_snapshots(project)
-    bases = [("baseline", "baseline: TF-IDF + logistic regression")] + [
+    bases = [("baseline", "baseline: TF-IDF + logistic regression"),
+             ("crf", "crf: a span tagger (a CRF on word features; snapshots with spans)")] + [
         (value, label) for value, label in base_choices(project)]
     form = FinetuneForm(request.POST or None, snapshots=snapshots, bases=bases)
     if request.method == "POST" and form.is_valid():

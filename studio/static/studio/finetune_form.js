@@ -1,8 +1,8 @@
 // The fine-tune form shows each base's own settings: an encoder's (learning rate, epochs…) only when an encoder
-// is chosen. Hidden fields are disabled, so they are not sent and take their defaults.
+// is chosen, the CRF's (c1, c2, iterations) only for the CRF. Hidden fields are disabled, so they are not sent and take their defaults.
 (function () {
   "use strict";
-  function kindOf(base) { return base === "baseline" ? "baseline" : "encoder"; }
+  function kindOf(base) { return base === "baseline" || base === "crf" ? base : "encoder"; }
 
   function update(form) {
     var select = form.querySelector("[data-base-select]");

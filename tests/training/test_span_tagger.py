@@ -1,0 +1,86 @@
+"""A span tagger through the studio: notes with spans imported, frozen into a snapshot, a CRF fine-tune that
+registers a span tagger version and evaluates it on the test split — entity-level figures, every error named, the
+report page — and the refusals that keep classifiers and taggers on their own snapshots."""
+
+import json
+import random
+
+import pytest
+from django.urls import reverse
+
+from labeling.services import snapshots
+from studio.jobs import execution
+from tests.support import importing
+from tests.support.classifiers import finetune
+from training.finetuning.service import FinetuneError, start_finetuning
+from training.models import RegisteredModel
+
+pytestmark = pytest.mark.django_db
+
+DISEASES = ["renal failure", "breast cancer", "sickle cell anemia", "asthma", "type 2 diabetes", "gout"]
+DRUGS = ["tamoxifen", "metformin", "insulin", "allopurinol"]
+FILLER = ["the patient", "was seen", "for follow up", "with", "after surgery", "and", "today", "history of",
+          "started on", "continues"]
+
+
+def note(rng):
+    text, spans = "", []
+    for _ in range(rng.randint(4, 10)):
+        roll = rng.random()
+        if roll < 0.25:
+            piece, label = rng.choice(DISEASES), "Disease"
+        elif roll < 0.4:
+            piece, label = rng.choice(DRUGS), "Drug"
+        else:
+            piece, label = rng.choice(FILLER), None
+        if label:
+            spans.append({"start": len(text), "end": len(text) + len(piece), "label": label})
+        text += piece + " "
+    return {"text": text.strip(), "spans": spans}
+
+
+@pytest.fixture
+def span_snapshot(project, manager, artifacts, django_capture_on_commit_callbacks):
+    rng = random.Random(11)
+    rows = [{"id": f"n{number}", **note(rng)} for number in range(200)]
+    data = "\n".join(json.dumps(row) for row in rows).encode()
+    corpus, job, _status = importing.run(manager, project, "notes.jsonl", data, django_capture_on_commit_callbacks,
+                                         text_field="text", id_field="id", span_field="spans")
+    assert job.status == "succeeded" and corpus.document_count == 200, job.error
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot = snapshots.start_snapshot(manager, project, name="spans", train_ratio=0.6, validation_ratio=0.2,
+                                            test_ratio=0.2)
+    execution.execute(snapshot.job_id, "w@host", {})
+    snapshot.refresh_from_db()
+    assert snapshot.status == "ready"
+    return snapshot
+
+
+def test_a_crf_span_tagger_trains_registers_and_is_evaluated_entity_by_entity(
+        client, project, manager, span_snapshot, django_capture_on_commit_callbacks):
+    run, report = finetune(manager, project, span_snapshot, django_capture_on_commit_callbacks, base="crf")
+    version = run.output
+    assert version.registered_model.kind == RegisteredModel.Kind.TAGGER and version.lineage["span_labels"] == [
+        "Disease", "Drug"]
+    assert sorted(path.name for path in version.path.iterdir()) == ["crf.crfsuite", "tagger.json"]
+    figures = report.metrics
+    assert figures["entity_f1"] > 0.9 and figures["overlap"]["f1"] >= figures["entity_f1"], figures
+    low, high = figures["entity_f1_interval"]
+    assert low <= figures["entity_f1"] <= high and figures["documents"] == 40
+    assert set(figures["error_counts"]) == {"missed", "spurious", "wrong_type", "wrong_boundary"}
+    first = next(iter(report.predictions.values()))
+    assert all(set(span) == {"start", "end", "label", "score"} for span in first)
+    client.force_login(manager)
+    page = client.get(reverse("evaluation-report", args=[project.pk, report.pk])).content.decode()
+    assert "Entity F1 <strong>" in page and 'id="report-labels"' in page and "Disease" in page
+    api = client.get(reverse("api-evaluation", args=[project.pk, report.pk])).json()
+    assert api["metrics"]["entity_f1"] == figures["entity_f1"]
+    models = client.get(reverse("model-list", args=[project.pk])).content.decode()
+    assert "macro F1" in models and str(version.registered_model) in models
+
+
+def test_classifiers_and_taggers_keep_to_their_own_snapshots(project, manager, span_snapshot):
+    with pytest.raises(FinetuneError, match="holds spans only"):
+        start_finetuning(manager, project, span_snapshot, {"queue": "cpu"})
+    with pytest.raises(Exception, match="train it once"):
+        start_finetuning(manager, project, span_snapshot, {"queue": "cpu", "base": "crf", "seeds": 2})
