@@ -3,6 +3,7 @@ token-authenticated test client, jobs run in this process through the real execu
 
 import csv
 import io
+import json
 import os
 import sys
 import time
@@ -52,6 +53,16 @@ class Studio:
         started = self.post(f"/api/projects/{project}/corpora/", {
             "upload": upload["id"], "name": name, "format": "csv", "text_field": text_field, "id_field": "id",
             "label_fields": label_fields})
+        return started["corpus"]["id"], run_job(started["job"]["id"])
+
+    def import_json_lines(self, project, name, rows):
+        """(corpus id, seconds) of JSON Lines rows {id, text, spans} uploaded and imported with their spans."""
+        handle = io.BytesIO("\n".join(json.dumps(row) for row in rows).encode())
+        handle.name = name
+        upload = self.post(f"/api/projects/{project}/uploads/", {"file": handle}, format="multipart")
+        started = self.post(f"/api/projects/{project}/corpora/", {
+            "upload": upload["id"], "name": name, "format": "jsonl", "text_field": "text", "id_field": "id",
+            "span_field": "spans"})
         return started["corpus"]["id"], run_job(started["job"]["id"])
 
     def finetune(self, project, snapshot, **settings):
