@@ -80,7 +80,30 @@ def test_a_crf_span_tagger_trains_registers_and_is_evaluated_entity_by_entity(
 
 
 def test_classifiers_and_taggers_keep_to_their_own_snapshots(project, manager, span_snapshot):
+    with pytest.raises(FinetuneError, match="from the CRF or an encoder"):
+        start_finetuning(manager, project, span_snapshot, {"queue": "cpu"})  # the baseline classifies notes
     with pytest.raises(FinetuneError, match="holds spans only"):
-        start_finetuning(manager, project, span_snapshot, {"queue": "cpu"})
-    with pytest.raises(Exception, match="train it once"):
+        start_finetuning(manager, project, span_snapshot, {"queue": "cpu", "task": "labels"})
+    with pytest.raises(Exception, match="trains once per run"):
         start_finetuning(manager, project, span_snapshot, {"queue": "cpu", "base": "crf", "seeds": 2})
+
+
+def test_an_encoder_span_tagger_reads_long_notes_in_windows_and_learns(
+        project, manager, span_snapshot, settings, tmp_path, django_capture_on_commit_callbacks):
+    from tests.support.classifiers import build_tiny_base
+    from training.tagging import tagger_file
+    from training.tagging.run import load_tagger
+
+    settings.STUDIO_BASE_MODELS_DIR = tmp_path / "base-models"
+    build_tiny_base(settings.STUDIO_BASE_MODELS_DIR / "tiny")
+    run, report = finetune(manager, project, span_snapshot, django_capture_on_commit_callbacks, base="folder:tiny",
+                           task="spans", max_length=32, epochs=12, learning_rate=3e-3, head_learning_rate=3e-3,
+                           batch_size=16)
+    assert run.output.registered_model.kind == RegisteredModel.Kind.TAGGER
+    assert tagger_file.read_settings(run.output.path) == {"kind": "encoder", "labels": ["Disease", "Drug"]}
+    assert run.output.metrics["windows"] > 120  # notes longer than 32 tokens come in several windows
+    assert report.metrics["overlap"]["f1"] > 0.5, report.metrics  # a tiny random encoder learns the mentions
+    tagger = load_tagger(run.output.path)
+    long_note = " ".join(["the patient was seen for follow up"] * 30 + ["with renal failure"])
+    found = tagger.predict(long_note)
+    assert all(0 <= start < end <= len(long_note) for start, end, _label, _score in found)

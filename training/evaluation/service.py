@@ -16,7 +16,7 @@ from ..tagging.spans_data import span_labels
 def classifier_queue(version):
     """The queue for a classifier or span tagger version's evaluation and prediction jobs: the baseline and the
     CRF need no GPU."""
-    if (version.path / "baseline.json").exists() or version.registered_model.kind == RegisteredModel.Kind.TAGGER:
+    if (version.path / "baseline.json").exists() or (version.path / "crf.crfsuite").exists():
         return "cpu"
     return version.params.get("queue", "gpu")
 

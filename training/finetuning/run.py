@@ -31,7 +31,10 @@ def finetune(run, job, reporter):
     job's result the spread."""
     run = Finetuning.objects.select_related("snapshot", "project").get(pk=run.pk)
     config, snapshot = run.config, run.snapshot
-    if config["base"] == "crf":
+    if config["base"] not in ("baseline", "crf") and not config.get("trials"):  # a search sets them per trial
+        _rates_by_base(run, reporter)
+        config = run.config
+    if config.get("task") == "spans":
         from ..tagging.run import train_tagger
 
         return train_tagger(run, job, reporter)
@@ -42,8 +45,6 @@ def finetune(run, job, reporter):
     if not train.texts:
         raise FinetuneError("The snapshot's train split is empty.")
     folder = jobs_service.workdir(job)
-    if config["base"] != "baseline" and not config.get("trials"):  # a search sets them per trial
-        _rates_by_base(run, reporter)
     if config.get("trials"):
         from .search import search
 

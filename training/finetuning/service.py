@@ -46,6 +46,9 @@ SETTINGS = Schema(
     Setting("trials", int, 0, minimum=0, maximum=30,
             help="Search the settings instead (0: no search): this many trials of learning rate, epochs, batch size, "
                  "class weighting and layer decay, each scored on validation; the best is registered and evaluated."),
+    Setting("task", str, "auto", choices=("auto", "labels", "spans"),
+            help="labels: a classifier of the snapshot's document labels; spans: a span tagger of its spans; auto: "
+                 "spans for the CRF or a snapshot with spans only, else labels."),
     Setting("c1", float, 0.05, minimum=0.0, maximum=10.0, help="CRF: L1 regularisation."),
     Setting("c2", float, 0.05, minimum=0.0, maximum=10.0, help="CRF: L2 regularisation."),
     Setting("iterations", int, 150, minimum=1, maximum=5000, help="CRF: optimiser iterations at most."),
@@ -84,18 +87,22 @@ def start_finetuning(user, project, snapshot, raw):
         raise FinetuneError("base: no encoder version with that id in this project.")
     spans = any(key.startswith("span: ") for counts in snapshot.counts.values() for key in counts)
     document_labels = any(not key.startswith("span: ") for counts in snapshot.counts.values() for key in counts)
-    if config["base"] == "crf" and not spans:
-        raise FinetuneError("base: crf trains on spans, and this snapshot holds none.")
-    if config["base"] != "crf" and not document_labels:
-        raise FinetuneError("This snapshot holds spans only: train a span tagger on it (base crf).")
+    if config["task"] == "auto":
+        config["task"] = "spans" if config["base"] == "crf" or not document_labels else "labels"
+    if config["task"] == "spans" and (not spans or config["base"] == "baseline"):
+        raise FinetuneError("A span tagger trains on a snapshot with spans, from the CRF or an encoder."
+                            if spans else "This snapshot holds no spans.")
+    if config["task"] == "labels" and (not document_labels or config["base"] == "crf"):
+        raise FinetuneError("A classifier trains on document labels, from the baseline or an encoder"
+                            + ("" if document_labels else ": this snapshot holds spans only (task spans)") + ".")
     if config["base"] not in ("baseline", "crf"):
         check_length(project, config["base"], config["max_length"])
-    kind = "spans" if config["base"] == "crf" else "classifier"
+    kind = "spans" if config["task"] == "spans" else "classifier"
     config["model_name"] = config["model_name"] or f"{snapshot.name} {kind}"[:120]
     queue = "cpu" if config["base"] in ("baseline", "crf") else config["queue"]
     config["queue"] = queue
-    if (config["trials"] or config["seeds"] > 1) and config["base"] == "crf":
-        raise SettingsError("seeds and trials: the CRF trains the same model every time; train it once.")
+    if (config["trials"] or config["seeds"] > 1) and config["task"] == "spans":
+        raise SettingsError("seeds and trials: a span tagger trains once per run.")
     if config["trials"] and (config["base"] == "baseline" or config["seeds"] > 1):
         raise SettingsError("trials: a search is for an encoder, and trains one seed per trial (set seeds to 1).")
     if config["base"] == "baseline" and config["seeds"] > 1 and not config["augment_ratio"]:

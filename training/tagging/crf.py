@@ -62,6 +62,9 @@ class Tagger:
         known = set(self.tagger.labels())
         self.columns = [name for name in self.names if name in known]
 
+    def predict_many(self, texts):
+        return [self.predict(text) for text in texts]
+
     def predict(self, text):
         """[(start, end, label, score)] found in `text`: the best tag path, each span scored by the mean
         marginal probability of its words' tags."""

@@ -1,6 +1,7 @@
-"""Span models, worker side: a fine-tune whose base is the CRF trains on a snapshot's spans and registers a span
-tagger version, then evaluates it on the test split; the evaluation of a span tagger reports entity-level figures
-(exact and by overlap, per label, intervals) and lists every error."""
+"""Span models, worker side: a fine-tune whose task is spans trains the CRF or an encoder (token classification)
+on a snapshot's spans and registers a span tagger version, then evaluates it on the test split; the evaluation
+of a span tagger reports entity-level figures (exact and by overlap, per label, intervals) and lists every
+error."""
 
 import shutil
 import time
@@ -13,12 +14,14 @@ from ..evaluation.service import start_evaluation
 from ..finetuning.service import FinetuneError
 from ..models import EvaluationReport, Finetuning, RegisteredModel
 from ..registry.versions import VersionError, create_version
+from ..pretraining.config import base_path
 from . import crf, tagger_file
 from .spans_data import read_spans, span_labels
 
 
 def train_tagger(run, job, reporter):
-    """The run's CRF: trained on the train split's spans, scored on validation, registered, evaluated on test."""
+    """The run's tagger (the CRF, or an encoder from its base): trained on the train split's spans, scored on
+    validation, registered, evaluated on test."""
     config, snapshot = run.config, run.snapshot
     labels = span_labels(snapshot)
     if not labels:
@@ -28,19 +31,28 @@ def train_tagger(run, job, reporter):
         raise FinetuneError("The snapshot's train split is empty.")
     folder = jobs_service.workdir(job) / "model"
     shutil.rmtree(folder, ignore_errors=True)
-    reporter.stage(0.05, f"Training a CRF on {len(train.texts):,} notes and "
-                         f"{sum(len(spans) for spans in train.spans):,} spans")
+    kind = "crf" if config["base"] == "crf" else "encoder"
+    reporter.stage(0.05, f"Training {'a CRF' if kind == 'crf' else config['base']} on {len(train.texts):,} notes "
+                         f"and {sum(len(spans) for spans in train.spans):,} spans")
     started = time.monotonic()
-    crf.train(train.texts, train.spans, labels, folder, c1=config["c1"], c2=config["c2"],
-              iterations=config["iterations"])
-    seconds = time.monotonic() - started
-    tagger_file.write_settings(folder, "crf", labels)
-    measured = {"train_seconds": round(seconds, 1), "train_spans": sum(len(spans) for spans in train.spans)}
+    device, measured = "cpu", {}
+    if kind == "crf":
+        crf.train(train.texts, train.spans, labels, folder, c1=config["c1"], c2=config["c2"],
+                  iterations=config["iterations"])
+    else:
+        from . import encoder_tagger
+
+        measured = encoder_tagger.train(base_path(run.project, config["base"]), config, labels, train, validation,
+                                        folder, jobs_service.workdir(job), reporter.span(0.05, 0.8))
+        device = measured.pop("device")
+    tagger_file.write_settings(folder, kind, labels)
+    measured.update(train_seconds=round(time.monotonic() - started, 1),
+                    train_spans=sum(len(spans) for spans in train.spans))
     if validation.texts:
         reporter.stage(0.8, f"Scoring {len(validation.texts):,} validation notes")
-        tagger = crf.Tagger(folder, labels)
-        found = span_metrics.figures(validation.spans, [[span[:3] for span in tagger.predict(text)]
-                                                        for text in validation.texts], labels)
+        tagger = load_tagger(folder)
+        found = span_metrics.figures(validation.spans, [[span[:3] for span in spans]
+                                                        for spans in tagger.predict_many(validation.texts)], labels)
         measured["validation_entity_f1"] = found["exact"]["f1"]
         reporter.log(f"Validation entity F1 {found['exact']['f1']:.3f} (exact), {found['overlap']['f1']:.3f} "
                      "(by overlap)")
@@ -48,9 +60,10 @@ def train_tagger(run, job, reporter):
     try:
         version = create_version(
             run.project, config["model_name"], RegisteredModel.Kind.TAGGER, lambda path: shutil.copytree(folder, path),
-            job=job, params=config, metrics=measured, base="crf", created_by=run.created_by, needed=folder_size(folder),
+            job=job, params=config, metrics=measured, base=config["base"], created_by=run.created_by,
+            needed=folder_size(folder),
             lineage={"snapshot": {"id": snapshot.pk, "name": snapshot.name, "sha256": snapshot.sha256},
-                     "span_labels": labels, "base": "crf", "device": "cpu", "job": job.pk})
+                     "span_labels": labels, "base": config["base"], "device": device, "job": job.pk})
     except VersionError as error:
         raise FinetuneError(str(error)) from None
     Finetuning.objects.filter(pk=run.pk).update(output_id=version.pk)
@@ -59,15 +72,27 @@ def train_tagger(run, job, reporter):
     return {"model_version": version.pk, "evaluation": evaluation.pk, **measured}
 
 
+def load_tagger(folder):
+    """The version's tagger: `.predict(text)` and `.predict_many(texts)` → [(start, end, label, score)] per note."""
+    settings = tagger_file.read_settings(folder)
+    if settings["kind"] == "crf":
+        return crf.Tagger(folder, settings["labels"])
+    if settings["kind"] == "encoder":
+        from .encoder_tagger import EncoderTagger
+
+        return EncoderTagger(folder, settings["labels"])
+    raise tagger_file.TaggerLoadError(f"A span tagger of kind {settings['kind']!r} cannot be loaded here.")
+
+
 def evaluate_tagger(report, reporter):
     """A span tagger's entity-level figures on the report's split, its predictions and errors saved."""
     labels = tagger_file.read_settings(report.model_version.path)["labels"]
     split = read_spans(report.snapshot, report.split)
     if not split.texts:
         raise FinetuneError(f"The snapshot's {report.split} split is empty.")
-    tagger = tagger_file.load(report.model_version.path)
+    tagger = load_tagger(report.model_version.path)
     reporter.stage(0.1, f"Finding spans in {len(split.texts):,} notes of the {report.split} split")
-    predicted = [tagger.predict(text) for text in split.texts]
+    predicted = tagger.predict_many(split.texts)
     reporter.stage(0.7, "Computing entity-level figures")
     found = span_metrics.figures(split.spans, [[span[:3] for span in spans] for spans in predicted], labels)
     exact = found["exact"]

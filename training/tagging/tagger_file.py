@@ -1,5 +1,6 @@
-"""A span tagger version's folder: its model and `tagger.json` ({"kind": "crf", "labels": [span label names]}).
-Nothing in it is pickled."""
+"""A span tagger version's folder: its model (CRFsuite's file, or a Hugging Face token classifier) and
+`tagger.json` ({"kind": "crf" or "encoder", "labels": [span label names]}). Nothing in it is pickled; the
+web side reads the settings here, and only a worker loads the model (tagging.run.load_tagger)."""
 
 import json
 
@@ -22,12 +23,3 @@ def read_settings(folder):
     except (OSError, ValueError) as error:
         raise TaggerLoadError(f"No span tagger in this version's folder ({error}).") from None
 
-
-def load(folder):
-    """The version's tagger: `.predict(text)` → [(start, end, label, score)]."""
-    settings = read_settings(folder)
-    if settings["kind"] != "crf":
-        raise TaggerLoadError(f"A span tagger of kind {settings['kind']!r} cannot be loaded here.")
-    from .crf import Tagger
-
-    return Tagger(folder, settings["labels"])
