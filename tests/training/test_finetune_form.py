@@ -17,8 +17,12 @@ def test_encoder_settings_are_marked_and_not_required():
     form = FinetuneForm(snapshots=[Snapshot()], bases=BASES)
     for name in ENCODER_SETTINGS:
         assert not form.fields[name].required and form.fields[name].widget.attrs["data-base-kind"] == "encoder"
-    for name in ("model_name", "base", "class_weighting", "augment_ratio", "synonyms", "seed"):
+    for name in ("model_name", "base", "seed", "task"):
         assert "data-base-kind" not in form.fields[name].widget.attrs
+    for name in ("class_weighting", "augment_ratio", "synonyms"):  # not the CRF's
+        assert form.fields[name].widget.attrs["data-base-kind"] == "baseline encoder"
+    for name in ("c1", "c2", "iterations"):
+        assert form.fields[name].widget.attrs["data-base-kind"] == "crf"
     assert 'data-base-kind="encoder"' in str(form["learning_rate"]) and "data-base-select" in str(form["base"])
 
 

@@ -30,8 +30,10 @@ def report_detail(request, pk, report_pk):
     figures = report.metrics
     if report.model_version.registered_model.kind == RegisteredModel.Kind.TAGGER:
         rows = zip(figures.get("exact", {}).get("per_label", []), figures.get("overlap", {}).get("per_label", []))
+        errors = [{**error, "kind_name": error["kind"].replace("_", " ").capitalize()} for error in report.errors[:100]]
         return render(request, "training/span_report.html", {"project": report.project, "report": report,
-                                                              "figures": figures, "per_label": list(rows)})
+                                                              "figures": figures, "per_label": list(rows),
+                                                              "errors": errors})
     labels = [row["label"] for row in figures.get("per_label", [])]
     multi = bool(figures.get("confusion")) and isinstance(figures["confusion"][0], dict)
     context = {

@@ -4,7 +4,7 @@ from django import forms
 
 from studio.settings_schema import SettingsForm
 
-from .service import CRF_SETTINGS, ENCODER_SETTINGS, SETTINGS
+from .service import CLASSIFIER_SETTINGS, CRF_SETTINGS, ENCODER_SETTINGS, SETTINGS
 
 
 class FinetuneForm(SettingsForm):
@@ -20,14 +20,16 @@ class FinetuneForm(SettingsForm):
             choices=[(snapshot.pk, f"{snapshot.name} ({snapshot.row_count} documents)") for snapshot in snapshots])
         self.order_fields(["snapshot", *self.schema.settings])
         # Shown only when an encoder is the base (studio/static/studio/finetune_form.js); left out, they take defaults.
-        for kind, names in (("encoder", ENCODER_SETTINGS), ("crf", CRF_SETTINGS)):
+        for kinds, names in (("encoder", ENCODER_SETTINGS), ("crf", CRF_SETTINGS),
+                             ("baseline encoder", CLASSIFIER_SETTINGS)):
             for name in names:
                 self.fields[name].required = False
-                self.fields[name].widget.attrs["data-base-kind"] = kind
+                self.fields[name].widget.attrs["data-base-kind"] = kinds
+        self.fields["task"].required = False
         self.fields["base"].widget.attrs["data-base-select"] = ""
 
     def settings(self):
         data = super().settings()
-        return {name: self.schema[name].default if name in (*ENCODER_SETTINGS, *CRF_SETTINGS) and value in (None, "")
-                else value
+        defaulted = (*ENCODER_SETTINGS, *CRF_SETTINGS, *CLASSIFIER_SETTINGS, "task")
+        return {name: self.schema[name].default if name in defaulted and value in (None, "") else value
                 for name, value in data.items()}

@@ -61,6 +61,7 @@ SETTINGS = Schema(
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
                     "warmup_ratio", "weight_decay", "early_stopping", "pooling", "seeds", "trials", "queue")
 CRF_SETTINGS = ("c1", "c2", "iterations")  # what only the CRF span tagger reads
+CLASSIFIER_SETTINGS = ("class_weighting", "augment_ratio", "synonyms")  # the baseline's and encoders', not the CRF's
 
 
 class FinetuneError(Refusal):
@@ -97,7 +98,7 @@ def start_finetuning(user, project, snapshot, raw):
                             + ("" if document_labels else ": this snapshot holds spans only (task spans)") + ".")
     if config["base"] not in ("baseline", "crf"):
         check_length(project, config["base"], config["max_length"])
-    kind = "spans" if config["task"] == "spans" else "classifier"
+    kind = "span tagger" if config["task"] == "spans" else "classifier"
     config["model_name"] = config["model_name"] or f"{snapshot.name} {kind}"[:120]
     queue = "cpu" if config["base"] in ("baseline", "crf") else config["queue"]
     config["queue"] = queue

@@ -9,7 +9,7 @@
     if (!select) return;
     var kind = kindOf(select.value);
     form.querySelectorAll("[data-base-kind]").forEach(function (input) {
-      var shown = input.getAttribute("data-base-kind") === kind;
+      var shown = input.getAttribute("data-base-kind").split(" ").indexOf(kind) !== -1;
       var wrapper = input.closest(".recipe-field") || input;
       wrapper.hidden = !shown;
       input.disabled = !shown;
