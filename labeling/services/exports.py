@@ -74,8 +74,8 @@ def resolved_records(project, spans=False):
         if row.rule != resolution.TIE:
             yield {"document_id": row.id, "external_id": row.external_id, "corpus": row.corpus, "text": row.text,
                    "labels": list(row.labels), "rule": row.rule, "annotators": row.votes, "split": row.split,
-                   **({"spans": [{"start": start, "end": end, "label": label} for start, end, label in row.spans]}
-                      if spans else {})}
+                   **({"spans": None if row.spans is None else [{"start": start, "end": end, "label": label}
+                                                                for start, end, label in row.spans]} if spans else {})}
 
 
 def _conll(records, labels):
@@ -83,10 +83,13 @@ def _conll(records, labels):
     after each note."""
     names = tag_names(labels)
     for record in records:
+        if record["spans"] is None:  # its annotators' span sets tie
+            continue
         text, tokens = record["text"], whitespace_tokens(record["text"])
         marked = [(span["start"], span["end"], span["label"]) for span in record["spans"]]
         lines = [f"-DOCSTART- {record['external_id']}", ""]
-        lines += [f"{text[start:end]}\t{names[tag]}" for (start, end), tag in zip(tokens, align(tokens, marked, labels))]
+        tags = align(tokens, marked, labels)
+        lines += [f"{text[start:end]}\t{names[tag]}" for (start, end), tag in zip(tokens, tags)]
         yield ("\n".join(lines) + "\n\n").encode()
 
 

@@ -2,8 +2,9 @@
 of its annotators gave (a strict plurality), else the only annotation there is. Rejected
 annotations do not count; a tie stays unresolved until a reviewer settles it.
 
-Spans are resolved the same way, as a whole set per annotation: the set of spans most annotators marked,
-else the only one; a tie leaves the note out.
+Spans are resolved the same way and on their own, as a whole set per annotation: the set of spans most
+annotators marked, else the only one; when those sets tie the note keeps its labels and its spans stay
+unresolved (None), so a span model leaves it out and a classifier does not.
 """
 
 from collections import Counter
@@ -26,7 +27,7 @@ class Resolved:
     votes: int  # annotations that counted
     split: str
     text: str | None = None
-    spans: tuple | None = None  # ((start, end, span label name), …) in text order, when spans are resolved
+    spans: tuple | None = None  # ((start, end, span label name), …) in text order; None: not asked for, or a tie
 
 
 def decide(final, votes):
@@ -50,8 +51,7 @@ def labeled_document_ids(project):
 
 
 def resolve(project, ids, with_text=False, spans=False):
-    """Resolved for these document ids, in id order (a batch at a time); with `spans`, their spans too (a note
-    whose span sets tie is a tie)."""
+    """Resolved for these document ids, in id order (a batch at a time); with `spans`, their spans too."""
     order = {pk: position for position, pk in enumerate(
         Label.objects.filter(schema__project=project).order_by("position", "id").values_list("id", flat=True))}
     names = dict(Label.objects.filter(schema__project=project).values_list("id", "name"))
@@ -88,14 +88,7 @@ def resolve(project, ids, with_text=False, spans=False):
             labels, rule = decide(final, sets)
             found = None
             if spans:
-                found, span_rule = decide(None, [tuple(sorted(marked.get(annotation, ())))
-                                                 for annotation in votes.get(row["id"], {})] or [()])
-                rule = resolution_of(rule, span_rule)
+                found, _span_rule = decide(None, [tuple(sorted(marked.get(annotation, ())))
+                                                  for annotation in votes.get(row["id"], {})] or [()])
             yield Resolved(row["id"], row["external_id"], row["corpus__name"], labels, rule, len(sets), row["split"],
                            row.get("text"), found)
-
-
-def resolution_of(label_rule, span_rule):
-    """The rule a note's row records when its labels and its spans are decided each on their own: a tie in
-    either leaves the note out; otherwise the labels' rule (the spans, never reviewed yet, follow the votes)."""
-    return TIE if TIE in (label_rule, span_rule) else label_rule

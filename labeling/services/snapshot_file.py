@@ -20,7 +20,7 @@ def _schema(single, spans):
     ]
     if single:
         fields.append(pa.field("label", pa.string()))
-    if spans:  # character offsets into text, end exclusive, in text order
+    if spans:  # character offsets into text, end exclusive, in text order; null where annotators' sets tie
         fields.append(pa.field("spans", pa.list_(SPAN)))
     return fields + [pa.field("rule", pa.string()), pa.field("annotators", pa.int32()), pa.field("split", pa.string())]
 
@@ -34,8 +34,8 @@ def _table(rows, single, spans, schema):
     if single:
         columns["label"] = [row.labels[0] if row.labels else None for row in rows]
     if spans:
-        columns["spans"] = [[{"start": start, "end": end, "label": label} for start, end, label in row.spans or ()]
-                            for row in rows]
+        columns["spans"] = [None if row.spans is None else [{"start": start, "end": end, "label": label}
+                                                             for start, end, label in row.spans] for row in rows]
     columns.update(rule=[row.rule for row in rows], annotators=[row.votes for row in rows],
                    split=[row.split for row in rows])
     return pa.Table.from_pydict(columns, schema=schema)

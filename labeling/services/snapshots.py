@@ -165,7 +165,8 @@ def _build(snapshot, reporter):
     metadata = {"labels": names, "kind": schema.kind, "seed": snapshot.seed, "ratios": ratios,
                 "rules": dict(sorted(Counter(row.rule for row in rows).items())), "unresolved": ties,
                 "label_rule": "adjudicated > majority > single",
-                **({"span_labels": span_names, "spans_overlap": schema.spans_overlap} if span_names else {})}
+                **({"span_labels": span_names, "spans_overlap": schema.spans_overlap,
+                    "unresolved_spans": sum(1 for row in rows if row.spans is None)} if span_names else {})}
     from .snapshot_file import write  # pyarrow: loaded by the worker that writes, never by the web process
 
     write(snapshot.path, rows, single, metadata, reporter, spans=bool(span_names))

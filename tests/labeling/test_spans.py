@@ -196,7 +196,7 @@ def test_snapshots_carry_resolved_spans_as_a_parquet_column(project, manager, ar
     notes = list(Document.objects.filter(corpus__project=project).order_by("id"))
     extra = Document.objects.create(corpus=notes[0].corpus, external_id="d2", text=TEXT, content_hash="2",
                                     length=len(TEXT))
-    marks = {  # note 1: two of three agree; note 2: one annotator; d2: a tie, left out
+    marks = {  # note 1: two of three agree; note 2: one annotator; d2: a tie, its spans unresolved
         notes[0]: {first: [(0, 18, problem)], second: [(0, 18, problem)], third: [(26, 35, drug)]},
         notes[1]: {first: [(26, 35, drug), (0, 18, problem)]},
         extra: {first: [(0, 4, problem)], second: []},
@@ -211,16 +211,18 @@ def test_snapshots_carry_resolved_spans_as_a_parquet_column(project, manager, ar
                                             test_ratio=0)
     execution.execute(snapshot.job_id, "w@host", {})
     snapshot = DatasetSnapshot.objects.get(pk=snapshot.pk)
-    assert snapshot.status == "ready" and snapshot.row_count == 2 and snapshot.unresolved == 1
+    assert snapshot.status == "ready" and snapshot.row_count == 3 and snapshot.unresolved == 0
     table = pq.read_table(snapshot.path)
     assert "spans" in table.column_names and "label" not in table.column_names
     rows = {row["external_id"]: row for row in table.to_pylist()}
     assert rows["d0"]["spans"] == [{"start": 0, "end": 18, "label": "Problem"}] and rows["d0"]["rule"] == "majority"
     assert rows["d1"]["spans"] == [{"start": 0, "end": 18, "label": "Problem"},
                                    {"start": 26, "end": 35, "label": "Drug"}]
+    assert rows["d2"]["spans"] is None  # the tie: kept for its labels, left out of span models' training
     assert snapshot.counts["train"] == {"span: Problem": 2, "span: Drug": 1}
     metadata = json.loads(table.schema.metadata[snapshots.METADATA_KEY])
     assert metadata["span_labels"] == ["Problem", "Drug"] and metadata["labels"] == []
+    assert metadata["unresolved_spans"] == 1
 
 
 def test_exports_carry_spans_and_conll_tags_whitespace_tokens(client, project, manager, annotator):

@@ -25,8 +25,9 @@ def span_labels(snapshot):
 def read_spans(snapshot, split):
     import pyarrow.parquet as pq
 
-    rows = pq.read_table(snapshot.path, columns=["document_id", "external_id", "text", "spans", "split"],
-                         filters=[("split", "=", split)]).to_pylist()
+    table = pq.read_table(snapshot.path, columns=["document_id", "external_id", "text", "spans", "split"],
+                          filters=[("split", "=", split)])
+    rows = [row for row in table.to_pylist() if row["spans"] is not None]  # a tie between span sets: none to learn
     return SpanSplit([row["document_id"] for row in rows], [row["external_id"] for row in rows],
                      [row["text"] for row in rows],
                      [[(span["start"], span["end"], span["label"]) for span in row["spans"]] for row in rows])
