@@ -92,7 +92,7 @@ def test_an_encoder_span_tagger_reads_long_notes_in_windows_and_learns(
         project, manager, span_snapshot, settings, tmp_path, django_capture_on_commit_callbacks):
     from tests.support.classifiers import build_tiny_base
     from training.tagging import tagger_file
-    from training.tagging.run import load_tagger
+    from training.tagging.loader import load_tagger
 
     settings.STUDIO_BASE_MODELS_DIR = tmp_path / "base-models"
     build_tiny_base(settings.STUDIO_BASE_MODELS_DIR / "tiny")
@@ -107,3 +107,29 @@ def test_an_encoder_span_tagger_reads_long_notes_in_windows_and_learns(
     long_note = " ".join(["the patient was seen for follow up"] * 30 + ["with renal failure"])
     found = tagger.predict(long_note)
     assert all(0 <= start < end <= len(long_note) for start, end, _label, _score in found)
+
+
+def test_a_span_tagger_serves_spans_and_pre_annotates_a_corpus(
+        client, project, manager, span_snapshot, django_capture_on_commit_callbacks):
+    from labeling.models import Corpus, Prediction
+    from training.serving.service import start_prediction
+
+    run, _report = finetune(manager, project, span_snapshot, django_capture_on_commit_callbacks, base="crf")
+    client.force_login(manager)
+    text = "the patient was seen with renal failure and started on metformin"
+    answer = client.post(reverse("api-predict", args=[project.pk]), {"text": text, "version": run.output.pk},
+                         content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    spans = answer.json()["predictions"][0]["spans"]
+    assert [(text[span["start"]:span["end"]], span["label"]) for span in spans] == [
+        ("renal failure", "Disease"), ("metformin", "Drug")]
+    assert all(0 < span["score"] <= 1 for span in spans)
+    corpus = Corpus.objects.get(project=project)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = start_prediction(manager, project, run.output, corpus)
+    execution.execute(job.pk, "w@host", {})
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.error
+    stored = Prediction.objects.filter(document__corpus=corpus, version=run.output)
+    assert stored.count() == 200 and any(prediction.spans for prediction in stored)
+    assert all(prediction.uncertainty is None or 0 <= prediction.uncertainty <= 1 for prediction in stored)

@@ -5,8 +5,8 @@ manager chose, which the task queue orders by when the project asks for uncertai
 from labeling.models import Corpus
 from labeling.services import predictions
 
-from ..models import ModelVersion
-from .service import loaded
+from ..models import ModelVersion, RegisteredModel
+from .service import loaded, spans_of
 
 BATCH = 256
 
@@ -30,9 +30,13 @@ def predict_corpus(version, corpus, measure, reporter):
         if not batch:
             break
         reporter.check_cancel()
-        scores = classifier.scores([text for _pk, text in batch])
-        items = [{"document": pk, "labels": labels, "scores": dict(zip(classifier.labels, row.tolist()))}
-                 for (pk, _text), labels, row in zip(batch, classifier.labels_of(scores), scores)]
+        if version.registered_model.kind == RegisteredModel.Kind.TAGGER:  # spans, ordered by the least certain
+            items = [{"document": pk, "spans": spans_of(found)}
+                     for (pk, _text), found in zip(batch, classifier.predict_many([text for _pk, text in batch]))]
+        else:
+            scores = classifier.scores([text for _pk, text in batch])
+            items = [{"document": pk, "labels": labels, "scores": dict(zip(classifier.labels, row.tolist()))}
+                     for (pk, _text), labels, row in zip(batch, classifier.labels_of(scores), scores)]
         predictions.record(project, str(version), items, measure, version=version)
         done, last = done + len(batch), batch[-1][0]
         reporter.progress(done / max(total, 1), f"Predicted {done:,} of {total:,} notes in {corpus.name}")

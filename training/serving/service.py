@@ -12,7 +12,7 @@ from collections import OrderedDict
 from django.conf import settings
 from django.db import transaction
 
-from labeling.models import Corpus, Label
+from labeling.models import Corpus, Label, SpanLabel
 from labeling.services import predictions
 from studio import audit
 from studio.errors import Refusal
@@ -22,6 +22,7 @@ from ..evaluation.service import classifier_queue
 from ..finetuning.classifier_file import ClassifierLoadError
 from ..models import Alias, ModelAlias, ModelVersion, RegisteredModel
 from ..registry.versions import artifact_sha256
+from ..tagging.tagger_file import TaggerLoadError
 
 _loaded = OrderedDict()  # version pk → Classifier, most recently used last
 _lock = threading.Lock()
@@ -31,19 +32,21 @@ class ServingError(Refusal):
     """The request cannot be served; `status` is the HTTP status to answer with."""
 
 
+SERVED = (RegisteredModel.Kind.CLASSIFIER, RegisteredModel.Kind.TAGGER)
+
+
 def resolve(project, model=None, version_id=None):
     """The version to serve: `version_id` when given, else the production version of the named
-    classifier (or of the project's only classifier in production)."""
+    classifier or span tagger (or of the project's only one in production)."""
     classifiers = ModelVersion.objects.select_related("registered_model").filter(
-        registered_model__project=project, registered_model__kind=RegisteredModel.Kind.CLASSIFIER)
+        registered_model__project=project, registered_model__kind__in=SERVED)
     if version_id is not None:
         found = classifiers.filter(pk=version_id).first() if str(version_id).isdigit() else None
         if found is None:
-            raise ServingError("No classifier version with that id in this project.", 404)
+            raise ServingError("No classifier or span tagger version with that id in this project.", 404)
         return found
     aliases = ModelAlias.objects.select_related("version__registered_model").filter(
-        registered_model__project=project, registered_model__kind=RegisteredModel.Kind.CLASSIFIER,
-        name=Alias.PRODUCTION)
+        registered_model__project=project, registered_model__kind__in=SERVED, name=Alias.PRODUCTION)
     if model:
         aliases = aliases.filter(registered_model__name=model)
     found = list(aliases[:2])
@@ -58,7 +61,7 @@ def resolve(project, model=None, version_id=None):
 
 
 def loaded(version):
-    """The version's classifier, loaded in this process on first use."""
+    """The version's classifier or span tagger, loaded in this process on first use."""
     with _lock:
         if version.pk in _loaded:
             _loaded.move_to_end(version.pk)
@@ -66,13 +69,18 @@ def loaded(version):
         if not version.path.is_dir() or artifact_sha256(version.path) != version.sha256:
             raise ServingError(f"{version}'s files are missing or differ from what was registered; it is not served.",
                                503)
-        from ..finetuning.classifier import (
-            Classifier,  # the training stack, on the first prediction only
-        )
-
         try:
-            classifier = Classifier(version.path)
-        except ClassifierLoadError as error:
+            if version.registered_model.kind == RegisteredModel.Kind.TAGGER:
+                from ..tagging.loader import load_tagger  # its model's stack, on the first prediction only
+
+                classifier = load_tagger(version.path)
+            else:
+                from ..finetuning.classifier import (
+                    Classifier,  # the training stack, on the first prediction only
+                )
+
+                classifier = Classifier(version.path)
+        except (ClassifierLoadError, TaggerLoadError) as error:
             raise ServingError(str(error), 503) from None
         _loaded[version.pk] = classifier
         while len(_loaded) > settings.STUDIO_SERVING_CACHE:
@@ -99,10 +107,19 @@ def predict(project, texts, model=None, version_id=None):
     texts = check_texts(texts)
     version = resolve(project, model, version_id)
     classifier = loaded(version)
+    served = {"model": version.registered_model.name, "version": version.version, "version_id": version.pk}
+    if version.registered_model.kind == RegisteredModel.Kind.TAGGER:
+        return {**served, "predictions": [{"spans": spans_of(found)} for found in classifier.predict_many(texts)]}
     scores = classifier.scores(texts)
-    return {"model": version.registered_model.name, "version": version.version, "version_id": version.pk,
-            "predictions": [{"labels": labels, "scores": dict(zip(classifier.labels, row.round(5).tolist()))}
-                            for labels, row in zip(classifier.labels_of(scores), scores)]}
+    return {**served, "predictions": [
+        {"labels": labels, "scores": dict(zip(classifier.labels, row.round(5).tolist()))}
+        for labels, row in zip(classifier.labels_of(scores), scores)]}
+
+
+def spans_of(found):
+    """A tagger's [(start, end, label, score)] as the API and predictions hold them."""
+    return [{"start": start, "end": end, "label": label, "score": round(score, 4)}
+            for start, end, label, score in found]
 
 
 class PredictError(Refusal):
@@ -110,14 +127,15 @@ class PredictError(Refusal):
 
 
 def start_prediction(user, project, version, corpus, measure="least_confidence"):
-    if version.registered_model.kind != RegisteredModel.Kind.CLASSIFIER:
-        raise PredictError("Only classifiers predict labels.")
+    if version.registered_model.kind not in SERVED:
+        raise PredictError("Only classifiers and span taggers predict.")
     if corpus.project_id != project.pk or corpus.status != Corpus.Status.READY:
         raise PredictError("The corpus is not a ready corpus of this project.")
     if measure not in predictions.MEASURES:
         raise PredictError(f"measure: one of {', '.join(predictions.MEASURES)}.")
-    missing = set(version.lineage.get("labels") or []) - set(
-        Label.objects.filter(schema__project=project).values_list("name", flat=True))
+    tagger = version.registered_model.kind == RegisteredModel.Kind.TAGGER
+    missing = set(version.lineage.get("span_labels" if tagger else "labels") or []) - set(
+        (SpanLabel if tagger else Label).objects.filter(schema__project=project).values_list("name", flat=True))
     if missing:
         raise PredictError(f"{version} predicts labels the project does not have: {', '.join(sorted(missing))}.")
     with transaction.atomic():

@@ -48,7 +48,8 @@ def train(base, config, labels, train_split, validation, output, folder, reporte
     names = tag_names(labels)
     set_seed(config["seed"])
     model = AutoModelForTokenClassification.from_pretrained(
-        base, num_labels=len(names), id2label=dict(enumerate(names)), label2id={name: i for i, name in enumerate(names)})
+        base, num_labels=len(names), id2label=dict(enumerate(names)),
+        label2id={name: index for index, name in enumerate(names)})
     train_set = encode(tokenizer, train_split.texts, train_split.spans, labels, config["max_length"])
     reporter.log(f"{len(train_split.texts):,} notes make {len(train_set):,} windows of at most "
                  f"{config['max_length']} tokens")

@@ -16,6 +16,7 @@ from ..models import EvaluationReport, Finetuning, RegisteredModel
 from ..registry.versions import VersionError, create_version
 from ..pretraining.config import base_path
 from . import crf, tagger_file
+from .loader import load_tagger
 from .spans_data import read_spans, span_labels
 
 
@@ -70,18 +71,6 @@ def train_tagger(run, job, reporter):
     evaluation = start_evaluation(run.created_by, run.project, version, snapshot)
     reporter.log(f"Evaluation of {version} on the test split started: report #{evaluation.pk}")
     return {"model_version": version.pk, "evaluation": evaluation.pk, **measured}
-
-
-def load_tagger(folder):
-    """The version's tagger: `.predict(text)` and `.predict_many(texts)` → [(start, end, label, score)] per note."""
-    settings = tagger_file.read_settings(folder)
-    if settings["kind"] == "crf":
-        return crf.Tagger(folder, settings["labels"])
-    if settings["kind"] == "encoder":
-        from .encoder_tagger import EncoderTagger
-
-        return EncoderTagger(folder, settings["labels"])
-    raise tagger_file.TaggerLoadError(f"A span tagger of kind {settings['kind']!r} cannot be loaded here.")
 
 
 def evaluate_tagger(report, reporter):
