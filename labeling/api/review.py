@@ -2,29 +2,39 @@
 managers), agreement, and the managers' dashboard figures."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from ..access import get_document
 from ..models import Annotation, Role
-from ..serializers import AgreementSerializer, DocumentSerializer
+from ..serializers import AgreementSerializer, DocumentSerializer, SpanSerializer
 from ..services import agreement, browse, dashboard, review
+from ..services.spans import as_dicts
 from .base import ProjectAPIView
 
 
 class ReviewedAnnotationSerializer(serializers.ModelSerializer):
     annotator = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     labels = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    spans = serializers.SerializerMethodField()
 
     class Meta:
         model = Annotation
-        fields = ["id", "annotator", "source", "labels", "comment", "version", "rejected_reason", "updated_at"]
+        fields = ["id", "annotator", "source", "labels", "spans", "comment", "version", "rejected_reason",
+                  "updated_at"]
         read_only_fields = fields
+
+    @extend_schema_field(SpanSerializer(many=True))
+    def get_spans(self, annotation):
+        return as_dicts(annotation.spans.all())
 
 
 class FinalLabelsSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.IntegerField())
+    spans = serializers.ListField(child=serializers.JSONField(), required=False, allow_null=True, default=None,
+                                  max_length=10_000, help_text="The final spans, [{start, end, label}]; left out: "
+                                                               "as they were.")
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -34,7 +44,8 @@ class RejectSerializer(serializers.Serializer):
 
 class ReviewStateSerializer(serializers.Serializer):
     annotations = ReviewedAnnotationSerializer(many=True)
-    review = serializers.DictField(allow_null=True, help_text="The final labels: reviewer, labels, comment, updated_at.")
+    review = serializers.DictField(allow_null=True, help_text="The final labels: reviewer, labels, spans (null: not "
+                                                              "settled), comment, updated_at.")
 
 
 def _review_data(document):
@@ -43,7 +54,7 @@ def _review_data(document):
         "annotations": ReviewedAnnotationSerializer(review.who_said_what(document), many=True).data,
         "review": None if settled is None else {
             "reviewer": settled.reviewer.get_username(), "labels": [label.pk for label in settled.labels.all()],
-            "comment": settled.comment, "updated_at": settled.updated_at,
+            "spans": settled.spans, "comment": settled.comment, "updated_at": settled.updated_at,
         },
     }
 
@@ -75,8 +86,7 @@ class DocumentReview(ProjectAPIView):
     def post(self, request, project_pk, pk):
         document = get_document(request.user, self.project, pk, Role.REVIEWER)
         data = self.validated(FinalLabelsSerializer)
-        review.adjudicate(request.user, document, data["labels"],
-                          data["comment"])
+        review.adjudicate(request.user, document, data["labels"], data["comment"], spans=data["spans"])
         document.refresh_from_db()
         return Response(_review_data(document), status=status.HTTP_201_CREATED)
 

@@ -59,6 +59,11 @@ class Span(models.Model):
     def __str__(self):
         return f"{self.label} {self.start}–{self.end}"
 
+    @property
+    def slice(self):
+        """The span as a template's `slice` filter takes it ("start:end")."""
+        return f"{self.start}:{self.end}"
+
 
 class Assignment(models.Model):
     """A document handed to an annotator: reserved until a deadline, then submitted or skipped.
@@ -96,6 +101,8 @@ class Review(models.Model):
     document = models.OneToOneField(Document, on_delete=models.CASCADE, related_name="review")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews")
     labels = models.ManyToManyField(Label, related_name="reviews")
+    spans = models.JSONField(null=True, blank=True,
+                             help_text="The final spans, [{start, end, label}] in text order; null: not settled.")
     comment = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

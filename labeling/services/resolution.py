@@ -2,9 +2,9 @@
 of its annotators gave (a strict plurality), else the only annotation there is. Rejected
 annotations do not count; a tie stays unresolved until a reviewer settles it.
 
-Spans are resolved the same way and on their own, as a whole set per annotation: the set of spans most
-annotators marked, else the only one; when those sets tie the note keeps its labels and its spans stay
-unresolved (None), so a span model leaves it out and a classifier does not.
+Spans are resolved the same way and on their own, as a whole set per annotation: a reviewer's final spans,
+else the set of spans most annotators marked, else the only one; when those sets tie the note keeps its
+labels and its spans stay unresolved (None), so a span model leaves it out and a classifier does not.
 """
 
 from collections import Counter
@@ -68,6 +68,9 @@ def resolve(project, ids, with_text=False, spans=False):
             chosen = votes.setdefault(document, {}).setdefault(annotation, set())
             if label is not None:
                 chosen.add(label)
+        final_spans = {document: tuple(sorted((span["start"], span["end"], span["label"]) for span in found))
+                       for document, found in Review.objects.filter(document_id__in=batch, spans__isnull=False)
+                       .values_list("document_id", "spans")} if spans else {}
         finals = {}
         for document, label in Review.objects.filter(document_id__in=batch).values_list("document_id", "labels"):
             chosen = finals.setdefault(document, set())
@@ -88,7 +91,8 @@ def resolve(project, ids, with_text=False, spans=False):
             labels, rule = decide(final, sets)
             found = None
             if spans:
-                found, _span_rule = decide(None, [tuple(sorted(marked.get(annotation, ())))
-                                                  for annotation in votes.get(row["id"], {})] or [()])
+                found, _span_rule = decide(final_spans.get(row["id"]), [tuple(sorted(marked.get(annotation, ())))
+                                                                        for annotation in votes.get(row["id"], {})]
+                                           or [()])
             yield Resolved(row["id"], row["external_id"], row["corpus__name"], labels, rule, len(sets), row["split"],
                            row.get("text"), found)

@@ -6,17 +6,20 @@ from django.db.models import Count
 
 from studio import audit
 
-from ..models import Annotation, Document, Review
+from ..models import Annotation, Document, LabelSchema, Review, SpanLabel
 from .agreement import annotator_labels
 from .corpora import queued
+from .span_agreement import annotator_spans
+from .spans import check_spans
 from .tasks import TaskError, check_labels
 
 SCAN_BATCH = 500
 
 
 def disagreements(project, after=0, limit=50):
-    """Documents of the queued corpora after the id `after` that two or more annotators labeled differently and no
-    reviewer has settled, in id order; and the id to pass for the next page."""
+    """Documents of the queued corpora after the id `after` that two or more annotators labeled (or marked spans in)
+    differently and no reviewer has settled, in id order; and the id to pass for the next page."""
+    spans = SpanLabel.objects.filter(schema__project=project).exists()  # spans differing are a disagreement too
     candidates = (Document.objects.filter(corpus__in=queued(project), id__gt=after, review__isnull=True)
                   .annotate(annotators=Count("annotations", distinct=True))
                   .filter(annotators__gte=2).order_by("id").values_list("id", flat=True))
@@ -26,7 +29,9 @@ def disagreements(project, after=0, limit=50):
         if not batch:
             break
         sets = annotator_labels(document_id__in=batch)
-        found += [pk for pk in batch if len(set(sets.get(pk, {}).values())) > 1]
+        marked = annotator_spans(document_id__in=batch) if spans else {}
+        found += [pk for pk in batch if len(set(sets.get(pk, {}).values())) > 1
+                  or len({tuple(sorted(each)) for each in marked.get(pk, {}).values()}) > 1]
         cursor = batch[-1]
     more = len(found) > limit
     documents = list(Document.objects.filter(pk__in=found[:limit]).select_related("corpus").order_by("id"))
@@ -44,19 +49,25 @@ def next_disagreement(project, after):
 
 
 def who_said_what(document):
-    return list(document.annotations.select_related("annotator", "rejected_by").prefetch_related("labels"))
+    return list(document.annotations.select_related("annotator", "rejected_by").prefetch_related("labels",
+                                                                                                 "spans__label"))
 
 
 @transaction.atomic
-def adjudicate(reviewer, document, label_ids, comment=""):
-    """Record the final labels for a document (a later decision replaces an earlier one)."""
+def adjudicate(reviewer, document, label_ids, comment="", spans=None):
+    """Record the final labels — and with `spans` ([{start, end, label}], checked as annotators' are) the final
+    spans — for a document (a later decision replaces an earlier one; spans left out stay as they were)."""
     project = document.corpus.project
     labels = check_labels(project, label_ids)
-    review, created = Review.objects.update_or_create(
-        document=document, defaults={"reviewer": reviewer, "comment": comment})
+    defaults = {"reviewer": reviewer, "comment": comment}
+    if spans is not None:
+        checked = check_spans(LabelSchema.objects.get(project=project), document.text, spans)
+        defaults["spans"] = [{"start": start, "end": end, "label": label.name} for start, end, label in checked]
+    review, created = Review.objects.update_or_create(document=document, defaults=defaults)
     review.labels.set(labels)
     audit.record(reviewer, "review.adjudicate", review, project_id=project.pk, document=document.pk,
-                 labels=[label.name for label in labels], replaced=not created)
+                 labels=[label.name for label in labels], replaced=not created,
+                 **({"spans": len(defaults["spans"])} if spans is not None else {}))
     return review
 
 

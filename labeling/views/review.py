@@ -1,5 +1,7 @@
 """Reviewers settle disagreements and reject annotations with a reason. Reviewers and managers."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -9,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..access import get_document, get_project
 from ..models import Annotation, Role
 from ..services import browse, review, tasks
+from ..services.spans import SpanError, posted_spans
 from .annotate import shortcuts
 
 
@@ -34,8 +37,8 @@ def review_document(request, pk, document_pk):
     if request.method == "POST":
         try:
             review.adjudicate(request.user, document, tasks.posted_labels(request.POST),
-                              request.POST.get("comment", "")[:2000])
-        except tasks.TaskError as error:
+                              request.POST.get("comment", "")[:2000], spans=posted_spans(request.POST))
+        except (tasks.TaskError, SpanError) as error:
             problem, status = str(error), 400
         else:
             following = review.next_disagreement(project, document.pk)
@@ -48,10 +51,21 @@ def review_document(request, pk, document_pk):
             return redirect("review-document", pk=project.pk, document_pk=following.pk)
     settled = getattr(document, "review", None)
     chosen = [label.pk for label in settled.labels.all()] if settled else []
-    context = {"project": project, "document": document, "annotations": review.who_said_what(document),
+    annotations = review.who_said_what(document)
+    schema = getattr(project, "label_schema", None)
+    span_labels = [{"name": label.name, "color": label.color, "key": label.hotkey, "description": label.description}
+                   for label in schema.span_labels.all()] if schema else []
+    if span_labels:  # the final spans to settle: a reviewer's, else the set most annotators marked (else the first)
+        sets = [tuple((span.start, span.end, span.label.name) for span in annotation.spans.all())
+                for annotation in annotations if annotation.annotator_id and not annotation.rejected_reason]
+        start = settled.spans if settled is not None and settled.spans is not None else [
+            {"start": begin, "end": end, "label": label}
+            for begin, end, label in (Counter(sets).most_common(1)[0][0] if sets else ())]
+    context = {"project": project, "document": document, "annotations": annotations,
+               "span_labels": span_labels, "spans": start if span_labels else [],
                "labels": tasks.label_choices(project), "schema": getattr(project, "label_schema", None),
                "settled": settled, "chosen": chosen, "none_chosen": settled is not None and not chosen,
-               "problem": problem, "shortcut_keys": shortcuts(getattr(project, "label_schema", None), [])}
+               "problem": problem, "shortcut_keys": shortcuts(schema, [])}
     return render(request, "labeling/review_document.html", context, status=status)
 
 

@@ -276,3 +276,36 @@ def test_predicted_spans_are_checked_ordered_by_their_least_certain_and_pre_sele
     client.force_login(annotator)
     page = client.get(reverse("annotate", args=[project.pk])).content.decode()
     assert "2 spans, each with its score" in page and '"score": 0.6' in page  # pre-selected on the note
+
+
+def test_spans_that_differ_are_a_disagreement_a_reviewer_settles(client, project, manager, reviewer):
+    from labeling.models import Annotation, Review
+    from labeling.services import resolution
+    from tests.labeling.test_tasks import annotators
+
+    schema = span_project(project, manager, labels=("Problem", "Drug"))
+    problem = schema.span_labels.get(name="Problem")
+    first, second = annotators(project, 2)
+    note = Document.objects.filter(corpus__project=project).order_by("id").first()
+    for user, end in ((first, 18), (second, 11)):
+        annotation = Annotation.objects.create(document=note, annotator=user)
+        Span.objects.create(annotation=annotation, label=problem, start=0, end=end)
+    client.force_login(reviewer)
+    listed = client.get(reverse("api-disagreements", args=[project.pk])).json()
+    assert [row["id"] for row in listed["results"]] == [note.pk]
+    page = client.get(reverse("review-document", args=[project.pk, note.pk])).content.decode()
+    assert "Problem: “Left breast cancer”" in page and "Problem: “Left breast”" in page  # who marked what
+    assert 'id="note-spans-data"' in page and 'data-span-label="Drug"' in page  # the final set to settle
+    assert list(resolution.resolve(project, [note.pk], spans=True))[0].spans is None  # a tie, until settled
+    final = [{"start": 0, "end": 18, "label": "Problem"}, {"start": 26, "end": 35, "label": "Drug"}]
+    settled = client.post(reverse("api-document-review", args=[project.pk, note.pk]), {"labels": [], "spans": final},
+                          content_type="application/json")
+    assert settled.status_code == 201 and settled.json()["review"]["spans"] == final
+    assert [annotation["spans"] for annotation in settled.json()["annotations"]] == [
+        [{"start": 0, "end": 18, "label": "Problem"}], [{"start": 0, "end": 11, "label": "Problem"}]]
+    assert list(resolution.resolve(project, [note.pk], spans=True))[0].spans == ((0, 18, "Problem"),
+                                                                                 (26, 35, "Drug"))
+    refused = client.post(reverse("review-document", args=[project.pk, note.pk]),
+                          {"spans": '[{"start": 0, "end": 99, "label": "Drug"}]'})
+    assert refused.status_code == 400 and "ends outside the note" in refused.content.decode()
+    assert Review.objects.get(document=note).spans == final  # unchanged
