@@ -24,7 +24,7 @@ from ..models import Alias, ModelAlias, ModelVersion, RegisteredModel
 from ..registry.versions import artifact_sha256
 from ..tagging.tagger_file import TaggerLoadError
 
-_loaded = OrderedDict()  # version pk → Classifier, most recently used last
+_loaded = OrderedDict()  # (version pk, sha256) → its classifier or tagger, most recently used last
 _lock = threading.Lock()
 
 
@@ -63,9 +63,10 @@ def resolve(project, model=None, version_id=None):
 def loaded(version):
     """The version's classifier or span tagger, loaded in this process on first use."""
     with _lock:
-        if version.pk in _loaded:
-            _loaded.move_to_end(version.pk)
-            return _loaded[version.pk]
+        key = (version.pk, version.sha256)  # a version's files are fixed by its sha256, whatever reuses its id
+        if key in _loaded:
+            _loaded.move_to_end(key)
+            return _loaded[key]
         if not version.path.is_dir() or artifact_sha256(version.path) != version.sha256:
             raise ServingError(f"{version}'s files are missing or differ from what was registered; it is not served.",
                                503)
@@ -82,7 +83,7 @@ def loaded(version):
                 classifier = Classifier(version.path)
         except (ClassifierLoadError, TaggerLoadError) as error:
             raise ServingError(str(error), 503) from None
-        _loaded[version.pk] = classifier
+        _loaded[key] = classifier
         while len(_loaded) > settings.STUDIO_SERVING_CACHE:
             _loaded.popitem(last=False)
         return classifier
