@@ -29,6 +29,15 @@ ROW_GROUP = 5000
 METADATA_KEY = b"vertical_studio"
 
 
+SPAN_COUNT = "span: "  # the key prefix of a span label's count in a snapshot's `counts`
+
+
+def contents(snapshot):
+    """(holds document labels, holds spans) of a ready snapshot, from its counts (no file read)."""
+    keys = [key for counts in snapshot.counts.values() for key in counts]
+    return any(not key.startswith(SPAN_COUNT) for key in keys), any(key.startswith(SPAN_COUNT) for key in keys)
+
+
 class SnapshotError(Refusal):
     """The snapshot cannot be made as asked; the message says why."""
 
@@ -180,7 +189,7 @@ def _build(snapshot, reporter):
         for label in row.labels:
             counts[row.split][label] = counts[row.split].get(label, 0) + 1
         for _start, _end, label in row.spans or ():
-            key = f"span: {label}"
+            key = f"{SPAN_COUNT}{label}"
             counts[row.split][key] = counts[row.split].get(key, 0) + 1
     with transaction.atomic():
         for split in SPLITS:

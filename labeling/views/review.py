@@ -1,7 +1,5 @@
 """Reviewers settle disagreements and reject annotations with a reason. Reviewers and managers."""
 
-from collections import Counter
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -10,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ..access import get_document, get_project
 from ..models import Annotation, Role
-from ..services import browse, review, tasks
+from ..services import browse, resolution, review, tasks
 from ..services.spans import SpanError, posted_spans
 from .annotate import shortcuts
 
@@ -55,12 +53,12 @@ def review_document(request, pk, document_pk):
     schema = getattr(project, "label_schema", None)
     span_labels = [{"name": label.name, "color": label.color, "key": label.hotkey, "description": label.description}
                    for label in schema.span_labels.all()] if schema else []
-    if span_labels:  # the final spans to settle: a reviewer's, else the set most annotators marked (else the first)
+    if span_labels:  # the final spans to settle: a reviewer's, else as a snapshot decides them (a tie: the first)
         sets = [tuple((span.start, span.end, span.label.name) for span in annotation.spans.all())
                 for annotation in annotations if annotation.annotator_id and not annotation.rejected_reason]
+        decided = (resolution.decide(None, sets)[0] or sets[0]) if sets else ()
         start = settled.spans if settled is not None and settled.spans is not None else [
-            {"start": begin, "end": end, "label": label}
-            for begin, end, label in (Counter(sets).most_common(1)[0][0] if sets else ())]
+            {"start": begin, "end": end, "label": label} for begin, end, label in decided]
     context = {"project": project, "document": document, "annotations": annotations,
                "span_labels": span_labels, "spans": start if span_labels else [],
                "labels": tasks.label_choices(project), "schema": getattr(project, "label_schema", None),

@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from labeling.models import DatasetSnapshot
+from labeling.services.snapshots import contents as snapshot_contents
 from studio import audit
 from studio.errors import Refusal
 from studio.jobs import service as jobs_service
@@ -86,8 +87,7 @@ def start_finetuning(user, project, snapshot, raw):
             pk=int(config["base"][8:]) if config["base"][8:].isdigit() else 0, registered_model__project=project,
             registered_model__kind=RegisteredModel.Kind.ENCODER).exists():
         raise FinetuneError("base: no encoder version with that id in this project.")
-    spans = any(key.startswith("span: ") for counts in snapshot.counts.values() for key in counts)
-    document_labels = any(not key.startswith("span: ") for counts in snapshot.counts.values() for key in counts)
+    document_labels, spans = snapshot_contents(snapshot)
     if config["task"] == "auto":
         config["task"] = "spans" if config["base"] == "crf" or not document_labels else "labels"
     if config["task"] == "spans" and (not spans or config["base"] == "baseline"):
