@@ -112,6 +112,18 @@ def read_abstracts(path=MEDICAL_ABSTRACTS, limit=None):
     return rows[:limit] if limit else rows
 
 
+def base_folder(source):
+    """The name of a base models folder, registered from `source` (a folder or package:<module>) unless it is
+    there already."""
+    from training.pretraining.config import base_folders
+    from training.registry.base_folders import register
+
+    name = source.removeprefix("package:").replace("_", "-") if source.startswith("package:") else Path(source).name
+    if name not in base_folders():
+        register(source, name)
+    return name
+
+
 def run_job(job_id):
     """Seconds the job took, run here through the worker's code path; exits when it failed."""
     started = time.monotonic()

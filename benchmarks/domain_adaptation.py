@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _studio import MEDICAL_ABSTRACTS, ROOT, SHARED_DATA, Studio, read_abstracts, run_job  # noqa: E402
+from _studio import MEDICAL_ABSTRACTS, ROOT, SHARED_DATA, Studio, base_folder, read_abstracts, run_job  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -47,20 +47,10 @@ from training.evaluation import metrics  # noqa: E402
 from training.finetuning import classifier_file, data  # noqa: E402
 from labeling.models import DatasetSnapshot  # noqa: E402
 from training.models import EvaluationReport, Finetuning, Pretraining  # noqa: E402
-from training.pretraining.config import base_folders  # noqa: E402
-from training.registry.base_folders import register  # noqa: E402
 
 NCBI = SHARED_DATA / "ncbi_disease"
 RESULTS = ROOT / "benchmarks" / "results" / "domain_adaptation.md"
 RUNS = ("general", "dapt", "tapt", "scratch")
-
-
-def general_base(source):
-    """The base folder's name, registered from `source` unless it is there already."""
-    name = source.removeprefix("package:").replace("_", "-") if source.startswith("package:") else Path(source).name
-    if name not in base_folders():
-        register(source, name)
-    return name
 
 
 def unlabeled_csv(texts):
@@ -183,7 +173,7 @@ def main():
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     rows = read_abstracts(args.data, args.rows or None)
-    base = f"folder:{general_base(args.base)}"
+    base = f"folder:{base_folder(args.base)}"
     studio = Studio("domain-adaptation-benchmark")
     project = studio.post("/api/projects/", {"name": "domain adaptation benchmark"})["id"]
     try:

@@ -98,8 +98,12 @@ def test_an_encoder_span_tagger_reads_long_notes_in_windows_and_learns(
     build_tiny_base(settings.STUDIO_BASE_MODELS_DIR / "tiny")
     run, report = finetune(manager, project, span_snapshot, django_capture_on_commit_callbacks, base="folder:tiny",
                            task="spans", max_length=32, epochs=12, learning_rate=3e-3, head_learning_rate=3e-3,
-                           batch_size=16)
+                           batch_size=16, class_weighting=True, early_stopping=3)
     assert run.output.registered_model.kind == RegisteredModel.Kind.TAGGER
+    run.job.refresh_from_db()
+    kept = [line for line in run.job.log.splitlines() if "Kept " in line]
+    assert kept and "the best on validation: entity F1" in kept[-1] or "validation entity F1" in kept[-1], run.job.log
+    assert 1 <= run.output.metrics["kept_epoch"] <= 12
     assert tagger_file.read_settings(run.output.path) == {"kind": "encoder", "labels": ["Disease", "Drug"]}
     assert run.output.metrics["windows"] > 120  # notes longer than 32 tokens come in several windows
     assert report.metrics["overlap"]["f1"] > 0.5, report.metrics  # a tiny random encoder learns the mentions

@@ -6,9 +6,9 @@ import math
 from transformers import TrainingArguments
 
 
-def training_arguments(config, output_dir, examples, precision, evaluate, checkpoints=True):
+def training_arguments(config, output_dir, examples, precision, evaluate, checkpoints=True, metric="macro_f1"):
     """Evaluation each epoch when there is a validation split; with checkpoints, one per epoch, and with early
-    stopping the best one (by validation macro F1; the earlier of equals) loaded at the end. Without early
+    stopping the best one (by validation `metric`; the earlier of equals) loaded at the end. Without early
     stopping the run keeps its last epoch: a fixed number of epochs means what it says."""
     per_epoch = max(1, math.ceil(examples / config["batch_size"]))
     total = max(1, math.ceil(per_epoch * config["epochs"]))
@@ -19,7 +19,7 @@ def training_arguments(config, output_dir, examples, precision, evaluate, checkp
         num_train_epochs=config["epochs"], warmup_steps=math.ceil(config["warmup_ratio"] * total),
         weight_decay=config["weight_decay"], eval_strategy="epoch" if evaluate else "no",
         save_strategy="epoch" if checkpoints else "no", save_total_limit=2, load_best_model_at_end=keep_best,
-        metric_for_best_model="macro_f1" if keep_best else None, greater_is_better=True,
+        metric_for_best_model=metric if keep_best else None, greater_is_better=True,
         logging_steps=max(1, min(50, total // 20)), seed=config["seed"], data_seed=config["seed"], report_to=[],
         disable_tqdm=True, **precision,
     )

@@ -115,8 +115,10 @@ class WeightedTrainer(Trainer):
         if self.multi:
             loss = torch.nn.functional.binary_cross_entropy_with_logits(outputs.logits.float(), labels.float(),
                                                                         pos_weight=weights)
-        else:
-            loss = torch.nn.functional.cross_entropy(outputs.logits.float(), labels, weight=weights)
+        else:  # a label per note, or per token (a tagger's, -100 where no tag is learnt)
+            logits = outputs.logits.float()
+            loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
+                                                     weight=weights, ignore_index=-100)
         return (loss, outputs) if return_outputs else loss
 
 
@@ -143,7 +145,7 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
                               head_learning_rate=config.get("head_learning_rate", 0.0),
                               layer_decay=config.get("layer_decay", 1.0))
     train_loss, result, seconds, steps = train_resuming(trainer, reporter)
-    kept_epoch = _report_kept(trainer, reporter)
+    kept_epoch = report_kept(trainer, reporter)
     shutil.rmtree(output, ignore_errors=True)
     trainer.model.save_pretrained(output, safe_serialization=True)
     tokenizer.save_pretrained(output)
@@ -154,24 +156,24 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
         "tokens_per_second": round(tokens_per_second(train_set, config["batch_size"], steps, seconds), 1)}
 
 
-def _report_kept(trainer, reporter):
+def report_kept(trainer, reporter, metric="macro_f1", name="macro F1"):
     """The epoch whose weights the run keeps (None without a validation split), said in the job's log with its
-    validation macro F1 beside the last epoch's."""
-    scored = [(entry["epoch"], entry["eval_macro_f1"]) for entry in trainer.state.log_history
-              if "eval_macro_f1" in entry]
+    validation figure (`metric`, called `name`) beside the last epoch's."""
+    key = f"eval_{metric}"
+    scored = [(entry["epoch"], entry[key]) for entry in trainer.state.log_history if key in entry]
     if not scored:
         return None
     last_epoch, last_f1 = scored[-1]
     if trainer.args.load_best_model_at_end and trainer.state.best_global_step:
         best = trainer.state.best_global_step
         epoch = next((entry["epoch"] for entry in trainer.state.log_history
-                      if entry.get("step") == best and "eval_macro_f1" in entry), last_epoch)
+                      if entry.get("step") == best and key in entry), last_epoch)
     else:
         epoch = last_epoch
     f1 = dict(scored)[epoch]
     if epoch == last_epoch:
-        reporter.log(f"Kept the last epoch ({epoch:g}): validation macro F1 {f1:.3f}")
+        reporter.log(f"Kept the last epoch ({epoch:g}): validation {name} {f1:.3f}")
     else:
-        reporter.log(f"Kept epoch {epoch:g} of {last_epoch:g}, the best on validation: macro F1 {f1:.3f} "
+        reporter.log(f"Kept epoch {epoch:g} of {last_epoch:g}, the best on validation: {name} {f1:.3f} "
                      f"(the last epoch {last_f1:.3f})")
     return int(epoch) if float(epoch).is_integer() else round(float(epoch), 2)  # 3, not 3.0 (read as 3.000)
