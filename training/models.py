@@ -39,6 +39,8 @@ class CleaningRun(RunRecord):
     drops = models.JSONField(default=dict, blank=True, help_text="{rule: documents dropped by it}.")
     changes = models.JSONField(default=dict, blank=True, help_text="{step: documents it changed}.")
     deidentified = models.JSONField(default=dict, blank=True, help_text="{category: replacements}.")
+    found_by = models.JSONField(default=dict, blank=True, help_text="{source: {category: spans found}} before overlaps "
+                                                                    "are resolved: patterns, and the recipe's model.")
     clusters = models.PositiveIntegerField(default=0, help_text="Near-duplicate clusters (two or more notes).")
     boilerplate = models.JSONField(default=list, blank=True, help_text="The repeated lines removed (the first 50).")
     timings = models.JSONField(default=dict, blank=True, help_text="{step: seconds}.")

@@ -7,7 +7,9 @@ found once (after a title, on a signature line, after a label, or from the recip
 is removed wherever its words appear again in the document. A tagged date keeps its year unless
 the recipe says not to (Safe Harbor allows the year, except where it reveals an age over 89, as a
 very old patient's birth year does); dates may instead be shifted by an offset that is fixed per
-document, keeping intervals between them.
+document, keeping intervals between them. A span model (a tagger trained on a project's PHI spans) may find
+identifiers beside the patterns: its spans of the chosen categories join theirs before overlaps are resolved, and a
+name it finds is spread through the document like a name the patterns find.
 """
 
 import hashlib
@@ -142,16 +144,18 @@ def _triggered(pattern, text, lower, triggers, back):
 
 class Deidentifier:
     def __init__(self, categories=CATEGORIES, replacement="tag", shift_dates=False, extra_patterns=(), names=(),
-                 seed=13, keep_year=True):
+                 seed=13, keep_year=True, model=None):
         self.categories = set(categories)
+        self.model = model  # a span tagger (.predict(text) → [(start, end, label, score)]) or None
         self.keep_year = keep_year
         self.replacement = replacement
         self.shift_dates = shift_dates
         self.seed = seed
         self.patterns = [entry for entry in _compile(extra_patterns, names) if entry[0] in self.categories]
 
-    def find(self, text):
-        """[(start, end, category)] of identifiers, without overlaps, in text order."""
+    def find(self, text, found_by=None):
+        """[(start, end, category)] of identifiers, without overlaps, in text order. `found_by`, a Counter, is given
+        what each source found before overlaps are resolved: ("patterns" or "model", category) → spans."""
         found = set()
         lower = text.lower()
         if len(lower) != len(text):  # a few characters lower-case to two: no shared positions
@@ -162,6 +166,14 @@ class Deidentifier:
                 span = match.span(group)
                 if span[1] > span[0]:
                     found.add((*span, category))
+        if found_by is not None:
+            found_by.update(("patterns", category) for _start, _end, category in found)
+        if self.model is not None:
+            modelled = {(start, end, label.upper()) for start, end, label, _score in self.model.predict(text)
+                        if label.upper() in self.categories and end > start}
+            if found_by is not None:
+                found_by.update(("model", category) for _start, _end, category in modelled)
+            found |= modelled
         if "NAME" in self.categories:
             found.update(self._spread_names(text, [text[start:end] for start, end, category in found
                                                    if category == "NAME"]))
@@ -187,10 +199,10 @@ class Deidentifier:
                 at = text.find(word, end)
         return spans
 
-    def apply(self, text, key):
+    def apply(self, text, key, found_by=None):
         """(text with identifiers replaced, Counter of replacements per category). `key` (the
-        document's id) fixes its surrogates and date offset."""
-        spans = self.find(text)
+        document's id) fixes its surrogates and date offset; `found_by` as `find` takes it."""
+        spans = self.find(text, found_by)
         if not spans:
             return text, Counter()
         rng = random.Random(int.from_bytes(hashlib.sha256(f"{self.seed}:{key}".encode()).digest()[:8], "big"))

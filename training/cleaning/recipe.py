@@ -31,6 +31,9 @@ SETTINGS = Schema(
     Setting("shift_dates", bool, False, help="Shift dates by a per-document offset instead of replacing them."),
     Setting("keep_year", bool, True, help="A replaced date keeps its year ([DATE] 2019); off: the year goes too."),
     Setting("id_patterns", list, [], help="Extra regular expressions for record, account or licence numbers."),
+    Setting("deid_model", int, 0, minimum=0, help="A span tagger of this project whose labels are named after the "
+            "categories (NAME, DATE, …): what it finds is replaced too, beside what the patterns find (0: the "
+            "patterns alone)."),
     Setting("names", list, [], help="Names to remove wherever they appear (e.g. the clinic's staff list)."),
     Setting("seed", int, 13, minimum=0, maximum=2**31 - 1, help="Fixes MinHash and surrogates: the same recipe gives the same output."),
     what="cleaning setting",

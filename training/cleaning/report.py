@@ -26,6 +26,15 @@ def diff(before, after):
     return segments
 
 
+def deidentified(run):
+    """[(category, replaced, found by the patterns, found by the model or None without one)] for every category
+    replaced or found; a model's finds shown where the recipe had one."""
+    patterns, model = run.found_by.get("patterns", {}), run.found_by.get("model")
+    categories = sorted(set(run.deidentified) | set(patterns) | set(model or {}))
+    return [(category, run.deidentified.get(category, 0), patterns.get(category, 0),
+             None if model is None else model.get(category, 0)) for category in categories]
+
+
 def clusters(run, after=0, limit=50):
     """The run's near-duplicate clusters in id order, after the representative `after`:
     [{"representative", "size", "members": [{"id", "external_id", "kept"}]}], and the

@@ -26,7 +26,7 @@ from labeling.services import corpora, imports, search
 from labeling.services.document_writer import write_batch
 from studio.jobs import service as jobs_service
 
-from ..models import CleaningOutcome, CleaningRun
+from ..models import CleaningOutcome, CleaningRun, ModelVersion
 from . import text as steps
 from .deid import Deidentifier
 from .near_duplicates import MinHasher, clusters, lsh_bands
@@ -149,8 +149,8 @@ def run_cleaning(job, reporter):
 
     deidentifier = Deidentifier(recipe["categories"], recipe["replacement"], recipe["shift_dates"],
                                 recipe["id_patterns"], recipe["names"], recipe["seed"],
-                                recipe.get("keep_year", True)) if recipe["deidentify"] else None
-    deidentified, samples, written = Counter(), [], {}
+                                recipe.get("keep_year", True), _deid_model(run, reporter)) if recipe["deidentify"] else None
+    deidentified, found_by, samples, written = Counter(), Counter(), [], {}
     keep = set(kept)
     id_floor = (Document.objects.aggregate(last=Max("id"))["last"] or 0) + 1
     done = 0
@@ -162,7 +162,7 @@ def run_cleaning(job, reporter):
             text = steps.remove_lines(_normalise(raw, recipe, _Clock(), []), boilerplate)
             if deidentifier is not None:
                 reporter.check_cancel()  # between documents: a cancel never waits for a batch of them
-                new, counts = clock.run("deidentify", deidentifier.apply, text, pk)
+                new, counts = clock.run("deidentify", deidentifier.apply, text, pk, found_by)
                 if counts:
                     changed[pk].append("deidentify")
                     deidentified.update(counts)
@@ -199,6 +199,8 @@ def run_cleaning(job, reporter):
         "drops": dict(sorted(Counter(dropped.values()).items())),
         "changes": dict(sorted(Counter(step for notes in changed.values() for step in notes).items())),
         "deidentified": dict(sorted(deidentified.items())), "clusters": len(set(cluster_of.values())),
+        "found_by": {source: {category: count for (by, category), count in sorted(found_by.items()) if by == source}
+                     for source in sorted({source for source, _category in found_by})},
         "boilerplate": list(removed_lines.values()), "timings": {step: round(value, 3) for step, value in clock.seconds.items()},
         "samples": samples,
     }
@@ -213,6 +215,18 @@ def run_cleaning(job, reporter):
     reporter.log(f"{moved:,} annotations moved to the cleaned notes; {source.name} is kept aside from now on")
     return {"documents_in": total, "documents_out": len(derived), **{f"dropped_{rule}": count for rule, count in
                                                                       report["drops"].items()}}
+
+
+def _deid_model(run, reporter):
+    """The recipe's span tagger (checked when the run started), loaded; None when the recipe has none."""
+    if not run.steps.get("deid_model"):
+        return None
+    from ..tagging.loader import load_tagger
+
+    version = ModelVersion.objects.select_related("registered_model").get(pk=run.steps["deid_model"],
+                                                                          registered_model__project=run.project)
+    reporter.log(f"Finding identifiers with {version} beside the patterns")
+    return load_tagger(version.path)
 
 
 def _counted(batches, size):

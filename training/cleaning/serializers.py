@@ -23,7 +23,7 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = CleaningRun
         fields = ["id", "source", "output", "recipe", "steps", "job", "status", "documents_in", "documents_out",
-                  "drops", "changes", "deidentified", "clusters", "boilerplate", "timings", "created_at"]
+                  "drops", "changes", "deidentified", "found_by", "clusters", "boilerplate", "timings", "created_at"]
         read_only_fields = fields
 
 

@@ -29,7 +29,7 @@ def clean_corpus(request, pk, corpus_pk):
     chosen = None
     if request.GET.get("recipe", "").isdigit():
         chosen = get_recipe(request.user, pk, int(request.GET["recipe"]))
-    form = RecipeForm(request.POST or None, initial_settings=chosen.steps if chosen else None)
+    form = RecipeForm(request.POST or None, initial_settings=chosen.steps if chosen else None, project=project)
     if request.method == "POST" and form.is_valid():
         try:
             saved = None
@@ -71,6 +71,7 @@ def cleaning_run(request, pk, run_pk):
         "project": run.project, "run": run, "clusters": found, "next_after": next_after,
         "drop_chart": charts.bar_chart("Documents dropped", list(run.drops.items())),
         "deid_chart": charts.bar_chart("Identifiers replaced", list(run.deidentified.items())),
+        "deid_rows": report.deidentified(run),
         "speeds": [(step, value, run.documents_in / value) for step, value in
                    sorted(seconds.items(), key=lambda item: -item[1])],
         "samples": [{**sample, "diff": report.diff(sample["before"], sample["after"])} for sample in run.samples],
