@@ -10,7 +10,7 @@ from django.http import Http404
 
 from studio import audit, users
 
-from .models import Document, Label, Project, Role
+from .models import Document, Label, Project, Role, SpanLabel
 
 
 def get_project(user, pk, minimum=Role.ANNOTATOR, *, admins=False):
@@ -82,9 +82,12 @@ def get_document(user, project_pk, pk, minimum=Role.ANNOTATOR):
     return document
 
 
-def get_label(user, project_pk, pk, minimum=Role.MANAGER):
+def get_label(user, project_pk, pk, minimum=Role.MANAGER, span=False):
+    """A label of the project (with `span`, a span label)."""
     project = get_project(user, project_pk, minimum)
-    label = one_of(Label.objects.select_related("schema").filter(schema__project=project), pk, "label")
+    model = SpanLabel if span else Label
+    label = one_of(model.objects.select_related("schema").filter(schema__project=project), pk,
+                   "span label" if span else "label")
     label.schema.project = project  # keeps the user's role on it
     return label
 

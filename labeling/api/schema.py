@@ -89,18 +89,20 @@ class LabelChanges(ProjectAPIView):
     """Change several labels at once, all or none (managers): names and keys are checked against what the labels
     will be, so two labels may swap keys."""
 
+    span = False
+
     @extend_schema(request=LabelChangesSerializer, responses=LabelSerializer(many=True))
     def patch(self, request, project_pk):
         items = self.validated(LabelChangesSerializer)["labels"]
         changes = {}
         for number, item in enumerate(items):
             item = dict(item)
-            label = get_label(request.user, self.project, item.pop("id", None))
+            label = get_label(request.user, self.project, item.pop("id", None), span=self.span)
             serializer = LabelWriteSerializer(label, data=item, partial=True)
             if not serializer.is_valid():
                 raise ValidationError({"labels": {number: serializer.errors}})
             changes[label.pk] = serializer.validated_data
-        saved = schema_service.update_labels(request.user, self.project.pk, changes)
+        saved = schema_service.update_labels(request.user, self.project.pk, changes, span=self.span)
         return Response(LabelSerializer(saved, many=True).data)
 
 
@@ -108,10 +110,11 @@ class LabelDetail(ProjectAPIView):
     """Rename or restyle a label (annotations keep it), or delete it (managers)."""
 
     query = ("confirm",)
+    span = False
 
     @extend_schema(request=LabelWriteSerializer, responses=LabelSerializer)
     def patch(self, request, project_pk, pk):
-        label = get_label(request.user, self.project, pk)
+        label = get_label(request.user, self.project, pk, span=self.span)
         serializer = LabelWriteSerializer(label, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         schema_service.update_label(request.user, label, **serializer.validated_data)
@@ -120,6 +123,19 @@ class LabelDetail(ProjectAPIView):
     @extend_schema(responses={204: None, 409: ErrorSerializer}, parameters=[OpenApiParameter(
         "confirm", bool, description="Take the label off the annotations that carry it (else 409).")])
     def delete(self, request, project_pk, pk):
-        label = get_label(request.user, self.project, pk)
+        label = get_label(request.user, self.project, pk, span=self.span)
         schema_service.delete_label(request.user, label, confirmed=request.query_params.get("confirm") == "true")
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SpanLabelChanges(LabelChanges):
+    """Change several span labels at once, all or none (managers): names are checked against the span labels as
+    they will be, keys against every label's."""
+
+    span = True
+
+
+class SpanLabelDetail(LabelDetail):
+    """Rename or restyle a span label (its spans keep it), or delete it with its spans (managers)."""
+
+    span = True

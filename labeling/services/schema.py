@@ -20,8 +20,10 @@ class LabelInUse(SchemaError):
 
     def __init__(self, label, count):
         self.count = count
-        super().__init__(f"“{label.name}” is on {count} annotation{'s' if count != 1 else ''}; deleting it takes it "
-                         "off them. Confirm to delete it anyway.")
+        on = f"{count} annotation{'s' if count != 1 else ''}"
+        super().__init__(f"“{label.name}” marks spans on {on}; deleting it removes those spans. Confirm to delete it "
+                         "anyway." if isinstance(label, SpanLabel) else
+                         f"“{label.name}” is on {on}; deleting it takes it off them. Confirm to delete it anyway.")
 
 
 # Okabe–Ito's colour-blind-safe colours (black left out), ordered so that neighbours differ in hue and lightness.
@@ -167,23 +169,26 @@ def add_label(actor, project, *, name, description="", color=None, hotkey="", ke
 
 
 def update_label(actor, label, version=None, **values):
-    """Rename or restyle a label; its annotations keep it, since they refer to it, not to its name. With
-    `version`, only if nobody changed the label since."""
-    update_labels(actor, label.schema.project_id, {label.pk: {**values, "version": version}})
+    """Rename or restyle a label (or a span label); its annotations keep it, since they refer to it, not to its
+    name. With `version`, only if nobody changed the label since."""
+    update_labels(actor, label.schema.project_id, {label.pk: {**values, "version": version}},
+                  span=isinstance(label, SpanLabel))
     label.refresh_from_db()
     return label
 
 
 @transaction.atomic
-def update_labels(actor, project_id, changes):
+def update_labels(actor, project_id, changes, span=False):
     """Change several labels of a project at once ({label id: {field: value, "version": the version last read}}),
-    all or none: names and keys are checked against what the labels will be, so two labels may swap keys."""
+    all or none — document labels, or with `span` span labels: names and keys are checked against what the labels
+    will be (a key against the other kind's too), so two labels may swap keys."""
     lock_schema(project_id)
-    labels = {label.pk: label for label in Label.objects.select_related("schema").filter(schema__project_id=project_id)}
+    model, other = (SpanLabel, Label) if span else (Label, SpanLabel)
+    labels = {label.pk: label for label in model.objects.select_related("schema").filter(schema__project_id=project_id)}
     missing = [pk for pk in changes if pk not in labels]
     if missing:
-        raise SchemaError(f"Label {missing[0]} is not one of this project's (deleted meanwhile?); reload, then save "
-                          "again.")
+        raise SchemaError(f"{'Span label' if span else 'Label'} {missing[0]} is not one of this project's (deleted "
+                          "meanwhile?); reload, then save again.")
     changed = {}
     for pk, values in changes.items():
         label, values = labels[pk], dict(values)
@@ -194,20 +199,21 @@ def update_labels(actor, project_id, changes):
             changed[pk] = difference
     final = {pk: {field: changed.get(pk, {}).get(field, [None, getattr(label, field)])[1] for field in ("name", "hotkey")}
              for pk, label in labels.items()}
-    _check_final(final, SpanLabel.objects.filter(schema__project_id=project_id).exclude(hotkey="")
+    _check_final(final, other.objects.filter(schema__project_id=project_id).exclude(hotkey="")
                  .values_list("hotkey", flat=True))
     renamed = [pk for pk, difference in changed.items() if "name" in difference or "hotkey" in difference]
     # The unique name and key constraints hold after every statement: clear the changing ones first (a stand-in
     # name no one types: an invisible separator and the id; PostgreSQL text holds no NUL).
     for pk in renamed:
-        Label.objects.filter(pk=pk).update(name=f"\u2063{pk}", hotkey="")
+        model.objects.filter(pk=pk).update(name=f"\u2063{pk}", hotkey="")
     for pk, difference in changed.items():
         label = labels[pk]
         for field, (_old, value) in difference.items():
             setattr(label, field, value)
         label.version += 1
         label.save()
-        audit.record(actor, "label.update", label, project_id=project_id, changes=difference)
+        audit.record(actor, "span_label.update" if span else "label.update", label, project_id=project_id,
+                     changes=difference)
     return [labels[pk] for pk in changes]
 
 

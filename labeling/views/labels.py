@@ -72,22 +72,26 @@ def label_add(request, pk):
 
 @login_required
 @require_POST
-def labels_save(request, pk):
-    """Every label's row of the table, saved at once: all changes or none."""
+def labels_save(request, pk, span=False):
+    """Every label's row of the table (with `span`, of the span labels' table), saved at once: all changes or
+    none."""
     project = get_project(request.user, pk, Role.MANAGER)
     schema = getattr(project, "label_schema", None)
-    forms = [LabelEditForm(request.POST, prefix=f"label-{label.pk}") for label in (schema.labels.all() if schema else [])
-             if f"label-{label.pk}-name" in request.POST]
+    kind = "span-label" if span else "label"
+    labels = (schema.span_labels if span else schema.labels).all() if schema else []
+    forms = [LabelEditForm(request.POST, prefix=f"{kind}-{label.pk}") for label in labels
+             if f"{kind}-{label.pk}-name" in request.POST]
     problems = [f"{form.data.get(form.add_prefix('name')) or form.prefix}: {field} — {' '.join(errors)}"
                 for form in forms if not form.is_valid() for field, errors in form.errors.items()]
     if problems:
         return _page(request, project, 400, problem="; ".join(problems))
-    changes = {int(form.prefix.removeprefix("label-")): form.cleaned_data for form in forms}
+    changes = {int(form.prefix.removeprefix(f"{kind}-")): form.cleaned_data for form in forms}
     try:
-        saved = schema_service.update_labels(request.user, project.pk, changes)
+        saved = schema_service.update_labels(request.user, project.pk, changes, span=span)
     except schema_service.SchemaError as error:
         return _page(request, project, error.status, problem=str(error))
-    messages.success(request, f"Saved {len(saved)} label{'s' if len(saved) != 1 else ''}; their annotations keep them.")
+    messages.success(request, f"Saved {len(saved)} {'span ' if span else ''}label{'s' if len(saved) != 1 else ''}; "
+                              f"their {'spans' if span else 'annotations'} keep them.")
     return redirect("label-list", pk=project.pk)
 
 
@@ -109,13 +113,14 @@ def label_update(request, pk, label_pk):
 
 @login_required
 @require_POST
-def label_delete(request, pk, label_pk):
-    label = get_label(request.user, pk, label_pk)
+def label_delete(request, pk, label_pk, span=False):
+    label = get_label(request.user, pk, label_pk, span=span)
     project = label.schema.project
     try:
         count = schema_service.delete_label(request.user, label, confirmed=request.POST.get("confirm") == "yes")
     except schema_service.LabelInUse as error:
         return render(request, "labeling/label_delete.html",
-                      {"project": project, "label": label, "count": error.count, "message": str(error)}, status=409)
+                      {"project": project, "label": label, "count": error.count, "message": str(error),
+                       "action": "span-label-delete" if span else "label-delete"}, status=409)
     messages.success(request, f"Deleted “{label.name}”" + (f" from {count} annotations." if count else "."))
     return redirect("label-list", pk=pk)
