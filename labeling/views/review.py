@@ -61,10 +61,26 @@ def review_document(request, pk, document_pk):
             {"start": begin, "end": end, "label": label} for begin, end, label in decided]
     context = {"project": project, "document": document, "annotations": annotations,
                "span_labels": span_labels, "spans": start if span_labels else [],
+               "span_copies": _span_copies(document, annotations) if span_labels else [],
                "labels": tasks.label_choices(project), "schema": getattr(project, "label_schema", None),
                "settled": settled, "chosen": chosen, "none_chosen": settled is not None and not chosen,
                "problem": problem, "shortcut_keys": shortcuts(schema, [])}
     return render(request, "labeling/review_document.html", context, status=status)
+
+
+def _span_copies(document, annotations):
+    """The note once per annotation (and per model that predicted spans for it), with its spans: [{"id", "by",
+    "spans", "rejected"}] for review to lay side by side."""
+    copies = [{"id": f"spans-of-annotation-{annotation.pk}",
+               "by": annotation.annotator.username if annotation.annotator else "imported",
+               "rejected": bool(annotation.rejected_reason), "predicted": False,
+               "spans": [{"start": span.start, "end": span.end, "label": span.label.name}
+                         for span in annotation.spans.all()]} for annotation in annotations]
+    for prediction in document.predictions.exclude(spans=[]).select_related("version"):
+        copies.append({"id": f"spans-of-prediction-{prediction.pk}", "by": prediction.model_version,
+                       "version": prediction.version, "spans": prediction.spans, "rejected": False,
+                       "predicted": True})
+    return copies
 
 
 @login_required

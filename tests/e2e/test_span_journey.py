@@ -113,3 +113,29 @@ def test_a_long_note_with_two_hundred_spans_draws_and_answers_in_under_100_ms(pa
     print(f"20,000 characters, 200 spans: drawn in {sorted(drawn)[2]:.1f} ms (median of 5), "
           f"a key answered in {answered:.1f} ms")
     assert max(drawn) < 100 and answered < 100
+
+
+def test_a_reviewer_sees_each_annotator_s_spans_and_the_model_s_side_by_side_and_settles_them(page, span_project):
+    from labeling.models import Prediction, Review, Span, SpanLabel
+
+    project, passwords = span_project
+    document = Document.objects.get()
+    problem, drug = SpanLabel.objects.get(name="Problem"), SpanLabel.objects.get(name="Drug")
+    for username, spans in (("demo-annotator", [(0, 18, problem)]), ("demo-manager", [(5, 18, problem), (23, 32, drug)])):
+        user = project.memberships.get(user__username=username).user
+        annotation = Annotation.objects.create(document=document, annotator=user, source="annotator")
+        Span.objects.bulk_create(Span(annotation=annotation, label=label, start=start, end=end)
+                                 for start, end, label in spans)
+    Prediction.objects.create(project=project, document=document, model_version="ner v1",
+                              spans=[{"start": 0, "end": 18, "label": "Problem", "score": 0.74}])
+    log_in(page, "demo-reviewer", passwords["demo-reviewer"])
+    page.goto(f"/projects/{project.pk}/review/{document.pk}/")
+    copies = page.locator("#spans-side-by-side .span-copy")
+    expect(copies).to_have_count(3)
+    tagged = [copies.nth(index).locator(".run[data-tag]").all_inner_texts() for index in range(3)]
+    assert tagged == [["Left breast cancer"], ["breast cancer", "tamoxifen"], ["Left breast cancer"]], tagged
+    assert copies.nth(2).locator(".run.marked").first.get_attribute("title") == "Problem 0.74"
+    expect(page.locator("#spans-side-by-side figcaption").nth(2)).to_contain_text("ner v1 · 1 span (predicted)")
+    page.locator("#adjudicate-submit").click()
+    expect(page.locator(".message").first).to_be_visible()
+    assert Review.objects.get(document=document).spans is not None

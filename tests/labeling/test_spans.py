@@ -279,7 +279,7 @@ def test_predicted_spans_are_checked_ordered_by_their_least_certain_and_pre_sele
 
 
 def test_spans_that_differ_are_a_disagreement_a_reviewer_settles(client, project, manager, reviewer):
-    from labeling.models import Annotation, Review
+    from labeling.models import Annotation, Prediction, Review
     from labeling.services import resolution
     from tests.labeling.test_tasks import annotators
 
@@ -287,15 +287,23 @@ def test_spans_that_differ_are_a_disagreement_a_reviewer_settles(client, project
     problem = schema.span_labels.get(name="Problem")
     first, second = annotators(project, 2)
     note = Document.objects.filter(corpus__project=project).order_by("id").first()
+    marked = []
     for user, end in ((first, 18), (second, 11)):
         annotation = Annotation.objects.create(document=note, annotator=user)
         Span.objects.create(annotation=annotation, label=problem, start=0, end=end)
+        marked.append(annotation)
+    Prediction.objects.create(project=project, document=note, model_version="ner v1",
+                              spans=[{"start": 5, "end": 18, "label": "Problem", "score": 0.61}])
     client.force_login(reviewer)
     listed = client.get(reverse("api-disagreements", args=[project.pk])).json()
     assert [row["id"] for row in listed["results"]] == [note.pk]
     page = client.get(reverse("review-document", args=[project.pk, note.pk])).content.decode()
     assert "Problem: “Left breast cancer”" in page and "Problem: “Left breast”" in page  # who marked what
     assert 'id="note-spans-data"' in page and 'data-span-label="Drug"' in page  # the final set to settle
+    copies = [f'data-spans="spans-of-annotation-{annotation.pk}"' for annotation in marked]
+    assert all(copy in page for copy in copies) and 'data-spans="spans-of-prediction-' in page  # side by side
+    assert "<strong>ner v1</strong> · 1 span (predicted)" in page
+    assert '[{"start": 5, "end": 18, "label": "Problem", "score": 0.61}]' in page
     assert list(resolution.resolve(project, [note.pk], spans=True))[0].spans is None  # a tie, until settled
     final = [{"start": 0, "end": 18, "label": "Problem"}, {"start": 26, "end": 35, "label": "Drug"}]
     settled = client.post(reverse("api-document-review", args=[project.pk, note.pk]), {"labels": [], "spans": final},

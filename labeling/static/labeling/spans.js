@@ -38,16 +38,16 @@
 
   function colourOf(name) { return (state.labels[name] || {}).color || "#888888"; }
 
-  function render() {
-    var started = performance.now();
-    var text = state.text, note = state.note, spans = state.spans;
+  // The note's text as runs between span edges (and the selection's), each coloured by the spans over it: the
+  // innermost's tint, one underline per span, each span's name where it starts.
+  function runs(text, units, spans, colour, chosen, selection) {
     var edges = [0, text.length];
-    spans.forEach(function (span) { edges.push(state.units.toUnit(span.start), state.units.toUnit(span.end)); });
-    if (state.selection) { edges.push(state.selection[0], state.selection[1]); }
+    spans.forEach(function (span) { edges.push(units.toUnit(span.start), units.toUnit(span.end)); });
+    if (selection) { edges.push(selection[0], selection[1]); }
     edges = Array.from(new Set(edges)).sort(function (a, b) { return a - b; });
     var fragment = document.createDocumentFragment();
     var ranges = spans.map(function (span, index) {
-      return { from: state.units.toUnit(span.start), to: state.units.toUnit(span.end), index: index };
+      return { from: units.toUnit(span.start), to: units.toUnit(span.end), index: index };
     });
     for (var e = 0; e + 1 < edges.length; e += 1) {
       var from = edges[e], to = edges[e + 1];
@@ -61,25 +61,46 @@
         over.sort(function (a, b) { return (b.to - b.from) - (a.to - a.from); });  // the widest first
         var innermost = spans[over[over.length - 1].index];
         run.classList.add("marked");
-        run.style.backgroundColor = colourOf(innermost.label) + "33";
+        run.style.backgroundColor = colour(innermost.label) + "33";
         run.style.boxShadow = over.map(function (range, depth) {
-          return "inset 0 -" + (2 + 3 * depth) + "px 0 " + colourOf(spans[range.index].label);
+          return "inset 0 -" + (2 + 3 * depth) + "px 0 " + colour(spans[range.index].label);
         }).join(", ");
         run.dataset.span = over[over.length - 1].index;
-        run.title = over.map(function (range) { return spans[range.index].label; }).join(" › ");
+        run.title = over.map(function (range) {
+          var span = spans[range.index];
+          return span.label + (typeof span.score === "number" ? " " + span.score.toFixed(2) : "");
+        }).join(" › ");
         over.forEach(function (range) {
           if (range.from === from) { run.dataset.tag = (run.dataset.tag ? run.dataset.tag + " " : "") + spans[range.index].label; }
-          if (range.index === state.chosen) { run.classList.add("chosen"); }
+          if (range.index === chosen) { run.classList.add("chosen"); }
         });
       }
-      if (state.selection && state.selection[0] <= from && to <= state.selection[1]) { run.classList.add("selected"); }
+      if (selection && selection[0] <= from && to <= selection[1]) { run.classList.add("selected"); }
       fragment.appendChild(run);
     }
-    note.replaceChildren(fragment);
+    return fragment;
+  }
+
+  function render() {
+    var started = performance.now();
+    state.note.replaceChildren(runs(state.text, state.units, state.spans, colourOf, state.chosen, state.selection));
     renderPanel();
-    state.field.value = JSON.stringify(spans);
+    state.field.value = JSON.stringify(state.spans);
     state.drawn = performance.now() - started;
-    note.dataset.drawnMs = state.drawn.toFixed(1);
+    state.note.dataset.drawnMs = state.drawn.toFixed(1);
+  }
+
+  // Read-only copies of the note, each with one person's (or model's) spans: review lays them side by side.
+  function drawCopies() {
+    var copies = document.querySelectorAll(".span-copy");
+    if (!copies.length) { return; }
+    var labels = {};
+    (data("span-labels-data") || []).forEach(function (label) { labels[label.name] = label; });
+    var text = data("note-text-data"), units = indexer(text);
+    var colour = function (name) { return (labels[name] || {}).color || "#888888"; };
+    copies.forEach(function (copy) {
+      copy.replaceChildren(runs(text, units, data(copy.dataset.spans) || [], colour, null, null));
+    });
   }
 
   function excerpt(span) {
@@ -204,6 +225,7 @@
   }
 
   function setUp() {
+    drawCopies();
     var note = document.getElementById("note-text");
     var field = document.getElementById("spans-field");
     if (!note || !field || !note.classList.contains("span-note")) { state = null; return; }
