@@ -8,14 +8,22 @@ from .models import DatasetSnapshot
 from .services import exports, snapshots
 
 
-def snapshot_file_response(user, snapshot):
-    """The snapshot's Parquet file as a download (audited); 404 while it is not ready."""
+def snapshot_file_response(user, snapshot, spacy=False):
+    """The snapshot's Parquet file as a download (audited), or with `spacy` its spaCy training files (a zip of a
+    DocBin per split, for a snapshot with spans); 404 while it is not ready, or without spans."""
     if snapshot.status != DatasetSnapshot.Status.READY or not snapshot.path.is_file():
         raise Http404("This snapshot has no file: it is still being written, or it failed.")
-    audit.record(user, "snapshot.download", snapshot, project_id=snapshot.project_id, sha256=snapshot.sha256)
-    response = FileResponse(open(snapshot.path, "rb"), as_attachment=True,
-                            filename=snapshots.download_name(snapshot), content_type="application/vnd.apache.parquet")
-    response["X-Content-SHA256"] = snapshot.sha256
+    path = snapshots.spacy_files(snapshot) if spacy else snapshot.path
+    if not path.is_file():
+        raise Http404("This snapshot has no spaCy files: only a snapshot with spans has them.")
+    audit.record(user, "snapshot.download", snapshot, project_id=snapshot.project_id, sha256=snapshot.sha256,
+                 **({"format": "spacy"} if spacy else {}))
+    name = snapshots.download_name(snapshot)
+    response = FileResponse(open(path, "rb"), as_attachment=True,
+                            filename=name.replace(".parquet", "-spacy.zip") if spacy else name,
+                            content_type="application/zip" if spacy else "application/vnd.apache.parquet")
+    if not spacy:
+        response["X-Content-SHA256"] = snapshot.sha256
     return response
 
 

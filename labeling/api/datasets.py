@@ -43,6 +43,16 @@ class SnapshotDownload(ProjectAPIView):
         return snapshot_file_response(request.user, get_snapshot(request.user, self.project, pk, Role.MANAGER))
 
 
+class SnapshotSpacyDownload(ProjectAPIView):
+    """A snapshot with spans as spaCy's training files: a zip of train.spacy, dev.spacy and test.spacy (DocBin;
+    spans in doc.spans["sc"] and doc.ents, document labels in doc.cats). 404 for a snapshot without spans."""
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request, project_pk, pk):
+        return snapshot_file_response(request.user, get_snapshot(request.user, self.project, pk, Role.MANAGER),
+                                      spacy=True)
+
+
 @extend_schema(parameters=[
     PROJECT_PK,
     OpenApiParameter("format", str, enum=list(exports.FORMATS), description="File format."),

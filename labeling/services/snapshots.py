@@ -135,6 +135,7 @@ def cleanup(job):
         DatasetSnapshot.objects.filter(pk=snapshot.pk).update(status=DatasetSnapshot.Status.FAILED)
         if snapshot.file_name:
             snapshot.path.unlink(missing_ok=True)
+            spacy_files(snapshot).unlink(missing_ok=True)
 
 
 def _build(snapshot, reporter):
@@ -179,6 +180,11 @@ def _build(snapshot, reporter):
     from .snapshot_file import write  # pyarrow: loaded by the worker that writes, never by the web process
 
     write(snapshot.path, rows, single, metadata, reporter, spans=bool(span_names))
+    if span_names:
+        reporter.stage(0.96, "Writing spaCy's training files")
+        from .docbin import write as write_docbins  # spaCy: the worker's, never the web process's
+
+        write_docbins(snapshot.path, names)
 
     digest = hashlib.sha256()
     with open(snapshot.path, "rb") as handle:
@@ -203,6 +209,13 @@ def _build(snapshot, reporter):
         )
     return {"rows": len(rows), "unresolved": ties, **{f"{split}_rows": sum(1 for row in rows if row.split == split)
                                                       for split in SPLITS}}
+
+
+def spacy_files(snapshot):
+    """Where a snapshot with spans keeps spaCy's training files (a zip of a DocBin per split)."""
+    from .docbin import zip_path
+
+    return zip_path(snapshot.path)
 
 
 def download_name(snapshot):

@@ -43,15 +43,15 @@ def snapshot_detail(request, pk, snapshot_pk):
         (split, sum(snapshot.counts.get(split, {}).values())) for split in snapshots.SPLITS])
     return render(request, "labeling/snapshot_detail.html", {
         "project": snapshot.project, "snapshot": snapshot, "table": table, "splits": snapshots.SPLITS,
-        "split_chart": sizes,
+        "split_chart": sizes, "spacy_files": bool(snapshot.file_name) and snapshots.spacy_files(snapshot).is_file(),
     })
 
 
 @login_required
 @require_GET
-def snapshot_download(request, pk, snapshot_pk):
+def snapshot_download(request, pk, snapshot_pk, spacy=False):
     snapshot = get_snapshot(request.user, pk, snapshot_pk, Role.MANAGER)
-    return snapshot_file_response(request.user, snapshot)
+    return snapshot_file_response(request.user, snapshot, spacy=spacy)
 
 
 @login_required

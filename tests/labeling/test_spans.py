@@ -179,11 +179,14 @@ def test_the_annotate_page_sends_spans_and_a_refused_span_comes_back_with_the_re
     assert done.status_code == 200 and Span.objects.get().end == 4 and document.annotations.count() == 1
 
 
-def test_snapshots_carry_resolved_spans_as_a_parquet_column(project, manager, artifacts,
-                                                           django_capture_on_commit_callbacks):
+def test_snapshots_carry_resolved_spans_as_a_parquet_column_and_spacy_s_training_files(
+        client, project, manager, artifacts, django_capture_on_commit_callbacks):
     import json
+    import zipfile
 
     import pyarrow.parquet as pq
+    import spacy
+    from spacy.tokens import DocBin
 
     from labeling.models import Annotation, DatasetSnapshot
     from labeling.services import snapshots
@@ -223,6 +226,23 @@ def test_snapshots_carry_resolved_spans_as_a_parquet_column(project, manager, ar
     metadata = json.loads(table.schema.metadata[snapshots.METADATA_KEY])
     assert metadata["span_labels"] == ["Problem", "Drug"] and metadata["labels"] == []
     assert metadata["unresolved_spans"] == 1
+    archive = zipfile.ZipFile(snapshots.spacy_files(snapshot))
+    assert archive.namelist() == ["train.spacy"]  # the validation and test splits are empty
+    docs = {doc.user_data["document_id"]: doc for doc in
+            DocBin().from_bytes(archive.read("train.spacy")).get_docs(spacy.blank("en").vocab)}
+    both = docs[notes[1].pk]
+    assert [(span.start_char, span.end_char, span.label_) for span in both.spans["sc"]] == [
+        (0, 18, "Problem"), (26, 38, "Drug")]  # “tamoxifen” widened to its token, “tamoxifen</b”
+    assert [(entity.text, entity.label_) for entity in both.ents] == [("Left breast cancer", "Problem"),
+                                                                    ("tamoxifen</b", "Drug")]
+    assert not docs[extra.pk].ents and docs[extra.pk].text == TEXT  # a tie: no spans to learn
+    client.force_login(manager)
+    page = client.get(reverse("snapshot-detail", args=[project.pk, snapshot.pk])).content.decode()
+    assert 'id="snapshot-spacy"' in page
+    for name in ("snapshot-spacy", "api-snapshot-spacy"):
+        download = client.get(reverse(name, args=[project.pk, snapshot.pk]))
+        assert download.status_code == 200 and download["Content-Type"] == "application/zip"
+        assert b"".join(download.streaming_content) == snapshots.spacy_files(snapshot).read_bytes()
 
 
 def test_exports_carry_spans_and_conll_tags_whitespace_tokens(client, project, manager, annotator):

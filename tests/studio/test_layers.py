@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("torch", "transformers", "datasets", "sklearn", "pyarrow")
+HEAVY = ("torch", "transformers", "datasets", "sklearn", "pyarrow", "spacy")
 
 WEB_PROCESS = """
 import json, sys
