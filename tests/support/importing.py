@@ -23,3 +23,24 @@ def run(manager, project, name, data, django_capture_on_commit_callbacks, **mapp
     corpus.refresh_from_db()
     job.refresh_from_db()
     return corpus, job, status
+
+
+def span_snapshot(manager, project, rows, django_capture_on_commit_callbacks, name, ratios):
+    """Notes with spans ([{id, text, spans}]) imported as JSON Lines and frozen into a ready snapshot with the split
+    `ratios` (train, validation, test)."""
+    import json
+
+    from labeling.services import snapshots
+
+    data = "\n".join(json.dumps(row) for row in rows).encode()
+    corpus, job, _status = run(manager, project, f"{name}.jsonl", data, django_capture_on_commit_callbacks,
+                               text_field="text", id_field="id", span_field="spans")
+    assert job.status == "succeeded" and corpus.document_count == len(rows), job.error
+    train, validation, test = ratios
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot = snapshots.start_snapshot(manager, project, name=name, train_ratio=train,
+                                            validation_ratio=validation, test_ratio=test)
+    execution.execute(snapshot.job_id, "w@host", {})
+    snapshot.refresh_from_db()
+    assert snapshot.status == "ready"
+    return snapshot

@@ -3,13 +3,10 @@ cleaning recipe names it beside the patterns. The names the patterns miss (no ti
 announces them, and no name list is given) are found by the model and replaced; the report counts what each found,
 in the browser and the API; a model that is not a span tagger of the project, or finds no category, is refused."""
 
-import json
-
 import pytest
 from django.urls import reverse
 
 from labeling.models import Corpus, Document
-from labeling.services import snapshots
 from studio.jobs import execution
 from tests.support import importing
 from tests.support.classifiers import finetune
@@ -25,16 +22,8 @@ def phi_tagger(project, manager, artifacts, django_capture_on_commit_callbacks):
     rows = [{"id": f"t{number}", "text": text,
              "spans": [{"start": start, "end": end, "label": category} for category, start, end, _value in planted]}
             for number, (text, planted) in enumerate(generate(80, seed=5))]
-    data = "\n".join(json.dumps(row) for row in rows).encode()
-    _corpus, job, _status = importing.run(manager, project, "phi.jsonl", data, django_capture_on_commit_callbacks,
-                                          text_field="text", id_field="id", span_field="spans")
-    assert job.status == "succeeded", job.error
-    with django_capture_on_commit_callbacks(execute=True):
-        snapshot = snapshots.start_snapshot(manager, project, name="phi", train_ratio=0.8, validation_ratio=0.1,
-                                            test_ratio=0.1)
-    execution.execute(snapshot.job_id, "w@host", {})
-    snapshot.refresh_from_db()
-    assert snapshot.status == "ready"
+    snapshot = importing.span_snapshot(manager, project, rows, django_capture_on_commit_callbacks, "phi",
+                                       (0.8, 0.1, 0.1))
     run, _report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks, base="crf",
                             model_name="PHI tagger")
     return run.output

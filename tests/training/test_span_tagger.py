@@ -2,13 +2,11 @@
 registers a span tagger version and evaluates it on the test split — entity-level figures, every error named, the
 report page — and the refusals that keep classifiers and taggers on their own snapshots."""
 
-import json
 import random
 
 import pytest
 from django.urls import reverse
 
-from labeling.services import snapshots
 from studio.jobs import execution
 from tests.support import importing
 from tests.support.classifiers import finetune
@@ -43,17 +41,8 @@ def note(rng):
 def span_snapshot(project, manager, artifacts, django_capture_on_commit_callbacks):
     rng = random.Random(11)
     rows = [{"id": f"n{number}", **note(rng)} for number in range(200)]
-    data = "\n".join(json.dumps(row) for row in rows).encode()
-    corpus, job, _status = importing.run(manager, project, "notes.jsonl", data, django_capture_on_commit_callbacks,
-                                         text_field="text", id_field="id", span_field="spans")
-    assert job.status == "succeeded" and corpus.document_count == 200, job.error
-    with django_capture_on_commit_callbacks(execute=True):
-        snapshot = snapshots.start_snapshot(manager, project, name="spans", train_ratio=0.6, validation_ratio=0.2,
-                                            test_ratio=0.2)
-    execution.execute(snapshot.job_id, "w@host", {})
-    snapshot.refresh_from_db()
-    assert snapshot.status == "ready"
-    return snapshot
+    return importing.span_snapshot(manager, project, rows, django_capture_on_commit_callbacks, "spans",
+                                   (0.6, 0.2, 0.2))
 
 
 def test_a_crf_span_tagger_trains_registers_and_is_evaluated_entity_by_entity(
