@@ -126,3 +126,44 @@ def test_a_span_tagger_serves_spans_and_pre_annotates_a_corpus(
     stored = Prediction.objects.filter(document__corpus=corpus, version=run.output)
     assert stored.count() == 200 and any(prediction.spans for prediction in stored)
     assert all(prediction.uncertainty is None or 0 <= prediction.uncertainty <= 1 for prediction in stored)
+
+
+def test_span_taggers_compare_side_by_side_and_go_to_production_by_entity_f1(
+        client, project, manager, span_snapshot, django_capture_on_commit_callbacks):
+    from labeling.models import Membership, Role
+    from tests.support.factories import UserFactory, make_admin
+    from training.models import ModelAlias
+    from training.registry import aliases
+
+    project.gold_snapshot = span_snapshot
+    project.save()
+    good, good_report = finetune(manager, project, span_snapshot, django_capture_on_commit_callbacks, base="crf",
+                                 model_name="entities")
+    weak, weak_report = finetune(manager, project, span_snapshot, django_capture_on_commit_callbacks, base="crf",
+                                 model_name="entities", iterations=1, c1=5.0, c2=5.0)
+    assert weak_report.metrics["entity_f1"] < good_report.metrics["entity_f1"]
+    client.force_login(manager)
+    url = reverse("evaluation-compare", args=[project.pk]) + f"?report={good_report.pk}&report={weak_report.pk}"
+    page = client.get(url).content.decode()
+    assert "Entity F1 (exact) difference real?" in page and 'data-metric="overlap_f1"' in page, page[-3000:]
+    api = client.get(reverse("api-evaluation-compare", args=[project.pk]),
+                     {"report": [good_report.pk, weak_report.pk]}).json()
+    test = api["tests"][1]
+    assert api["test_names"][0].startswith("Entity F1 (exact)") and test["delta"] < 0 and test["low"] <= test["high"]
+    assert api["metrics"][0]["metric"] == "entity_f1"
+    picker = client.get(reverse("evaluation-compare", args=[project.pk])).content.decode()
+    assert f'value="{good_report.pk}"' in picker
+    admin = make_admin(UserFactory(username="ward-admin"))
+    Membership.objects.create(project=project, user=admin, role=Role.MANAGER)
+    aliases.promote(admin, good.output)
+    case = aliases.promotion_case(weak.output)
+    assert case["metric"] == "entity_f1" and case["worse"] and case["comparison"]["test_names"][0].startswith("Entity")
+    with pytest.raises(aliases.PromotionError, match="worse than production .* on entity F1"):
+        aliases.promote(admin, weak.output)
+    client.force_login(admin)
+    promote_page = client.get(reverse("model-version-promote", args=[project.pk, weak.output.pk])).content.decode()
+    assert "worse</strong> on entity F1" in promote_page
+    assert ModelAlias.objects.get(name="production").version == good.output
+    served = client.post(reverse("api-predict", args=[project.pk]), {"text": "started on metformin"},
+                         content_type="application/json")
+    assert served.status_code == 200 and served.json()["predictions"][0]["spans"][0]["label"] == "Drug", served.content

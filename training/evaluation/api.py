@@ -55,4 +55,5 @@ class EvaluationComparison(ProjectAPIView):
         return Response({"reports": [report.pk for report in reports],
                          "columns": [[report.pk for report in column["reports"]] for column in found["columns"]],
                          "metrics": [{key: row[key] for key in keys} for row in found["table"]],
-                         "tests": found["tests"], "micro_tests": found["micro_tests"]})
+                         "tests": found["tests"], "micro_tests": found["micro_tests"],
+                         "test_names": list(found["test_names"])})

@@ -1,5 +1,5 @@
 """Classifiers side by side on one snapshot split: each metric with its delta against the first,
-and a paired bootstrap test of macro and micro F1 on the same documents.
+and a paired bootstrap test of macro and micro F1 on the same documents (span taggers: span_compare.py).
 
 Pooled by seeds, the reports of one fine-tune's seeds are one column (one configuration): each metric is
 their mean with its standard deviation, and the tests compare the columns' seed means on each resample of the
@@ -17,6 +17,7 @@ from ..models import RegisteredModel
 from . import metrics
 
 ROWS = ("macro_f1", "micro_f1", "weighted_f1", "accuracy", "roc_auc", "pr_auc", "ece")
+TESTS = ("Macro F1 difference real?", "Micro F1 difference real?")
 
 
 class ComparisonError(Refusal):
@@ -31,11 +32,18 @@ def compare(reports, pool_seeds=False):
         raise ComparisonError("Reports compare only on the same snapshot and split.")
     if any(report.status != report.Status.DONE for report in reports):
         raise ComparisonError("Some of these evaluations have not finished.")
-    if any(report.model_version.registered_model.kind != RegisteredModel.Kind.CLASSIFIER for report in reports):
-        raise ComparisonError("Side by side compares classifiers; a span tagger's report has its own figures.")
+    kinds = {report.model_version.registered_model.kind for report in reports}
+    if len(kinds) > 1:
+        raise ComparisonError("Side by side compares models of one kind: classifiers with classifiers, span taggers "
+                              "with span taggers.")
     columns = configurations(reports) if pool_seeds else [[report] for report in reports]
     if len(columns) < 2:
         raise ComparisonError("Pooled by seeds these are all one fine-tune: choose reports of two or more.")
+    if kinds == {RegisteredModel.Kind.TAGGER}:
+        from .span_compare import compare as compare_taggers
+
+        return {"reports": reports, "columns": [_column(column) for column in columns], "pooled": pool_seeds,
+                **compare_taggers(reports, columns, verdict)}
     labels, multi = data.snapshot_labels(first.snapshot)
     split = data.read_split(first.snapshot, first.split, labels, multi)
     predicted = [[_predicted(report, split, multi) for report in column] for column in columns]
@@ -52,7 +60,7 @@ def compare(reports, pool_seeds=False):
                                                                    metric=metric) for other in predicted[1:]]
                           for metric in (metrics.headline, metrics.micro_f1))
     return {"reports": reports, "columns": [_column(column) for column in columns], "pooled": pool_seeds,
-            "table": table, "tests": tests, "micro_tests": micro_tests}
+            "table": table, "tests": tests, "micro_tests": micro_tests, "test_names": TESTS}
 
 
 def configurations(reports):
@@ -96,15 +104,18 @@ def verdict(name, delta):
 
 
 def comparable(project):
-    """The project's finished evaluations in groups that compare: [(snapshot, split, [reports], whether some are
-    seeds of one fine-tune)], the newest group first; in a group the oldest report first, since the first is the
+    """The project's finished evaluations in groups that compare (one snapshot split, one kind of model: classifiers
+    or span taggers): [(snapshot, split, [reports], whether some are seeds of one fine-tune)], the newest group
+    first; in a group the oldest report first, since the first is the
     one the others are measured against."""
     groups = {}
     reports = project.evaluations.filter(
-        status="done", model_version__registered_model__kind=RegisteredModel.Kind.CLASSIFIER).select_related(
+        status="done", model_version__registered_model__kind__in=(RegisteredModel.Kind.CLASSIFIER,
+                                                                  RegisteredModel.Kind.TAGGER)).select_related(
         "snapshot", "model_version__registered_model").defer("predictions", "errors").order_by("id")
     for report in reports:
-        groups.setdefault((report.snapshot, report.split), []).append(report)
+        groups.setdefault((report.snapshot, report.split, report.model_version.registered_model.kind), []).append(
+            report)
     newest_first = sorted(groups.items(), key=lambda item: -item[1][-1].pk)
     return [(snapshot, split, found, len(configurations(found)) < len(found))
-            for (snapshot, split), found in newest_first]
+            for (snapshot, split, _kind), found in newest_first]

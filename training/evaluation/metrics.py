@@ -130,6 +130,12 @@ def paired_bootstrap_seeds(truth, firsts, seconds, multi, seed=13, rounds=BOOTST
     observed = mean(seconds, everything) - mean(firsts, everything)
     deltas = np.array([mean(seconds, sample) - mean(firsts, sample)
                        for sample in (rng.integers(0, count, count) for _ in range(rounds))])
+    return bootstrap_result(observed, deltas)
+
+
+def bootstrap_result(observed, deltas):
+    """A paired bootstrap's answer from the observed difference and the resamples' differences: the 95% interval
+    and the share of resamples where the sign flips, doubled (a two-sided p-value estimate)."""
     flips = np.mean(deltas <= 0) if observed > 0 else np.mean(deltas >= 0)
     return {"delta": float(observed), "low": float(np.percentile(deltas, 2.5)), "high": float(np.percentile(deltas, 97.5)),
             "p_value": float(min(1.0, 2 * flips)), "significant": bool(min(1.0, 2 * flips) < 0.05)}

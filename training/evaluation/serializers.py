@@ -47,5 +47,9 @@ class ComparisonSerializer(serializers.Serializer):
                                     help_text="The report ids of each column: one each, or pooled by seeds a fine-tune's.")
     metrics = MetricRowSerializer(many=True)
     tests = PairedTestSerializer(many=True, allow_null=True, help_text="Paired bootstrap test of each column against "
-                                                                       "the first (null for the first).")
-    micro_tests = PairedTestSerializer(many=True, allow_null=True, help_text="The same test on micro F1.")
+                                                                       "the first (null for the first), on macro F1 "
+                                                                       "(span taggers: exact entity F1).")
+    micro_tests = PairedTestSerializer(many=True, allow_null=True, help_text="The same test on micro F1 (span "
+                                                                             "taggers: entity F1 by overlap).")
+    test_names = serializers.ListField(child=serializers.CharField(), help_text="What the two tests compare: macro "
+                                       "and micro F1, or for span taggers entity F1 exact and by overlap.")

@@ -48,7 +48,7 @@ def entity_f1(truth, predicted):
     return f1(*total)[2]
 
 
-def _f1(counts):
+def f1_from_counts(counts):
     """F1 from [..., 3] counts (1 where nothing was expected or found)."""
     denominator = 2 * counts[..., 0] + counts[..., 1] + counts[..., 2]
     return np.where(denominator > 0, 2 * counts[..., 0] / np.maximum(denominator, 1), 1.0)
@@ -61,7 +61,7 @@ def intervals(notes, seed=13, rounds=BOOTSTRAP):
         return [None, None], [None, None]
     rng = np.random.default_rng(seed)
     sums = notes[rng.integers(0, len(notes), (rounds, len(notes)))].sum(axis=1)  # rounds × labels × 3
-    micro, macro = _f1(sums.sum(axis=1)), _f1(sums).mean(axis=1)
+    micro, macro = f1_from_counts(sums.sum(axis=1)), f1_from_counts(sums).mean(axis=1)
     return ([float(np.percentile(micro, 2.5)), float(np.percentile(micro, 97.5))],
             [float(np.percentile(macro, 2.5)), float(np.percentile(macro, 97.5))])
 

@@ -30,8 +30,11 @@ SETTINGS = Schema(
                  "(1: every layer alike)."),
     Setting("warmup_ratio", float, 0.06, minimum=0.0, maximum=0.5, help="Share of the steps spent warming up."),
     Setting("weight_decay", float, 0.01, minimum=0.0, maximum=1.0, help="AdamW weight decay."),
-    Setting("class_weighting", bool, False, help="Weigh rare labels up in the loss (imbalanced data)."),
-    Setting("early_stopping", int, 2, minimum=0, maximum=100, help="Stop after this many epochs without a better validation macro F1 (0: never)."),
+    Setting("class_weighting", bool, False, help="Weigh rare labels (a span tagger's: rare tags) up in the loss "
+                                                 "(imbalanced data)."),
+    Setting("early_stopping", int, 2, minimum=0, maximum=100,
+            help="Stop after this many epochs without a better validation macro F1 (a span tagger's: entity F1) and "
+                 "keep the best epoch (0: never; the last epoch is kept)."),
     Setting("augment_ratio", float, 0.0, minimum=0.0, maximum=5.0,
             help="Add this share of the training split again as copies with words masked and domain synonyms "
                  "swapped in (0: none)."),

@@ -3,7 +3,8 @@ rollback, each atomic, fingerprint-checked, written to the alias history and the
 
 A candidate for production needs a finished evaluation on the test split of the project's gold
 snapshot; it is shown against current production on the same documents, and one that is worse on
-the primary metric is refused unless the admin writes why it should go out anyway."""
+the primary metric (a classifier's macro F1, a span tagger's exact entity F1) is refused unless the admin writes
+why it should go out anyway."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -17,7 +18,9 @@ from ..evaluation.compare import compare
 from ..models import Alias, AliasChange, EvaluationReport, ModelAlias, ModelVersion, RegisteredModel
 from .versions import artifact_sha256
 
-PRIMARY_METRIC = "macro_f1"
+# What decides whether a candidate is worse than production, by the kind of model: (metric, its name).
+PRIMARY_METRICS = {RegisteredModel.Kind.CLASSIFIER: ("macro_f1", "macro F1"),
+                   RegisteredModel.Kind.TAGGER: ("entity_f1", "entity F1")}
 
 
 class PromotionError(Refusal):
@@ -50,11 +53,13 @@ def promotion_case(version):
     project = registered.project
     snapshot = project.gold_snapshot
     production = holder(registered, Alias.PRODUCTION)
+    metric, metric_name = PRIMARY_METRICS.get(registered.kind, (None, None))
     case = {"snapshot": snapshot, "production": production, "candidate": version, "problems": [], "collapsed": None,
             "candidate_report": gold_evaluation(version, snapshot), "production_report": None, "comparison": None,
-            "worse": False, "delta": None}
-    if registered.kind != RegisteredModel.Kind.CLASSIFIER:
-        case["problems"].append("Only classifiers go to production.")
+            "worse": False, "delta": None, "metric": metric, "metric_name": metric_name, "candidate_figure": None,
+            "candidate_interval": None}
+    if metric is None:
+        case["problems"].append("Only classifiers and span taggers go to production.")
         return case
     if snapshot is None:
         case["problems"].append("The project has no gold snapshot: a manager sets one in the project's settings.")
@@ -64,6 +69,8 @@ def promotion_case(version):
                                 "evaluate it there first.")
         return case
     case["collapsed"] = case["candidate_report"].metrics.get("collapsed") or version.metrics.get("collapsed")
+    case["candidate_figure"] = case["candidate_report"].metrics.get(metric)
+    case["candidate_interval"] = case["candidate_report"].metrics.get(f"{metric}_interval")
     if production is None or production.pk == version.pk:
         return case
     case["production_report"] = gold_evaluation(production, snapshot)
@@ -71,8 +78,8 @@ def promotion_case(version):
         case["worse"] = True  # nothing shows it is not worse
         return case
     case["comparison"] = compare([case["production_report"], case["candidate_report"]])
-    before = case["production_report"].metrics.get(PRIMARY_METRIC) or 0.0
-    after = case["candidate_report"].metrics.get(PRIMARY_METRIC) or 0.0
+    before = case["production_report"].metrics.get(metric) or 0.0
+    after = case["candidate_report"].metrics.get(metric) or 0.0
     case["delta"] = after - before
     case["worse"] = after < before
     return case
@@ -110,9 +117,10 @@ def _locked(registered_id):
 
 
 def _summary(case):
-    return {"metric": PRIMARY_METRIC, "snapshot": case["snapshot"].pk if case["snapshot"] else None,
-            "candidate": case["candidate_report"].metrics.get(PRIMARY_METRIC) if case["candidate_report"] else None,
-            "production": case["production_report"].metrics.get(PRIMARY_METRIC) if case["production_report"] else None,
+    metric = case["metric"]
+    return {"metric": metric, "snapshot": case["snapshot"].pk if case["snapshot"] else None,
+            "candidate": case["candidate_report"].metrics.get(metric) if case["candidate_report"] else None,
+            "production": case["production_report"].metrics.get(metric) if case["production_report"] else None,
             "candidate_report": case["candidate_report"].pk if case["candidate_report"] else None,
             "production_report": case["production_report"].pk if case["production_report"] else None}
 
@@ -135,10 +143,11 @@ def promote(user, version, reason=""):
             if case["production_report"] is None:
                 raise PromotionError(f"Production ({case['production']}) has no evaluation on the gold snapshot to "
                                      "compare with: evaluate it there, or write a reason to promote anyway.")
+            metric = case["metric"]
             raise PromotionError(
-                f"{version} is worse than production ({case['production']}) on macro F1: "
-                f"{case['candidate_report'].metrics[PRIMARY_METRIC]:.3f} against "
-                f"{case['production_report'].metrics[PRIMARY_METRIC]:.3f}. Write a reason to promote it anyway.")
+                f"{version} is worse than production ({case['production']}) on {case['metric_name']}: "
+                f"{case['candidate_report'].metrics[metric]:.3f} against "
+                f"{case['production_report'].metrics[metric]:.3f}. Write a reason to promote it anyway.")
         return _move(user, registered, Alias.PRODUCTION, version, AliasChange.Action.PROMOTE, reason, _summary(case))
 
 
@@ -148,8 +157,8 @@ def propose(user, version, reason=""):
         raise PermissionDenied("Managers and admins move staging.")
     with transaction.atomic():
         registered = _locked(version.registered_model_id)
-        if registered.kind != RegisteredModel.Kind.CLASSIFIER:
-            raise PromotionError("Only classifiers are staged for production.")
+        if registered.kind not in PRIMARY_METRICS:
+            raise PromotionError("Only classifiers and span taggers are staged for production.")
         return _move(user, registered, Alias.STAGING, version, AliasChange.Action.PROPOSE, reason.strip(), {})
 
 

@@ -59,7 +59,7 @@ def case_summary(case):
         "candidate_report": case["candidate_report"].pk if case["candidate_report"] else None,
         "production_report": case["production_report"].pk if case["production_report"] else None,
         "problems": case["problems"], "worse": case["worse"], "collapsed": case["collapsed"],
-        "primary_metric": aliases.PRIMARY_METRIC,
+        "primary_metric": case["metric"],
         "delta": case["delta"],
         "metrics": [{key: row[key] for key in ("metric", "values", "deltas")} for row in comparison["table"]]
         if comparison else [],
