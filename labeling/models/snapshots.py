@@ -34,6 +34,7 @@ class DatasetSnapshot(Authored):
     size = models.BigIntegerField(default=0)
     row_count = models.PositiveIntegerField(default=0)
     counts = models.JSONField(default=dict, blank=True, help_text="{split: {label: documents}}.")
+    split_sizes = models.JSONField(default=dict, blank=True, help_text="{split: documents}.")
     rules = models.JSONField(default=dict, blank=True, help_text="{adjudicated|majority|single: documents}.")
     unresolved = models.PositiveIntegerField(default=0, help_text="Labeled documents left out: their annotators tie.")
 

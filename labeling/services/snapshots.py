@@ -205,6 +205,7 @@ def _build(snapshot, reporter):
         DatasetSnapshot.objects.filter(pk=snapshot.pk).update(
             status=DatasetSnapshot.Status.READY, file_name=snapshot.file_name, sha256=digest.hexdigest(),
             size=snapshot.path.stat().st_size, row_count=len(rows), counts=counts, rules=metadata["rules"],
+            split_sizes={split: sum(1 for row in rows if row.split == split) for split in SPLITS},
             unresolved=ties,
         )
     return {"rows": len(rows), "unresolved": ties, **{f"{split}_rows": sum(1 for row in rows if row.split == split)

@@ -39,11 +39,12 @@ def snapshot_detail(request, pk, snapshot_pk):
     snapshot = get_snapshot(request.user, pk, snapshot_pk, Role.MANAGER)
     labels = sorted({label for split in snapshot.counts.values() for label in split})
     table = [(label, [snapshot.counts.get(split, {}).get(label, 0) for split in snapshots.SPLITS]) for label in labels]
-    sizes = charts.bar_chart("Documents per split", [
-        (split, sum(snapshot.counts.get(split, {}).values())) for split in snapshots.SPLITS])
+    sizes = charts.bar_chart("Documents per split", [(split, snapshot.split_sizes[split]) for split in
+                                                      snapshots.SPLITS]) if snapshot.split_sizes else ""
     return render(request, "labeling/snapshot_detail.html", {
         "project": snapshot.project, "snapshot": snapshot, "table": table, "splits": snapshots.SPLITS,
         "split_chart": sizes, "spacy_files": bool(snapshot.file_name) and snapshots.spacy_files(snapshot).is_file(),
+        "has_spans": snapshots.contents(snapshot)[1],
     })
 
 

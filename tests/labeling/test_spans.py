@@ -223,6 +223,7 @@ def test_snapshots_carry_resolved_spans_as_a_parquet_column_and_spacy_s_training
                                    {"start": 26, "end": 35, "label": "Drug"}]
     assert rows["d2"]["spans"] is None  # the tie: kept for its labels, left out of span models' training
     assert snapshot.counts["train"] == {"span: Problem": 2, "span: Drug": 1}
+    assert snapshot.split_sizes == {"train": 3, "validation": 0, "test": 0}  # notes, not the spans they hold
     metadata = json.loads(table.schema.metadata[snapshots.METADATA_KEY])
     assert metadata["span_labels"] == ["Problem", "Drug"] and metadata["labels"] == []
     assert metadata["unresolved_spans"] == 1
