@@ -12,6 +12,8 @@ NAMES = {
     "learning_rate": "Learning rate",
     "grad_norm": "Gradient norm",
     "macro_f1": "Macro F1",
+    "entity_f1": "Entity F1 (exact)",
+    "overlap_f1": "Entity F1 (by overlap)",
     "micro_f1": "Micro F1",
     "weighted_f1": "Weighted F1",
     "accuracy": "Accuracy",

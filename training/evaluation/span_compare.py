@@ -13,6 +13,7 @@ from . import metrics
 from .span_metrics import BOOTSTRAP, f1_from_counts
 
 ROWS = ("entity_f1", "overlap_f1", "precision", "recall", "macro_f1")
+NAMES = {"precision": "Precision (exact)", "recall": "Recall (exact)", "macro_f1": "Macro F1 (over span labels)"}
 TESTS = ("Entity F1 (exact) difference real?", "Entity F1 (by overlap) difference real?")
 
 
@@ -26,7 +27,7 @@ def compare(reports, columns, verdict):
         values = [figure(column[0], name) for column in columns]
         deltas = [None if value is None or values[0] is None else value - values[0] for value in values]
         verdicts = [None] + [verdict(name, delta) for delta in deltas[1:]]
-        table.append({"metric": name, "name": metric_name(name), "higher_is_better": higher_is_better(name),
+        table.append({"metric": name, "name": NAMES.get(name) or metric_name(name), "higher_is_better": higher_is_better(name),
                       "values": values, "spreads": [None] * len(values), "deltas": deltas, "verdicts": verdicts,
                       "cells": list(zip(values, [None] * len(values), deltas, verdicts))})
     tests = [[None] + [paired_entityf1_from_counts(split.spans, predicted[0], other, overlap) for other in predicted[1:]]
