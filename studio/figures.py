@@ -21,6 +21,7 @@ NAMES = {
     "pr_auc": "PR AUC",
     "ece": "Calibration error (ECE)",
     "eval_macro_f1": "Validation macro F1",
+    "eval_entity_f1": "Validation entity F1",
     "validation_macro_f1": "Validation macro F1",
     "errors": "Misclassified documents",
     "model_version": "Model version",
