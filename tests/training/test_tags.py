@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from labeling.services.bio import IGNORE, align, tag_names
-from training.tagging.tags import decode, stitch, words
+from training.tagging.tags import decode, stitch, whole_words, words
 
 TEXT = "Left breast cancer, no renal failure."
 LABELS = ["Disease", "Anatomy"]
@@ -47,3 +47,11 @@ def test_a_word_piece_inside_a_span_is_inside_and_windows_average_where_they_ove
     stitched = stitch([first, second])
     assert [offsets for offsets, _row in stitched] == [(0, 4), (5, 8), (9, 12)]
     assert stitched[1][1] == pytest.approx([0.4, 0.6])
+
+
+def test_spans_that_cut_words_are_widened_to_them_and_pieces_of_one_word_merge():
+    text = "ovarian carcinomas and BRCA1-linked cancer"
+    pieces = [(0, 5, "Disease", 0.9), (5, 7, "Disease", 0.5), (8, 14, "Disease", 0.8),  # “ovari|an”, “carcin|omas”
+              (23, 27, "Gene", 0.6), (29, 33, "Disease", 0.4), (31, 34, "Other", 0.9)]
+    assert whole_words(pieces, text) == [(0, 7, "Disease", 0.7), (8, 18, "Disease", 0.8), (23, 28, "Gene", 0.6),
+                                         (29, 35, "Other", 0.9)]

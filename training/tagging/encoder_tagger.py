@@ -1,6 +1,7 @@
 """An encoder fine-tuned as a span tagger (token classification) with the Trainer: BIO tags aligned to the
 tokenizer's character offsets, notes longer than the model's length read in overlapping windows (`stride`
-tokens shared) and stitched back (a token in two windows gets their mean probabilities), optional class weighting
+tokens shared) and stitched back (a token in two windows gets their mean probabilities), spans widened to whole
+words (a sub-word token's tag can end one mid-word), optional class weighting
 of the tags, checkpoints each epoch and resume from the last. Each epoch is scored on the validation split by
 entity F1 (exact), note by note as the saved tagger reads them; with early stopping the best epoch is kept. The
 version is the Hugging Face folder plus tagger.json."""
@@ -23,7 +24,7 @@ from ..evaluation.span_metrics import entity_f1
 from ..finetuning.arguments import training_arguments
 from ..finetuning.encoder import WeightedTrainer, class_weights, report_kept
 from ..resume import train_resuming
-from .tags import decode, stitch
+from .tags import decode, stitch, whole_words
 
 STRIDE = 32  # tokens two windows of a long note share
 
@@ -43,21 +44,21 @@ def encode(tokenizer, texts, spans, labels, max_length):
     return Dataset.from_dict({**encoded, "labels": tags}), notes, offsets
 
 
-def note_spans(logits, notes, offsets, count, labels):
-    """Each of `count` notes' spans [(start, end, label, score)] from its windows' logits (rows beyond a window's
-    tokens, padding, left out)."""
-    per_note = [[] for _ in range(count)]
+def note_spans(logits, notes, offsets, texts, labels):
+    """Each note's spans [(start, end, label, score)] from its windows' logits (rows beyond a window's tokens,
+    padding, left out), widened to whole words."""
+    per_note = [[] for _ in texts]
     for row, note, window in zip(logits, notes, offsets):
         row = np.asarray(row[:len(window)], dtype=np.float64)
         exponent = np.exp(row - row.max(axis=-1, keepdims=True))
         per_note[note].append((window, exponent / exponent.sum(axis=-1, keepdims=True)))
-    return [decode(stitch(found), labels) for found in per_note]
+    return [whole_words(decode(stitch(found), labels), text) for found, text in zip(per_note, texts)]
 
 
 def validation_f1(validation, notes, offsets, labels):
     """The Trainer's `compute_metrics`: the validation notes' exact entity F1, their windows stitched back."""
     def compute(prediction):
-        found = note_spans(prediction.predictions, notes, offsets, len(validation.texts), labels)
+        found = note_spans(prediction.predictions, notes, offsets, validation.texts, labels)
         return {"entity_f1": entity_f1(validation.spans, [[span[:3] for span in spans] for spans in found])}
     return compute
 
@@ -127,7 +128,7 @@ class EncoderTagger:
                                        return_tensors="pt")
             with torch.inference_mode():
                 logits.extend(self.model(**batch).logits.float().numpy())
-        return note_spans(logits, notes, offsets, len(texts), self.labels)
+        return note_spans(logits, notes, offsets, texts, self.labels)
 
     def predict(self, text):
         return self.predict_many([text])[0]

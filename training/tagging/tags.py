@@ -6,7 +6,8 @@ labeling.services.bio's.
 - `stitch`: a long note read in overlapping windows comes back as one row of probabilities per token, the
   windows' rows averaged where they overlap;
 - `decode`: spans from tokens' tag probabilities — a B, or an I that does not continue a span of its label,
-  starts one; its score is the mean probability of its tokens' tags."""
+  starts one; its score is the mean probability of its tokens' tags;
+- `whole_words`: an encoder's sub-word tokens can end a span inside a word; its spans are widened to whole words."""
 
 import re
 
@@ -54,3 +55,28 @@ def _close(spans, current):
     if current is not None:
         spans.append((current["start"], current["end"], current["label"], float(np.mean(current["scores"]))))
     return None
+
+
+def _widen(start, end, text):
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    return start, end
+
+
+def whole_words(spans, text):
+    """[(start, end, label, score)] widened to the words they cut, in text order; spans of one label that then
+    overlap are merged (their scores averaged), and of two labels the more certain is kept."""
+    kept = []
+    for start, end, label, score in sorted((*_widen(start, end, text), label, score)
+                                           for start, end, label, score in spans):
+        if kept and start < kept[-1][1]:
+            last = kept[-1]
+            if last[2] == label:
+                kept[-1] = (last[0], max(last[1], end), label, (last[3] + score) / 2)
+            elif score > last[3]:
+                kept[-1] = (start, end, label, score)
+            continue
+        kept.append((start, end, label, score))
+    return kept
