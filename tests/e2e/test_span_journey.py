@@ -121,7 +121,8 @@ def test_a_reviewer_sees_each_annotator_s_spans_and_the_model_s_side_by_side_and
     project, passwords = span_project
     document = Document.objects.get()
     problem, drug = SpanLabel.objects.get(name="Problem"), SpanLabel.objects.get(name="Drug")
-    for username, spans in (("demo-annotator", [(0, 18, problem)]), ("demo-manager", [(5, 18, problem), (23, 32, drug)])):
+    marked = {"demo-annotator": [(0, 18, problem)], "demo-manager": [(5, 18, problem), (23, 32, drug)]}
+    for username, spans in marked.items():
         user = project.memberships.get(user__username=username).user
         annotation = Annotation.objects.create(document=document, annotator=user, source="annotator")
         Span.objects.bulk_create(Span(annotation=annotation, label=label, start=start, end=end)

@@ -356,24 +356,27 @@ def test_span_labels_are_renamed_rekeyed_and_deleted_in_the_browser_and_the_api(
     rows = {f"span-label-{label.pk}-{field}": getattr(label, field)
             for label in (problem, drug) for field in ("name", "description", "color", "hotkey", "version")}
     taken = schema.labels.get().hotkey  # a document label's key is refused to a span label
-    refused = client.post(reverse("span-labels-save", args=[project.pk]), {**rows, f"span-label-{drug.pk}-hotkey": taken})
+    save = reverse("span-labels-save", args=[project.pk])
+    refused = client.post(save, {**rows, f"span-label-{drug.pk}-hotkey": taken})
     assert refused.status_code == 400 and "belongs to another label" in refused.content.decode()
     swapped = {**rows, f"span-label-{problem.pk}-name": "Diagnosis", f"span-label-{problem.pk}-hotkey": drug.hotkey,
                f"span-label-{drug.pk}-hotkey": problem.hotkey}
-    assert client.post(reverse("span-labels-save", args=[project.pk]), swapped).status_code == 302
+    assert client.post(save, swapped).status_code == 302
     problem.refresh_from_db()
     assert problem.name == "Diagnosis" and Span.objects.get().label == problem  # the span keeps its label
     api = client.patch(reverse("api-span-label-detail", args=[project.pk, drug.pk]),
                        {"description": "A medicine", "version": drug.version + 1}, content_type="application/json")
     assert api.status_code == 200 and api.json()["description"] == "A medicine", api.content
     stale = client.patch(reverse("api-span-label-changes", args=[project.pk]),
-                         {"labels": [{"id": drug.pk, "name": "Medicine", "version": 1}]}, content_type="application/json")
+                         {"labels": [{"id": drug.pk, "name": "Medicine", "version": 1}]},
+                         content_type="application/json")
     assert stale.status_code == 409
     assert client.patch(reverse("api-span-label-detail", args=[other_project.pk, drug.pk]), {"name": "X"},
                         content_type="application/json").status_code == 404
-    in_use = client.post(reverse("span-label-delete", args=[project.pk, problem.pk]))
+    delete = reverse("span-label-delete", args=[project.pk, problem.pk])
+    in_use = client.post(delete)
     assert in_use.status_code == 409 and "marks spans on 1 annotation" in in_use.content.decode()
-    assert f'action="{reverse("span-label-delete", args=[project.pk, problem.pk])}"' in in_use.content.decode()
-    assert client.post(reverse("span-label-delete", args=[project.pk, problem.pk]), {"confirm": "yes"}).status_code == 302
+    assert f'action="{delete}"' in in_use.content.decode()
+    assert client.post(delete, {"confirm": "yes"}).status_code == 302
     assert not Span.objects.exists() and not SpanLabel.objects.filter(pk=problem.pk).exists()
     assert client.delete(reverse("api-span-label-detail", args=[project.pk, drug.pk])).status_code == 204

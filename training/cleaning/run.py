@@ -148,8 +148,8 @@ def run_cleaning(job, reporter):
     del signatures, shingles
 
     deidentifier = Deidentifier(recipe["categories"], recipe["replacement"], recipe["shift_dates"],
-                                recipe["id_patterns"], recipe["names"], recipe["seed"],
-                                recipe.get("keep_year", True), _deid_model(run, reporter)) if recipe["deidentify"] else None
+                                recipe["id_patterns"], recipe["names"], recipe["seed"], recipe.get("keep_year", True),
+                                _deid_model(run, reporter)) if recipe["deidentify"] else None
     deidentified, found_by, samples, written = Counter(), Counter(), [], {}
     keep = set(kept)
     id_floor = (Document.objects.aggregate(last=Max("id"))["last"] or 0) + 1

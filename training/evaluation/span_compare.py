@@ -27,10 +27,11 @@ def compare(reports, columns, verdict):
         values = [figure(column[0], name) for column in columns]
         deltas = [None if value is None or values[0] is None else value - values[0] for value in values]
         verdicts = [None] + [verdict(name, delta) for delta in deltas[1:]]
-        table.append({"metric": name, "name": NAMES.get(name) or metric_name(name), "higher_is_better": higher_is_better(name),
-                      "values": values, "spreads": [None] * len(values), "deltas": deltas, "verdicts": verdicts,
+        table.append({"metric": name, "name": NAMES.get(name) or metric_name(name),
+                      "higher_is_better": higher_is_better(name), "values": values, "spreads": [None] * len(values),
+                      "deltas": deltas, "verdicts": verdicts,
                       "cells": list(zip(values, [None] * len(values), deltas, verdicts))})
-    tests = [[None] + [paired_entityf1_from_counts(split.spans, predicted[0], other, overlap) for other in predicted[1:]]
+    tests = [[None] + [paired_entity_f1(split.spans, predicted[0], other, overlap) for other in predicted[1:]]
              for overlap in (False, True)]
     return {"table": table, "tests": tests[0], "micro_tests": tests[1], "test_names": TESTS}
 
@@ -54,7 +55,7 @@ def note_counts(truth, predicted, overlap):
     return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
-def paired_entityf1_from_counts(truth, first, second, overlap=False, seed=13, rounds=BOOTSTRAP):
+def paired_entity_f1(truth, first, second, overlap=False, seed=13, rounds=BOOTSTRAP):
     """Entity F1 of `second` minus `first` on the same notes, its 95% interval over resamples of the notes, and
     the share of resamples where the sign flips (a two-sided p-value estimate)."""
     ones, twos = note_counts(truth, first, overlap), note_counts(truth, second, overlap)
