@@ -27,7 +27,8 @@ TAGS = [
 SEGMENT_TAGS = {
     "members": "members", "pools": "members", "uploads": "corpora", "corpora": "corpora", "documents": "documents",
     "tasks": "annotations", "annotations": "review", "review": "review", "agreement": "review",
-    "schema": "labels", "labels": "labels", "export": "labels", "snapshots": "snapshots", "cleaning": "cleaning",
+    "schema": "labels", "labels": "labels", "span-labels": "labels", "export": "labels", "snapshots": "snapshots",
+    "cleaning": "cleaning",
     "pretraining": "training", "finetuning": "training", "retrain-policy": "training", "evaluations": "evaluations",
     "models": "models", "model-versions": "models", "predict": "predictions", "predictions": "predictions",
     "jobs": "jobs", "job-kinds": "jobs", "users": "users", "status": "system", "audit-events": "system",
