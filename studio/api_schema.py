@@ -30,7 +30,7 @@ SEGMENT_TAGS = {
     "schema": "labels", "labels": "labels", "span-labels": "labels", "export": "labels", "snapshots": "snapshots",
     "cleaning": "cleaning",
     "pretraining": "training", "finetuning": "training", "retrain-policy": "training", "evaluations": "evaluations",
-    "models": "models", "model-versions": "models", "predict": "predictions", "predictions": "predictions",
+    "models": "models", "model-versions": "models", "ensembles": "models", "predict": "predictions", "predictions": "predictions",
     "jobs": "jobs", "job-kinds": "jobs", "users": "users", "status": "system", "audit-events": "system",
     "dashboard": "projects",
 }

@@ -62,6 +62,17 @@ register(
                 QUEUE),
     ),
     JobKind(
+        name="ensemble",
+        label="Ensemble",
+        run="training.ensembles.run.run_ensemble",
+        queue_param="queue",
+        startable_by_users=False,
+        description="Combines classifier versions with the same labels into one, weights chosen on a snapshot's "
+                    "validation split, compared with its best member on the test split, then evaluated.",
+        params=(Setting("version_ids", list), Setting("snapshot_id", int, minimum=1), Setting("name", str, ""),
+                QUEUE),
+    ),
+    JobKind(
         name="phi_spans",
         label="PHI span proposal",
         run="training.cleaning.phi_spans.run_phi_spans",

@@ -4,6 +4,8 @@ from django.urls import include, path, re_path
 
 from .cleaning import api as cleaning_api
 from .cleaning import views as cleaning
+from .ensembles import api as ensemble_api
+from .ensembles import views as ensembles
 from .evaluation import api as evaluation_api
 from .evaluation import views as evaluation
 from .finetuning import api as finetuning_api
@@ -35,6 +37,7 @@ api_patterns = [
     path(P + "evaluations/compare/", evaluation_api.EvaluationComparison.as_view(), name="api-evaluation-compare"),
     path(P + "evaluations/<int:pk>/", evaluation_api.EvaluationDetail.as_view(), name="api-evaluation"),
     path(P + "models/", registry_api.ModelList.as_view(), name="api-model-list"),
+    path(P + "ensembles/", ensemble_api.EnsembleCreate.as_view(), name="api-ensembles"),
     path(P + "model-versions/<int:pk>/", registry_api.ModelVersionDetail.as_view(), name="api-model-version"),
     path(P + "model-versions/<int:pk>/download/", registry_api.ModelVersionDownload.as_view(),
          name="api-model-version-download"),
@@ -61,6 +64,7 @@ urlpatterns = [
     path("projects/<int:pk>/cleaning/<int:run_pk>/clusters/<int:source_pk>/", cleaning.cleaning_cluster,
          name="cleaning-cluster"),
     path("projects/<int:pk>/models/", registry.model_list, name="model-list"),
+    path("projects/<int:pk>/models/ensemble/", ensembles.ensemble_create, name="ensemble-create"),
     path("projects/<int:pk>/models/pretrain/", pretraining.pretrain, name="pretrain"),
     path("projects/<int:pk>/models/finetune/", finetuning.finetune, name="finetune"),
     path("projects/<int:pk>/models/retraining/", retraining.retraining, name="model-retraining"),

@@ -46,8 +46,23 @@ def report_detail(request, pk, report_pk):
                                                   model_version__registered_model__kind=RegisteredModel.Kind.CLASSIFIER)
         .exclude(pk=report.pk)
         .select_related("model_version__registered_model"),
+        "against_members": _against_members(report),
     }
     return render(request, "training/report.html", context)
+
+
+def _against_members(report):
+    """For an ensemble's report on the split it was compared on: its paired test against its best member, and the
+    members; None otherwise."""
+    version = report.model_version
+    lineage = version.lineage
+    if version.base_name != "ensemble" or "test_vs_best_member" not in version.metrics or report.split != "test" \
+            or lineage.get("snapshot", {}).get("id") != report.snapshot_id:
+        return None
+    members = lineage.get("members", [])
+    best = next((member for member in members if member["version"] == version.metrics["best_member"]), None)
+    return {"test": version.metrics["test_vs_best_member"], "best": best,
+            "best_f1": version.metrics.get("best_member_test_macro_f1"), "members": members}
 
 
 @login_required

@@ -1,5 +1,6 @@
-"""A classifier version's scores for texts, whatever it is: the baseline (arrays + JSON) or a
-fine-tuned encoder (Hugging Face folder with its label mapping and thresholds). Weights are read
+"""A classifier version's scores for texts, whatever it is: the baseline (arrays + JSON), a
+fine-tuned encoder (Hugging Face folder with its label mapping and thresholds), or an ensemble of such versions
+(their probabilities weighed, each member's files checked against the sha256 it was combined with). Weights are read
 from safetensors only: a folder whose weights are pickled (`pytorch_model.bin`) is refused, never
 unpickled, and no code is ever taken from a model folder."""
 
@@ -9,9 +10,24 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from ..evaluation.metrics import predictions
+from ..ensembles.service import members_of
 from . import pooled
 from .baseline import Baseline
 from .classifier_file import SETTINGS_FILE, ClassifierLoadError, read_settings
+
+
+def checked_member(entry):
+    """An ensemble member's folder, once its files are what the ensemble was made with."""
+    from ..models import ModelVersion
+    from ..registry.versions import artifact_sha256
+
+    version = ModelVersion.objects.filter(pk=entry["version"]).first()
+    if version is None or not version.path.is_dir():
+        raise ClassifierLoadError(f"The ensemble's member {entry['name']} is gone.")
+    if artifact_sha256(version.path) != entry["sha256"]:
+        raise ClassifierLoadError(f"The ensemble's member {entry['name']} has changed since the ensemble was made "
+                                  "(sha256 mismatch).")
+    return version.path
 
 
 @torch.no_grad()
@@ -35,6 +51,10 @@ class Classifier:
             raise ClassifierLoadError(f"{folder.name} holds no {SETTINGS_FILE}: it is not a studio classifier.")
         self.settings = read_settings(folder)
         self.labels, self.multi = self.settings["labels"], self.settings["multi"]
+        self._members = None
+        if (members := members_of(folder)) is not None:
+            self._members = [(Classifier(checked_member(entry)), entry["weight"]) for entry in members]
+            return
         if (folder / "baseline.json").exists():
             self._baseline, self._model = Baseline.load(folder), None
             return
@@ -49,6 +69,8 @@ class Classifier:
         self._tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
 
     def scores(self, texts):
+        if self._members is not None:  # an ensemble: its members' probabilities, weighed
+            return sum(weight * member.scores(texts) for member, weight in self._members)
         if self._baseline is not None:
             return self._baseline.predict_proba(texts)
         return encoder_scores(self._model, self._tokenizer, texts, self.multi, self.settings["max_length"])

@@ -14,6 +14,7 @@ from labeling.models import Role
 from studio import audit
 from studio.errors import Refusal
 
+from ..ensembles.service import members_of
 from ..evaluation.compare import compare
 from ..models import Alias, AliasChange, EvaluationReport, ModelAlias, ModelVersion, RegisteredModel
 from .versions import artifact_sha256
@@ -91,6 +92,11 @@ def _verify(version):
     if not version.sha256 or artifact_sha256(version.path) != version.sha256:
         raise PromotionError(f"{version}'s files differ from what was registered (sha256 mismatch): "
                              "it cannot be promoted.")
+    for member in members_of(version.path) or ():  # an ensemble: every member's files as it was made with
+        found = ModelVersion.objects.filter(pk=member["version"]).first()
+        if found is None or not found.path.is_dir() or artifact_sha256(found.path) != member["sha256"]:
+            raise PromotionError(f"{version} is an ensemble whose member {member['name']} is missing or has changed "
+                                 "since (sha256 mismatch): it cannot be promoted.")
 
 
 def _move(user, registered, alias, version, action, reason, comparison):

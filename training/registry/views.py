@@ -10,6 +10,7 @@ from labeling.access import get_project, one_of
 from labeling.models import Corpus, Role
 
 from ..access import get_version
+from ..models import ModelVersion, RegisteredModel
 from ..evaluation.compare import comparable
 from ..retraining.forms import RetrainPolicyForm
 from . import aliases
@@ -26,6 +27,10 @@ def model_list(request, pk):
         "runs": project.pretrainings.select_related("job", "output__registered_model")[:20],
         "policy": getattr(project, "retrain_policy", None),
         "policy_form": RetrainPolicyForm(instance=getattr(project, "retrain_policy", None)),
+        "classifier_versions": ModelVersion.objects.filter(
+            registered_model__project=project, registered_model__kind=RegisteredModel.Kind.CLASSIFIER).exclude(
+            base_name="ensemble").select_related("registered_model").order_by("registered_model__name", "version"),
+        "ready_snapshots": project.snapshots.filter(status="ready"),
     })
 
 
