@@ -43,24 +43,27 @@ def compare(reports, pool_seeds=False):
         from .span_compare import compare as compare_taggers
 
         return {"reports": reports, "columns": [_column(column) for column in columns], "pooled": pool_seeds,
-                **compare_taggers(reports, columns, verdict)}
+                **compare_taggers(reports, columns)}
     labels, multi = data.snapshot_labels(first.snapshot)
     split = data.read_split(first.snapshot, first.split, labels, multi)
     predicted = [[_predicted(report, split, multi) for report in column] for column in columns]
-    table = []
-    for name in ROWS:
-        values, spreads = zip(*(_mean(column, name) for column in columns))
-        base = values[0]
-        deltas = [None if value is None or base is None else value - base for value in values]
-        verdicts = [None] + [verdict(name, delta) for delta in deltas[1:]]
-        table.append({"metric": name, "name": metric_name(name), "higher_is_better": higher_is_better(name),
-                      "values": list(values), "spreads": list(spreads), "deltas": deltas, "verdicts": verdicts,
-                      "cells": list(zip(values, spreads, deltas, verdicts))})
+    table = [table_row(name, *zip(*(_mean(column, name) for column in columns))) for name in ROWS]
     tests, micro_tests = ([None] + [metrics.paired_bootstrap_seeds(split.targets, predicted[0], other, multi,
                                                                    metric=metric) for other in predicted[1:]]
                           for metric in (metrics.headline, metrics.micro_f1))
     return {"reports": reports, "columns": [_column(column) for column in columns], "pooled": pool_seeds,
             "table": table, "tests": tests, "micro_tests": micro_tests, "test_names": TESTS}
+
+
+def table_row(name, values, spreads, title=None):
+    """One metric's row of a comparison: each column's value (and spread over seeds, or None), its delta against
+    the first column and whether that is better; `title` names it where the metric's own name would not do."""
+    values, spreads = list(values), list(spreads)
+    deltas = [None if value is None or values[0] is None else value - values[0] for value in values]
+    verdicts = [None] + [verdict(name, delta) for delta in deltas[1:]]
+    return {"metric": name, "name": title or metric_name(name), "higher_is_better": higher_is_better(name),
+            "values": values, "spreads": spreads, "deltas": deltas, "verdicts": verdicts,
+            "cells": list(zip(values, spreads, deltas, verdicts))}
 
 
 def configurations(reports):

@@ -4,12 +4,11 @@ taggers' span counts over it)."""
 
 import numpy as np
 
-from studio.figures import higher_is_better, metric_name
-
 from labeling.services.span_matching import counts
 
 from ..tagging.spans_data import read_spans
 from . import metrics
+from .compare import table_row
 from .span_metrics import BOOTSTRAP, f1_from_counts
 
 ROWS = ("entity_f1", "overlap_f1", "precision", "recall", "macro_f1")
@@ -17,20 +16,13 @@ NAMES = {"precision": "Precision (exact)", "recall": "Recall (exact)", "macro_f1
 TESTS = ("Entity F1 (exact) difference real?", "Entity F1 (by overlap) difference real?")
 
 
-def compare(reports, columns, verdict):
+def compare(reports, columns):
     """The comparison of span taggers' reports (one column each), in the shape `compare.compare` gives."""
     first = reports[0]
     split = read_spans(first.snapshot, first.split)
     predicted = [_predicted(column[0], split) for column in columns]
-    table = []
-    for name in ROWS:
-        values = [figure(column[0], name) for column in columns]
-        deltas = [None if value is None or values[0] is None else value - values[0] for value in values]
-        verdicts = [None] + [verdict(name, delta) for delta in deltas[1:]]
-        table.append({"metric": name, "name": NAMES.get(name) or metric_name(name),
-                      "higher_is_better": higher_is_better(name), "values": values, "spreads": [None] * len(values),
-                      "deltas": deltas, "verdicts": verdicts,
-                      "cells": list(zip(values, [None] * len(values), deltas, verdicts))})
+    table = [table_row(name, [figure(column[0], name) for column in columns], [None] * len(columns), NAMES.get(name))
+             for name in ROWS]
     tests = [[None] + [paired_entity_f1(split.spans, predicted[0], other, overlap) for other in predicted[1:]]
              for overlap in (False, True)]
     return {"table": table, "tests": tests[0], "micro_tests": tests[1], "test_names": TESTS}
