@@ -197,6 +197,7 @@ def _build(snapshot, reporter):
         for _start, _end, label in row.spans or ():
             key = f"{SPAN_COUNT}{label}"
             counts[row.split][key] = counts[row.split].get(key, 0) + 1
+    sizes = {split: sum(1 for row in rows if row.split == split) for split in SPLITS}
     with transaction.atomic():
         for split in SPLITS:
             chosen = [pk for pk, value in new_splits.items() if value == split]
@@ -205,11 +206,9 @@ def _build(snapshot, reporter):
         DatasetSnapshot.objects.filter(pk=snapshot.pk).update(
             status=DatasetSnapshot.Status.READY, file_name=snapshot.file_name, sha256=digest.hexdigest(),
             size=snapshot.path.stat().st_size, row_count=len(rows), counts=counts, rules=metadata["rules"],
-            split_sizes={split: sum(1 for row in rows if row.split == split) for split in SPLITS},
-            unresolved=ties,
+            split_sizes=sizes, unresolved=ties,
         )
-    return {"rows": len(rows), "unresolved": ties, **{f"{split}_rows": sum(1 for row in rows if row.split == split)
-                                                      for split in SPLITS}}
+    return {"rows": len(rows), "unresolved": ties, **{f"{split}_rows": size for split, size in sizes.items()}}
 
 
 def spacy_files(snapshot):

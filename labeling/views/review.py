@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..access import get_document, get_project
 from ..models import Annotation, Role
 from ..services import browse, resolution, review, tasks
-from ..services.spans import SpanError, posted_spans
+from ..services.spans import SpanError, as_dicts, posted_spans
 from .annotate import shortcuts
 
 
@@ -74,8 +74,7 @@ def _span_copies(document, annotations):
     copies = [{"id": f"spans-of-annotation-{annotation.pk}",
                "by": annotation.annotator.username if annotation.annotator else "imported",
                "rejected": bool(annotation.rejected_reason), "predicted": False,
-               "spans": [{"start": span.start, "end": span.end, "label": span.label.name}
-                         for span in annotation.spans.all()]} for annotation in annotations]
+               "spans": as_dicts(annotation.spans.all())} for annotation in annotations]
     for prediction in document.predictions.exclude(spans=[]).select_related("version"):
         copies.append({"id": f"spans-of-prediction-{prediction.pk}", "by": prediction.model_version,
                        "version": prediction.version, "spans": prediction.spans, "rejected": False,

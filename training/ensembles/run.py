@@ -46,12 +46,13 @@ def run_ensemble(job, reporter):
     if not validation.texts or not test.texts:
         raise FinetuneError("The snapshot needs notes in its validation split (to choose the weights) and its test "
                             "split (to compare with the members).")
-    scored = {"validation": [], "test": []}
+    scored, settings = {"validation": [], "test": []}, []
     for number, member in enumerate(members):
         reporter.stage(0.05 + 0.6 * number / len(members), f"Scoring with {member}")
         classifier = Classifier(member.path)
         if classifier.labels != labels or classifier.multi != multi:
             raise FinetuneError(f"{member} knows other labels than the snapshot's.")
+        settings.append(classifier.settings)
         scored["validation"].append(classifier.scores(validation.texts))
         scored["test"].append(classifier.scores(test.texts))
         reporter.check_cancel()
@@ -66,8 +67,7 @@ def run_ensemble(job, reporter):
     reporter.log("Weights " + ", ".join(f"{member}: {weight:.1f}" for member, weight in zip(members, best))
                  + f"; validation macro F1 {best_f1:.3f}")
     ensemble = metrics.predictions(combine(scored["test"], best), multi, thresholds)
-    alone = [metrics.predictions(scores, multi, classifier_file.read_settings(member.path)["thresholds"])
-             for member, scores in zip(members, scored["test"])]
+    alone = [metrics.predictions(scores, multi, found["thresholds"]) for found, scores in zip(settings, scored["test"])]
     member_f1 = [metrics.headline(test.targets, predicted, multi) for predicted in alone]
     strongest = int(np.argmax(member_f1))
     test_vs_best = metrics.paired_bootstrap(test.targets, alone[strongest], ensemble, multi)
@@ -77,8 +77,8 @@ def run_ensemble(job, reporter):
     folder = jobs_service.workdir(job) / "ensemble"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    max_length = max(classifier_file.read_settings(member.path).get("max_length") or 0 for member in members)
-    classifier_file.write_settings(folder, labels, multi, thresholds, max_length)
+    classifier_file.write_settings(folder, labels, multi, thresholds,
+                                   max(found.get("max_length") or 0 for found in settings))
     listed = [{"version": member.pk, "name": str(member), "sha256": member.sha256 or artifact_sha256(member.path),
                "weight": round(float(weight), 4)} for member, weight in zip(members, best)]
     (folder / ENSEMBLE_FILE).write_text(json.dumps({"members": listed}, indent=1))

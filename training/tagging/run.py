@@ -14,6 +14,7 @@ from ..evaluation.service import start_evaluation
 from ..finetuning.service import FinetuneError
 from ..models import EvaluationReport, Finetuning, RegisteredModel
 from ..registry.versions import VersionError, create_version
+from ..serving.service import spans_of
 from ..pretraining.config import base_path
 from . import crf, tagger_file
 from .loader import load_tagger
@@ -97,8 +98,7 @@ def evaluate_tagger(report, reporter):
                "predicted": _span(error["predicted"], split.texts[error["note"]])} for error in found["errors"][:500]]
     EvaluationReport.objects.filter(pk=report.pk).update(
         metrics=figures, errors=errors,
-        predictions={str(pk): [{"start": start, "end": end, "label": label, "score": round(score, 4)}
-                               for start, end, label, score in spans] for pk, spans in zip(split.ids, predicted)})
+        predictions={str(pk): spans_of(spans) for pk, spans in zip(split.ids, predicted)})
     return {"entity_f1": exact["f1"], "macro_f1": exact["macro_f1"], "errors": len(found["errors"])}
 
 
