@@ -37,14 +37,14 @@ def simulate(texts, targets, labels, test_texts, test_targets, seed, strategy, m
     while True:
         model = Baseline.fit([texts[i] for i in chosen], targets[chosen], labels, multi=False, seed=seed)
         if len(chosen) in CHECKPOINTS:
-            predicted = model.predict_proba(test_texts).argmax(axis=1)
+            predicted = model.scores(test_texts).argmax(axis=1)
             curve[len(chosen)] = f1_score(test_targets, predicted, average="macro")
         if len(chosen) >= CHECKPOINTS[-1]:
             return curve
         taken = set(chosen)
         pool = np.array([i for i in range(len(texts)) if i not in taken])
         if strategy == "uncertainty":
-            scores = model.predict_proba([texts[i] for i in pool])
+            scores = model.scores([texts[i] for i in pool])
             ranked = np.argsort([-uncertainty(dict(zip(labels, row)), measure) for row in scores], kind="stable")
             chosen += [int(pool[i]) for i in ranked[:step]]
         else:

@@ -73,6 +73,16 @@ register(
                 QUEUE),
     ),
     JobKind(
+        name="onnx_export",
+        label="ONNX export",
+        run="training.onnx_export.run.run_onnx_export",
+        queue="cpu",
+        startable_by_users=False,
+        description="Exports an encoder classifier to ONNX (fp32) and int8-quantised ONNX for serving on a CPU "
+                    "without torch: new versions of the same model, checked against the original, then evaluated.",
+        params=(Setting("version_id", int, minimum=1), Setting("precisions", list, ["fp32", "int8"])),
+    ),
+    JobKind(
         name="phi_spans",
         label="PHI span proposal",
         run="training.cleaning.phi_spans.run_phi_spans",

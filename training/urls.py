@@ -10,6 +10,8 @@ from .evaluation import api as evaluation_api
 from .evaluation import views as evaluation
 from .finetuning import api as finetuning_api
 from .finetuning import views as finetuning
+from .onnx_export import api as onnx_api
+from .onnx_export import views as onnx_export
 from .pretraining import api as pretraining_api
 from .pretraining import views as pretraining
 from .registry import api as registry_api
@@ -46,6 +48,7 @@ api_patterns = [
     path(P + "model-versions/<int:pk>/aliases/", registry_api.AliasMove.as_view(), name="api-model-version-aliases"),
     path(P + "models/<int:pk>/history/", registry_api.AliasHistory.as_view(), name="api-model-history"),
     path(P + "models/<int:pk>/rollback/", registry_api.Rollback.as_view(), name="api-model-rollback"),
+    path(P + "model-versions/<int:pk>/onnx/", onnx_api.OnnxExport.as_view(), name="api-model-version-onnx"),
     path(P + "model-versions/<int:pk>/predict-corpus/", serving_api.PredictCorpus.as_view(),
          name="api-model-version-predict-corpus"),
     re_path(r"^projects/(?P<project_pk>[0-9]+)/predict/?$", serving_api.Predict.as_view(), name="api-predict"),
@@ -74,6 +77,7 @@ urlpatterns = [
     path(V + "download/", registry.version_download, name="model-version-download"),
     path(V + "promote/", registry.promote, name="model-version-promote"),
     path(V + "predict/", serving.predict_corpus, name="model-version-predict"),
+    path(V + "onnx/", onnx_export.export_onnx, name="model-version-onnx"),
     path(V + "evaluate/", evaluation.evaluate_version, name="model-version-evaluate"),
     path("projects/<int:pk>/evaluations/<int:report_pk>/", evaluation.report_detail, name="evaluation-report"),
     path("projects/<int:pk>/evaluations/compare/", evaluation.comparison, name="evaluation-compare"),

@@ -31,7 +31,7 @@ def test_single_label_baseline_matches_scikit_learn_and_learns_the_signal():
     texts, targets = planted(400, 1)
     test_texts, test_targets = planted(200, 2)
     model = baseline.Baseline.fit(texts, targets, LABELS, multi=False)
-    ours = model.predict_proba(test_texts).argmax(axis=1)
+    ours = model.scores(test_texts).argmax(axis=1)
     reference = make_pipeline(
         FeatureUnion([("w", TfidfVectorizer(**baseline.WORDS)), ("c", TfidfVectorizer(**baseline.CHARACTERS))]),
         LogisticRegression(C=10.0, max_iter=2000, random_state=13)).fit(texts, targets)
@@ -51,6 +51,6 @@ def test_multi_label_baseline_and_a_reload_without_pickle_give_the_same_scores(t
     assert sorted(path.name for path in (tmp_path / "model").iterdir()) == ["baseline.json", "baseline.safetensors"]
     again = baseline.Baseline.load(tmp_path / "model")
     probe = [body(rng, 2) + " wheeze and reduced air entry", body(rng, 2)]
-    assert np.allclose(again.predict_proba(probe), model.predict_proba(probe))
-    scores = again.predict_proba(probe)
+    assert np.allclose(again.scores(probe), model.scores(probe))
+    scores = again.scores(probe)
     assert scores[0, 1] > 0.5 > scores[1, 1]

@@ -14,9 +14,9 @@ from ..tagging.spans_data import span_labels
 
 
 def classifier_queue(version):
-    """The queue for a classifier or span tagger version's evaluation and prediction jobs: the baseline and the
-    CRF need no GPU."""
-    if (version.path / "baseline.json").exists() or (version.path / "crf.crfsuite").exists():
+    """The queue for a classifier or span tagger version's evaluation and prediction jobs: the baseline, the CRF
+    and ONNX exports (which run on the CPU) need no GPU."""
+    if any((version.path / name).exists() for name in ("baseline.json", "crf.crfsuite", "model.onnx")):
         return "cpu"
     return version.params.get("queue", "gpu")
 

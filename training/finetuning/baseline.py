@@ -65,7 +65,7 @@ class Baseline:
     def features(self, texts):
         return sparse.hstack([vectorizer.transform(texts) for vectorizer in self.vectorizers]).tocsr()
 
-    def predict_proba(self, texts):
+    def scores(self, texts):
         logits = self.features(texts) @ self.weights.T + self.bias
         if self.multi:
             return 1 / (1 + np.exp(-logits))

@@ -22,7 +22,8 @@ from transformers import (
 from ..device import training_precision
 from ..evaluation.metrics import held_out_f1
 from ..resume import train_resuming
-from . import classifier, pooled
+from . import pooled
+from .torch_scorer import encoder_scores
 from .arguments import training_arguments
 
 
@@ -149,7 +150,7 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
     shutil.rmtree(output, ignore_errors=True)
     trainer.model.save_pretrained(output, safe_serialization=True)
     tokenizer.save_pretrained(output)
-    validation_scores = (classifier.encoder_scores(trainer.model, tokenizer, validation.texts, multi,
+    validation_scores = (encoder_scores(trainer.model, tokenizer, validation.texts, multi,
                                                    config["max_length"]) if evaluate else None)
     return validation_scores, device, {
         "pooling": pooling, "train_loss": train_loss, "steps": result.global_step, "kept_epoch": kept_epoch,

@@ -121,7 +121,7 @@ def train_and_score(run, config, labels, multi, train, validation, folder, repor
         reporter.stage(0.85, f"Saving the model; scoring {len(validation.texts):,} validation documents")
         shutil.rmtree(output, ignore_errors=True)
         model.save(output)
-        validation_scores = model.predict_proba(validation.texts) if validation.texts else None
+        validation_scores = model.scores(validation.texts) if validation.texts else None
         device, extra = "cpu", {}
     else:
         base = base_path(run.project, config["base"])  # its config admits no hub ids

@@ -12,6 +12,7 @@ from labeling.models import Corpus, Role
 from ..access import get_version
 from ..models import ModelVersion, RegisteredModel
 from ..evaluation.compare import comparable
+from ..onnx_export.service import exportable
 from ..retraining.forms import RetrainPolicyForm
 from . import aliases
 from .downloads import version_zip_response
@@ -43,7 +44,9 @@ def version_detail(request, pk, version_pk):
     project = version.registered_model.project
     return render(request, "training/version.html", {
         "project": project, "version": version, "files": files,
-        "evaluations": version.evaluations.select_related("snapshot"),
+        "evaluations": version.evaluations.select_related("snapshot"), "exportable": exportable(version),
+        "exports": ModelVersion.objects.filter(base=version, lineage__runtime="onnx").select_related(
+            "registered_model"),
         "snapshots": project.snapshots.filter(status="ready") if version.registered_model.kind == "classifier" else [],
         "corpora": project.corpora.filter(status=Corpus.Status.READY) if version.registered_model.kind == "classifier"
         else [],
