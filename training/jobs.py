@@ -46,6 +46,9 @@ register(
                "Trains a domain tokenizer and an encoder (masked language model or contrastive) on corpora."),
     stage_kind("finetune", "Fine-tuning", "finetuning.run.run_finetuning", "Finetuning", "finetuning_id",
                "Trains a classifier (the baseline or an encoder) on a snapshot's train split, then evaluates it."),
+    stage_kind("distill", "Distillation", "finetuning.run.run_finetuning", "Finetuning", "finetuning_id",
+               "Trains a student encoder on a teacher classifier's probabilities (and the labels), on a snapshot's "
+               "train split and unlabeled corpora, then evaluates it."),
     stage_kind("evaluate", "Evaluation", "evaluation.run.run_evaluation", "EvaluationReport", "report_id",
                "Scores a classifier on a snapshot's split: F1, per-label figures, confusion, calibration, errors.",
                first=True),  # minutes at most, and the fine-tune that started it is waiting to be judged

@@ -1,5 +1,7 @@
 """The `evaluate` job: a classifier's figures on a snapshot's split."""
 
+import time
+
 import numpy as np
 
 from ..finetuning import classifier, data
@@ -23,9 +25,12 @@ def run_evaluation(job, reporter):
     reporter.stage(0.05, f"Loading {report.model_version}")
     loaded = classifier.Classifier(report.model_version.path)
     reporter.stage(0.1, f"Scoring {len(split.texts):,} documents of the {report.split} split")
+    started = time.perf_counter()
     scores = loaded.scores(split.texts)
+    seconds = time.perf_counter() - started
     reporter.stage(0.7, "Computing F1, calibration and the confusion matrix")
     figures = evaluate(split.targets, scores, labels, multi, loaded.settings["thresholds"])
+    figures["ms_per_note"] = round(1000 * seconds / len(split.texts), 3)  # scored in batches, as a predict job does
     reporter.stage(0.95, "Saving the report")
     predicted = loaded.predicted(scores)
     wrong = np.nonzero((predicted != split.targets).any(axis=1) if multi else predicted != split.targets)[0]

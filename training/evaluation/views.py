@@ -46,7 +46,7 @@ def report_detail(request, pk, report_pk):
                                                   model_version__registered_model__kind=RegisteredModel.Kind.CLASSIFIER)
         .exclude(pk=report.pk)
         .select_related("model_version__registered_model"),
-        "against_members": _against_members(report),
+        "against_members": _against_members(report), "against_teacher": _against_teacher(report),
     }
     return render(request, "training/report.html", context)
 
@@ -63,6 +63,24 @@ def _against_members(report):
     best = next((member for member in members if member["version"] == version.metrics["best_member"]), None)
     return {"test": version.metrics["test_vs_best_member"], "best": best,
             "best_f1": version.metrics.get("best_member_test_macro_f1"), "members": members}
+
+
+def _against_teacher(report):
+    """For a distilled student's report: its teacher's latest finished report on the same snapshot and split, with
+    the share of macro F1 kept, the sizes and the time a note took; None otherwise."""
+    teacher = report.model_version.lineage.get("teacher")
+    if not teacher or report.status != EvaluationReport.Status.DONE:
+        return None
+    found = (EvaluationReport.objects.select_related("model_version__registered_model")
+             .filter(model_version_id=teacher["id"], snapshot_id=report.snapshot_id, split=report.split,
+                     status=EvaluationReport.Status.DONE).order_by("-id").first())
+    if found is None:
+        return {"teacher": teacher, "report": None}
+    student_f1, teacher_f1 = report.metrics.get("macro_f1"), found.metrics.get("macro_f1")
+    return {"teacher": teacher, "report": found, "student_f1": student_f1, "teacher_f1": teacher_f1,
+            "kept": f"{student_f1 / teacher_f1:.1%}" if teacher_f1 else "—",
+            "student_size": report.model_version.size, "teacher_size": found.model_version.size,
+            "student_ms": report.metrics.get("ms_per_note"), "teacher_ms": found.metrics.get("ms_per_note")}
 
 
 @login_required

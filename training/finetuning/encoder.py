@@ -123,28 +123,40 @@ class WeightedTrainer(Trainer):
         return (loss, outputs) if return_outputs else loss
 
 
-def train(base, config, labels, multi, train_split, validation, folder, output, reporter):
-    """Fine-tune `base` and save it to `output`; (validation scores or None, device, figures)."""
+def train(base, config, labels, multi, train_split, validation, folder, output, reporter, teaching=None):
+    """Fine-tune `base` and save it to `output`; (validation scores or None, device, figures). With `teaching`
+    (a distill.Teaching), the student learns from the teacher's probabilities too."""
     device, precision = training_precision()
     pooling = config.get("pooling", "auto")
     pooling = pooled.default_pooling(base) if pooling == "auto" else pooling
     reporter.log(f"Reading the encoder by {'the mean of its token states' if pooling == 'mean' else 'its [CLS] head'}"
                  f" ({pooling})")
     model, tokenizer = load_base(base, labels, multi, config["seed"], pooling)
-    train_set = encode(tokenizer, train_split, multi, config["max_length"])
+    trainer_class, extra = WeightedTrainer, {}
+    if teaching is not None:
+        from . import distill
+
+        layers = distill.keep_layers(model, config["student_layers"])
+        reporter.log(f"The student keeps {layers} layers of its base")
+        train_set = distill.encode(tokenizer, teaching, train_split, multi, config["max_length"])
+        trainer_class, extra = distill.DistillingTrainer, {"temperature": config["temperature"],
+                                                           "alpha": config["alpha"]}
+    else:
+        train_set = encode(tokenizer, train_split, multi, config["max_length"])
     evaluate = bool(validation.texts)
     validation_set = encode(tokenizer, validation, multi, config["max_length"]) if evaluate else None
     args = training_arguments(config, folder / "checkpoints", len(train_set), precision, evaluate)
+    args.remove_unused_columns = teaching is None  # a student's batches carry the teacher's probabilities
     callbacks = [reporter.as_trainer_callback()]
     if evaluate and config["early_stopping"]:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config["early_stopping"]))
     weights = class_weights(train_split.targets, len(labels), multi) if config["class_weighting"] else None
-    trainer = WeightedTrainer(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
-                              data_collator=DataCollatorWithPadding(tokenizer),
-                              compute_metrics=macro_f1(multi, config["seed"]),
-                              callbacks=callbacks, label_weights=weights, multi=multi,
-                              head_learning_rate=config.get("head_learning_rate", 0.0),
-                              layer_decay=config.get("layer_decay", 1.0))
+    trainer = trainer_class(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
+                            data_collator=DataCollatorWithPadding(tokenizer),
+                            compute_metrics=macro_f1(multi, config["seed"]),
+                            callbacks=callbacks, label_weights=weights, multi=multi,
+                            head_learning_rate=config.get("head_learning_rate", 0.0),
+                            layer_decay=config.get("layer_decay", 1.0), **extra)
     train_loss, result, seconds, steps = train_resuming(trainer, reporter)
     kept_epoch = report_kept(trainer, reporter)
     shutil.rmtree(output, ignore_errors=True)
@@ -153,7 +165,7 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
     validation_scores = (encoder_scores(trainer.model, tokenizer, validation.texts, multi,
                                                    config["max_length"]) if evaluate else None)
     return validation_scores, device, {
-        "pooling": pooling, "train_loss": train_loss, "steps": result.global_step, "kept_epoch": kept_epoch,
+        **({"layers": layers} if teaching is not None else {}), "pooling": pooling, "train_loss": train_loss, "steps": result.global_step, "kept_epoch": kept_epoch,
         "tokens_per_second": round(tokens_per_second(train_set, config["batch_size"], steps, seconds), 1)}
 
 

@@ -11,8 +11,9 @@ class FinetuneForm(SettingsForm):
     schema = SETTINGS
     lines = ("synonyms",)
 
-    def __init__(self, *args, snapshots=(), bases=(), **kwargs):
-        self.choices = {"base": list(bases)}
+    def __init__(self, *args, snapshots=(), bases=(), teachers=(), corpora=(), **kwargs):
+        self.choices = {"base": list(bases), "teacher": [(0, "none: an ordinary fine-tune"), *teachers]}
+        self.many = {"unlabeled_corpora": list(corpora)}
         super().__init__(*args, **kwargs)
         self.fields["snapshot"] = forms.TypedChoiceField(
             coerce=int, label="Snapshot", help_text="Trains on its train split, picks thresholds and stops early on "
@@ -31,5 +32,6 @@ class FinetuneForm(SettingsForm):
     def settings(self):
         data = super().settings()
         defaulted = (*ENCODER_SETTINGS, *CRF_SETTINGS, *CLASSIFIER_SETTINGS, "task")
-        return {name: self.schema[name].default if name in defaulted and value in (None, "") else value
+        data = {name: self.schema[name].default if name in defaulted and value in (None, "") else value
                 for name, value in data.items()}
+        return {**data, "teacher": int(data["teacher"] or 0)}

@@ -48,7 +48,7 @@ class OnnxScorer:
         self.tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=token)
         self.multi, self.count = settings["multi"], len(settings["labels"])
 
-    def scores(self, texts, batch_size=32):
+    def scores(self, texts, batch_size=64):
         out = []
         for start in range(0, len(texts), batch_size):
             encoded = self.tokenizer.encode_batch(texts[start:start + batch_size])

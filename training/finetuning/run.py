@@ -111,7 +111,7 @@ def train_and_score(run, config, labels, multi, train, validation, folder, repor
                                         parse_synonyms(config["synonyms"]), "[MASK]", config["seed"])
         train = data.Split(train.ids, train.external_ids, texts, np.array(targets))
         reporter.log(f"Augmented the training split with {added} copies (ratio {config['augment_ratio']})")
-    output = folder / "model"
+    output, lineage = folder / "model", None
     reporter.stage(0.05, f"Training on {len(train.texts):,} documents")
     training = reporter.span(0.05, 0.85)
     if config["base"] == "baseline":
@@ -125,8 +125,17 @@ def train_and_score(run, config, labels, multi, train, validation, folder, repor
         device, extra = "cpu", {}
     else:
         base = base_path(run.project, config["base"])  # its config admits no hub ids
+        teaching = None
+        if config.get("teacher"):
+            from . import distill
+
+            held_out = data.read_split(run.snapshot, "test", labels, multi).ids + validation.ids
+            teacher, teaching = distill.teach(run.project, config, train, held_out, labels, multi,
+                                              reporter.span(0.0, 0.05))
         validation_scores, device, extra = encoder.train(base, config, labels, multi, train, validation, folder,
-                                                         output, training)
+                                                         output, training, teaching)
+        if teaching is not None:
+            lineage = distill.lineage(teacher, config, teaching, extra.pop("layers"))
     thresholds = metrics.tune_thresholds(validation.targets, validation_scores) \
         if multi and validation_scores is not None else ([0.5] * len(labels) if multi else None)
     classifier_file.write_settings(output, labels, multi, thresholds, config["max_length"], extra.pop("pooling", None))
@@ -139,7 +148,7 @@ def train_and_score(run, config, labels, multi, train, validation, folder, repor
         if collapsed:
             reporter.log(f"Warning: {collapsed}")
     return Trained(output, device, {"validation_macro_f1": validation_f1, "augmented_copies": added,
-                                    "collapsed": collapsed, **extra})
+                                    "collapsed": collapsed, **extra}, lineage)
 
 
 @dataclass
@@ -147,16 +156,17 @@ class Trained:
     output: Path  # the classifier's folder
     device: str
     measured: dict  # validation_macro_f1, collapsed (or None) and the training's figures
+    lineage: dict = None  # what the version's lineage adds (a student: its teacher and how it learnt)
 
     @property
     def validation_f1(self):
         return self.measured["validation_macro_f1"]
 
 
-def register(run, job, config, trained, labels, multi, reporter, lineage=None):
+def register(run, job, config, trained, labels, multi, reporter):
     """The trained classifier as a version of the run's model, its test evaluation started: the job's result."""
     version = _save_version(run, job, config, trained.output, labels, multi, trained.device, trained.measured,
-                            lineage or {})
+                            trained.lineage or {})
     evaluation = start_evaluation(run.created_by, run.project, version, run.snapshot)
     reporter.log(f"Evaluation of {version} on the test split started: report #{evaluation.pk}")
     measured = {key: value for key, value in trained.measured.items() if value is not None}

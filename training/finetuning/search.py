@@ -92,8 +92,9 @@ def search(run, job, labels, multi, train, validation, folder, reporter):
             shutil.rmtree(folder / f"trial-{beaten['number']}", ignore_errors=True)
     best = max(trials, key=lambda trial: trial["value"])  # the earliest of equals
     reporter.stage(0.98, f"Registering trial {best['number']}, the best on validation ({best['value']:.3f})")
-    trained = Trained(folder / f"trial-{best['number']}" / "model", best["device"], best["measured"])
     table = [{key: trial[key] for key in ("number", "params", "value")} for trial in trials]
+    trained = Trained(folder / f"trial-{best['number']}" / "model", best["device"], best["measured"],
+                      {"search": {"trials": table, "best": best["number"]}})
     result = register(run, job, rates.resolve({**config, **best["params"]}, base)[0], trained, labels, multi,
-                      reporter, lineage={"search": {"trials": table, "best": best["number"]}})
+                      reporter)
     return {**result, "trials": len(trials), "best_trial": best["number"]}

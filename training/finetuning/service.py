@@ -56,6 +56,20 @@ SETTINGS = Schema(
     Setting("c1", float, 0.05, minimum=0.0, maximum=10.0, help="CRF: L1 regularisation."),
     Setting("c2", float, 0.05, minimum=0.0, maximum=10.0, help="CRF: L2 regularisation."),
     Setting("iterations", int, 150, minimum=1, maximum=5000, help="CRF: optimiser iterations at most."),
+    Setting("teacher", int, 0, minimum=0,
+            help="Distil: a classifier version of this project (any kind: baseline, encoder, ONNX, ensemble) whose "
+                 "probabilities the new encoder learns from as well as the labels (0: an ordinary fine-tune)."),
+    Setting("temperature", float, 2.0, minimum=1.0, maximum=20.0,
+            help="Distil: how far the teacher's probabilities are softened (τ; 1: as they are)."),
+    Setting("alpha", float, 0.5, minimum=0.0, maximum=1.0,
+            help="Distil: the weight of the gold labels' loss; the teacher's weighs 1 − α."),
+    Setting("unlabeled_corpora", list, [],
+            help="Distil: corpora of this project whose notes the teacher labels for the student (its validation and "
+                 "test notes are left out)."),
+    Setting("max_unlabeled", int, 20_000, minimum=0, maximum=1_000_000,
+            help="Distil: at most this many unlabeled notes."),
+    Setting("student_layers", int, 0, minimum=0, maximum=48,
+            help="Distil: keep this many of the base's layers, evenly spaced (0: all): a smaller, faster student."),
     Setting("queue", str, "gpu", choices=("gpu", "cpu"), help="gpu (CPU-only machines run it on the CPU too) or cpu."),
     what="fine-tuning setting",
 )
@@ -63,7 +77,8 @@ SETTINGS = Schema(
 
 # What only an encoder's fine-tune reads; the baseline fits with the rest (its queue is always the CPU's).
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
-                    "warmup_ratio", "weight_decay", "early_stopping", "pooling", "seeds", "trials", "queue")
+                    "warmup_ratio", "weight_decay", "early_stopping", "pooling", "seeds", "trials", "queue",
+                    "teacher", "temperature", "alpha", "unlabeled_corpora", "max_unlabeled", "student_layers")
 CRF_SETTINGS = ("c1", "c2", "iterations")  # what only the CRF span tagger reads
 CLASSIFIER_SETTINGS = ("class_weighting", "augment_ratio", "synonyms")  # the baseline's and encoders', not the CRF's
 
@@ -109,12 +124,34 @@ def start_finetuning(user, project, snapshot, raw):
         raise SettingsError("seeds and trials: a span tagger trains once per run.")
     if config["trials"] and (config["base"] == "baseline" or config["seeds"] > 1):
         raise SettingsError("trials: a search is for an encoder, and trains one seed per trial (set seeds to 1).")
+    if config["teacher"]:
+        check_teacher(project, config)
     if config["base"] == "baseline" and config["seeds"] > 1 and not config["augment_ratio"]:
         raise SettingsError("seeds: the baseline gives the same model for every seed (only augmentation draws on "
                             "it); train it once.")
     with transaction.atomic():
         run = Finetuning.objects.create(project=project, snapshot=snapshot, config=config, created_by=user)
-        run.job = jobs_service.start_job(user, "finetune", {"finetuning_id": run.pk, "queue": queue}, project=project,
-                                         inputs=[{"type": "snapshot", "id": snapshot.pk, "label": snapshot.name}])
-        audit.record(user, "model.finetune", run, project_id=project.pk, snapshot=snapshot.pk, base=config["base"])
+        inputs = [{"type": "snapshot", "id": snapshot.pk, "label": snapshot.name}]
+        if config["teacher"]:
+            inputs.append({"type": "model_version", "id": config["teacher"], "label": "teacher"})
+        run.job = jobs_service.start_job(user, "distill" if config["teacher"] else "finetune",
+                                         {"finetuning_id": run.pk, "queue": queue}, project=project, inputs=inputs)
+        audit.record(user, "model.distill" if config["teacher"] else "model.finetune", run, project_id=project.pk,
+                     snapshot=snapshot.pk, base=config["base"], teacher=config["teacher"] or None)
     return run
+
+
+def check_teacher(project, config):
+    """A distillation's teacher and unlabeled corpora are the project's; its student an encoder of document labels,
+    trained once."""
+    if config["base"] in ("baseline", "crf") or config["task"] != "labels":
+        raise SettingsError("teacher: the student is an encoder classifier (base version:<id> or folder:<name>).")
+    if config["trials"]:
+        raise SettingsError("teacher: a distillation trains its student with the settings given (set trials to 0).")
+    if not ModelVersion.objects.filter(pk=config["teacher"], registered_model__project=project,
+                                       registered_model__kind=RegisteredModel.Kind.CLASSIFIER).exists():
+        raise FinetuneError("teacher: no classifier version with that id in this project.")
+    ids = [value for value in config["unlabeled_corpora"] if isinstance(value, int) or str(value).isdigit()]
+    if len(ids) != len(config["unlabeled_corpora"]) or project.corpora.filter(pk__in=ids).count() != len(set(ids)):
+        raise FinetuneError("unlabeled_corpora: corpus ids of this project.")
+    config["unlabeled_corpora"] = [int(value) for value in ids]

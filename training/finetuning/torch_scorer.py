@@ -10,7 +10,7 @@ from .classifier_file import ClassifierLoadError
 
 
 @torch.no_grad()
-def encoder_scores(model, tokenizer, texts, multi, max_length, batch_size=32):
+def encoder_scores(model, tokenizer, texts, multi, max_length, batch_size=64):
     device = next(model.parameters()).device
     model.eval()
     out = []
