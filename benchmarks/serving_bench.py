@@ -146,9 +146,11 @@ def main():
             p50, p95, rate = speed(version, test.texts, args.single)
             figures = report.metrics
             reference = reference or rate
-            rows.append((name, version, figures["macro_f1"], figures["macro_f1_interval"], version.size, p50, p95,
+            size = version.size + sum(ModelVersion.objects.get(pk=member["version"]).size  # an ensemble's members
+                                      for member in version.lineage.get("members", []))
+            rows.append((name, version, figures["macro_f1"], figures["macro_f1_interval"], size, p50, p95,
                          rate, rate / reference))
-            print(f"{name}: macro F1 {figures['macro_f1']:.3f}, {version.size / 1e6:.1f} MB, p50 {p50:.1f} ms, "
+            print(f"{name}: macro F1 {figures['macro_f1']:.3f}, {size / 1e6:.1f} MB, p50 {p50:.1f} ms, "
                   f"p95 {p95:.1f} ms, {rate:.0f} notes/s", flush=True)
         write(rows, versions, timings, test, args, time.monotonic() - started)
     finally:
