@@ -12,13 +12,14 @@ from django.urls import reverse
 from labeling.models import Corpus, Document
 from studio.jobs import execution
 from studio.models import Job
+from studio.settings_schema import SettingsError
 from tests.support.classifiers import SIGNALS, build_tiny_base, finetune, labeled_snapshot
 from tests.support.phi_notes import body
 from training.finetuning import data
 from training.finetuning.distill import distillation_loss, unlabeled_texts
 from training.finetuning.service import FinetuneError, start_finetuning
 from training.models import EvaluationReport, Finetuning
-from studio.settings_schema import SettingsError
+from training.registry.model_card import model_card
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +84,7 @@ def test_a_student_with_fewer_layers_learns_from_its_teacher_and_is_shown_beside
     assert 'id="report-vs-teacher"' in shown and f"{kept:.1%}" in shown
     page = client.get(reverse("model-version", args=[project.pk, student.pk])).content.decode()
     assert 'id="version-teacher"' in page and "100 unlabeled notes" in page
+    assert f"Distilled from {teacher_version}" in model_card(student)
 
 
 def test_a_distillation_is_refused_a_foreign_teacher_or_corpus_and_a_baseline_student(

@@ -3,7 +3,9 @@ Models tab's form): weights chosen on the validation split, the ensemble compare
 split, registered with its members named by version and sha256, evaluated, served; a member whose files change
 makes the ensemble refuse to load and to be promoted."""
 
+import io
 import json
+import zipfile
 
 import pytest
 from django.urls import reverse
@@ -61,6 +63,10 @@ def test_two_classifiers_combine_into_an_ensemble_version_that_is_evaluated_and_
                          content_type="application/json")
     assert served.status_code == 200, served.content
     assert abs(sum(served.json()["predictions"][0]["scores"].values()) - 1) < 1e-4  # each rounded to 5 places
+    download = client.get(reverse("model-version-download", args=[project.pk, version.pk]))
+    names = zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))).namelist()
+    assert {"README.md", "classifier.json", "ensemble.json", f"members/{first.pk}/baseline.json",
+            f"members/{second.pk}/classifier.json"} <= set(names)  # self-contained: each member's files too
 
 
 def test_an_ensemble_refuses_a_changed_member_and_bad_requests(client, project, manager, other_project, members,

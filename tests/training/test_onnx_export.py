@@ -17,6 +17,7 @@ from tests.support.classifiers import build_tiny_base, finetune, labeled_snapsho
 from training.models import EvaluationReport, ModelVersion
 from training.onnx_export.service import ExportError, start_export
 from training.registry import aliases
+from training.registry.model_card import model_card
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +81,7 @@ def test_an_encoder_exports_to_onnx_fp32_and_int8_versions_that_are_evaluated_pr
     shown = client.get(reverse("model-version", args=[project.pk, made["int8"].pk])).content.decode()
     assert "exported to ONNX int8 from" in shown and 'id="onnx-form"' not in shown
     assert "ONNX int8" in client.get(reverse("model-list", args=[project.pk])).content.decode()
+    assert f"Exported to ONNX int8 from {original}" in model_card(made["int8"])
     aliases.promote(admin_user, made["int8"], reason="int8 serves the clinic's CPUs")
     served = client.post(reverse("api-predict", args=[project.pk]), {"text": "chest pain on exertion"},
                          content_type="application/json")

@@ -162,10 +162,11 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
     shutil.rmtree(output, ignore_errors=True)
     trainer.model.save_pretrained(output, safe_serialization=True)
     tokenizer.save_pretrained(output)
-    validation_scores = (encoder_scores(trainer.model, tokenizer, validation.texts, multi,
-                                                   config["max_length"]) if evaluate else None)
+    validation_scores = (encoder_scores(trainer.model, tokenizer, validation.texts, multi, config["max_length"])
+                         if evaluate else None)
     return validation_scores, device, {
-        **({"layers": layers} if teaching is not None else {}), "pooling": pooling, "train_loss": train_loss, "steps": result.global_step, "kept_epoch": kept_epoch,
+        **({"layers": layers} if teaching is not None else {}), "pooling": pooling, "train_loss": train_loss,
+        "steps": result.global_step, "kept_epoch": kept_epoch,
         "tokens_per_second": round(tokens_per_second(train_set, config["batch_size"], steps, seconds), 1)}
 
 

@@ -124,16 +124,15 @@ def start_finetuning(user, project, snapshot, raw):
         raise SettingsError("seeds and trials: a span tagger trains once per run.")
     if config["trials"] and (config["base"] == "baseline" or config["seeds"] > 1):
         raise SettingsError("trials: a search is for an encoder, and trains one seed per trial (set seeds to 1).")
-    if config["teacher"]:
-        check_teacher(project, config)
+    teacher = check_teacher(project, config) if config["teacher"] else None
     if config["base"] == "baseline" and config["seeds"] > 1 and not config["augment_ratio"]:
         raise SettingsError("seeds: the baseline gives the same model for every seed (only augmentation draws on "
                             "it); train it once.")
     with transaction.atomic():
         run = Finetuning.objects.create(project=project, snapshot=snapshot, config=config, created_by=user)
         inputs = [{"type": "snapshot", "id": snapshot.pk, "label": snapshot.name}]
-        if config["teacher"]:
-            inputs.append({"type": "model_version", "id": config["teacher"], "label": "teacher"})
+        if teacher is not None:
+            inputs.append({"type": "model_version", "id": teacher.pk, "label": f"teacher {teacher}"})
         run.job = jobs_service.start_job(user, "distill" if config["teacher"] else "finetune",
                                          {"finetuning_id": run.pk, "queue": queue}, project=project, inputs=inputs)
         audit.record(user, "model.distill" if config["teacher"] else "model.finetune", run, project_id=project.pk,
@@ -143,15 +142,18 @@ def start_finetuning(user, project, snapshot, raw):
 
 def check_teacher(project, config):
     """A distillation's teacher and unlabeled corpora are the project's; its student an encoder of document labels,
-    trained once."""
+    trained once. The teacher's version."""
     if config["base"] in ("baseline", "crf") or config["task"] != "labels":
         raise SettingsError("teacher: the student is an encoder classifier (base version:<id> or folder:<name>).")
     if config["trials"]:
         raise SettingsError("teacher: a distillation trains its student with the settings given (set trials to 0).")
-    if not ModelVersion.objects.filter(pk=config["teacher"], registered_model__project=project,
-                                       registered_model__kind=RegisteredModel.Kind.CLASSIFIER).exists():
+    teacher = ModelVersion.objects.select_related("registered_model").filter(
+        pk=config["teacher"], registered_model__project=project,
+        registered_model__kind=RegisteredModel.Kind.CLASSIFIER).first()
+    if teacher is None:
         raise FinetuneError("teacher: no classifier version with that id in this project.")
     ids = [value for value in config["unlabeled_corpora"] if isinstance(value, int) or str(value).isdigit()]
     if len(ids) != len(config["unlabeled_corpora"]) or project.corpora.filter(pk__in=ids).count() != len(set(ids)):
         raise FinetuneError("unlabeled_corpora: corpus ids of this project.")
     config["unlabeled_corpora"] = [int(value) for value in ids]
+    return teacher

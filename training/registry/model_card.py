@@ -82,6 +82,12 @@ def model_card(version):
               "were tuned on the validation split."]
     lines += ["", "## Lineage", "",
               f"- Base: {_text(lineage.get('base') or version.base_name or (version.base or 'none'))}",
+              *([f"- Distilled from {_text(lineage['teacher']['name'])} (sha256 "
+                 f"{_code(lineage['teacher']['sha256'])}): {_code(lineage.get('distillation', {}))}"]
+                if lineage.get("teacher") else []),
+              *([f"- Exported to ONNX {_text(lineage.get('precision', ''))} from "
+                 f"{_text(lineage['exported_from']['name'])} (sha256 {_code(lineage['exported_from']['sha256'])}); "
+                 "served by ONNX Runtime"] if lineage.get("exported_from") else []),
               f"- Job: #{version.job_id}" if version.job_id else "- Job: —",
               f"- Device: {_text(lineage.get('device', '—'))}",
               f"- Artifact sha256 (files of this folder before this card was added): {_code(version.sha256)}",
