@@ -38,10 +38,12 @@ class MeanPooledClassifier(nn.Module):
         self.dropout = nn.Dropout(getattr(self.config, "hidden_dropout_prob", 0.1))
         self.classifier = nn.Linear(self.config.hidden_size, len(labels))
 
-    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None):
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, inputs_embeds=None):
         extra = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
-        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
-        mask = (attention_mask if attention_mask is not None else torch.ones_like(input_ids)).unsqueeze(-1)
+        states = self.encoder(input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds,
+                              **extra).last_hidden_state
+        mask = (attention_mask if attention_mask is not None else
+                torch.ones(states.shape[:2], dtype=states.dtype, device=states.device)).unsqueeze(-1)
         pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
         logits = self.classifier(self.dropout(pooled))
         loss = None

@@ -40,4 +40,5 @@ class Predict(ProjectAPIView):
     def post(self, request, project_pk):
         data = self.validated(PredictRequestSerializer)
         texts = data.get("texts", data.get("text"))
-        return Response(serving.predict(self.project, texts, data.get("model"), data.get("version")))
+        return Response(serving.predict(self.project, texts, data.get("model"), data.get("version"),
+                                        explain=data["explain"]))

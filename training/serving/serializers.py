@@ -10,6 +10,9 @@ class PredictRequestSerializer(serializers.Serializer):
                                                             "in production).")
     version = serializers.IntegerField(required=False, help_text="A version id, to ask a version other than "
                                                                  "production.")
+    explain = serializers.BooleanField(required=False, default=False,
+                                       help_text="Also the words that pushed each text towards its top label "
+                                                 "(classifiers: the baseline or an encoder).")
 
 
 class PredictJobSerializer(serializers.Serializer):
@@ -18,9 +21,21 @@ class PredictJobSerializer(serializers.Serializer):
                                       help_text="How uncertainty is measured for the task queue.")
 
 
+class ExplainedWordSerializer(serializers.Serializer):
+    start = serializers.IntegerField(help_text="The word's first character in the text.")
+    end = serializers.IntegerField(help_text="One past its last character.")
+    weight = serializers.FloatField(help_text="How far it pushed towards the label (negative: away from it).")
+
+
+class ExplanationSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="The label explained: the text's top-scoring one.")
+    words = ExplainedWordSerializer(many=True, help_text="The strongest words either way, in reading order.")
+
+
 class PredictionResultSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.CharField(), help_text="The labels predicted for the text.")
     scores = serializers.DictField(child=serializers.FloatField(), help_text="Label name → its score, 0 to 1.")
+    explanation = ExplanationSerializer(required=False, help_text="With \"explain\": true.")
 
 
 class PredictResponseSerializer(serializers.Serializer):

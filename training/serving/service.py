@@ -104,17 +104,28 @@ def check_texts(texts):
     return texts
 
 
-def predict(project, texts, model=None, version_id=None):
+def predict(project, texts, model=None, version_id=None, explain=False):
+    """`explain`: each classifier prediction also names the words that pushed it towards its top label."""
     texts = check_texts(texts)
     version = resolve(project, model, version_id)
     classifier = loaded(version)
     served = {"model": version.registered_model.name, "version": version.version, "version_id": version.pk}
     if version.registered_model.kind == RegisteredModel.Kind.TAGGER:
+        if explain:
+            raise ServingError("explain: a span tagger's spans are their own explanation; classifiers explain.")
         return {**served, "predictions": [{"spans": spans_of(found)} for found in classifier.predict_many(texts)]}
     scores = classifier.scores(texts)
-    return {**served, "predictions": [
-        {"labels": labels, "scores": dict(zip(classifier.labels, row.round(5).tolist()))}
-        for labels, row in zip(classifier.labels_of(scores), scores)]}
+    predictions = [{"labels": labels, "scores": dict(zip(classifier.labels, row.round(5).tolist()))}
+                   for labels, row in zip(classifier.labels_of(scores), scores)]
+    if explain:
+        from ..explanations.service import ExplainError, explain as explained
+
+        try:
+            for prediction, explanation in zip(predictions, explained(classifier, texts, scores)):
+                prediction["explanation"] = explanation
+        except ExplainError as error:
+            raise ServingError(str(error), 409) from None
+    return {**served, "predictions": predictions}
 
 
 def spans_of(found):

@@ -1,0 +1,40 @@
+"""Explanations of a classifier's predictions: for each note, the words that pushed it towards its top label
+(the baseline: coefficient × feature; an encoder: integrated gradients), the strongest `top` of them. Computed
+where the classifier is loaded — the predict API (`"explain": true`) and the pages that show a prediction."""
+
+import numpy as np
+
+from studio.errors import Refusal
+
+from .words import strongest
+
+TOP = 12
+
+
+class ExplainError(Refusal):
+    """This classifier's predictions cannot be explained; the message says why."""
+
+
+def explain(classifier, texts, scores, top=TOP):
+    """For each text, {"label", "words": [{start, end, weight}]}: its top-scoring label's strongest words."""
+    scorer = classifier.scorer
+    if hasattr(scorer, "vectorizers"):  # the TF-IDF baseline
+        from .linear import explain as words_of
+
+        def find(text, label):
+            return words_of(scorer, text, label)
+    elif hasattr(scorer, "model"):  # an encoder in PyTorch
+        from .gradients import explain as gradients_of
+
+        def find(text, label):
+            return gradients_of(scorer.model, scorer.tokenizer, text, label, classifier.settings["max_length"])
+    else:
+        raise ExplainError("Explanations need the baseline or an encoder in PyTorch: an ONNX export is explained "
+                           "through the version it was exported from, an ensemble through each member.")
+    found = []
+    for text, row in zip(texts, np.asarray(scores)):
+        label = int(np.argmax(row))
+        found.append({"label": classifier.labels[label],
+                      "words": [{**word, "weight": round(word["weight"], 5)} for word in strongest(find(text, label),
+                                                                                               top)]})
+    return found
