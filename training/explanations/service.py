@@ -15,26 +15,29 @@ class ExplainError(Refusal):
     """This classifier's predictions cannot be explained; the message says why."""
 
 
-def explain(classifier, texts, scores, top=TOP):
-    """For each text, {"label", "words": [{start, end, weight}]}: its top-scoring label's strongest words."""
+def finder(classifier):
+    """The classifier's explainer: (text, label index) → every word's weight [{start, end, weight}]."""
     scorer = classifier.scorer
     if hasattr(scorer, "vectorizers"):  # the TF-IDF baseline
         from .linear import explain as words_of
 
-        def find(text, label):
-            return words_of(scorer, text, label)
-    elif hasattr(scorer, "model"):  # an encoder in PyTorch
+        return lambda text, label: words_of(scorer, text, label)
+    if hasattr(scorer, "model"):  # an encoder in PyTorch
         from .gradients import explain as gradients_of
 
-        def find(text, label):
-            return gradients_of(scorer.model, scorer.tokenizer, text, label, classifier.settings["max_length"])
-    else:
-        raise ExplainError("Explanations need the baseline or an encoder in PyTorch: an ONNX export is explained "
-                           "through the version it was exported from, an ensemble through each member.")
+        return lambda text, label: gradients_of(scorer.model, scorer.tokenizer, text, label,
+                                                classifier.settings["max_length"])
+    raise ExplainError("Explanations need the baseline or an encoder in PyTorch: an ONNX export is explained "
+                       "through the version it was exported from, an ensemble through each member.")
+
+
+def explain(classifier, texts, scores, top=TOP):
+    """For each text, {"label", "words": [{start, end, weight}]}: its top-scoring label's strongest words."""
+    find = finder(classifier)
     found = []
     for text, row in zip(texts, np.asarray(scores)):
         label = int(np.argmax(row))
+        words = strongest(find(text, label), top)
         found.append({"label": classifier.labels[label],
-                      "words": [{**word, "weight": round(word["weight"], 5)} for word in strongest(find(text, label),
-                                                                                               top)]})
+                      "words": [{**word, "weight": round(word["weight"], 5)} for word in words]})
     return found
