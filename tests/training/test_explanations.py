@@ -97,3 +97,24 @@ def test_the_predict_api_explains_on_request_and_refuses_what_it_cannot_explain(
                                                                        "explain": True},
                           content_type="application/json")
     assert refused.status_code == 409 and "each member" in refused.json()["detail"]
+
+
+def test_an_evaluation_report_explains_its_misclassified_documents(
+        client, project, manager, artifacts, django_capture_on_commit_callbacks):
+    from training.evaluation.run import explain_errors
+    from training.models import EvaluationReport
+
+    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks)
+    run, report = finetune(manager, project, snapshot, django_capture_on_commit_callbacks)
+    classifier = Classifier(run.output.path)
+    explained = explain_errors(classifier, [NOTE], classifier.scores([NOTE]))
+    assert explained[0]["label"] == "Cardiology"
+    assert {word["text"] for word in explained[0]["words"]} >= {"troponin"}
+    assert all(NOTE[word["start"]:word["end"]] == word["text"] for word in explained[0]["words"])
+    # What the evaluation job stores for a misclassified document, as its report page shows it
+    EvaluationReport.objects.filter(pk=report.pk).update(errors=[{
+        "document_id": snapshot.project.corpora.first().documents.first().pk, "external_id": "d0",
+        "truth": "Neurology", "predicted": "Cardiology", "scores": {"Cardiology": 0.9}, "explanation": explained[0]}])
+    client.force_login(manager)
+    page = client.get(reverse("evaluation-report", args=[project.pk, report.pk])).content.decode()
+    assert 'id="report-why"' in page and 'class="towards"' in page and ">troponin</span>" in page

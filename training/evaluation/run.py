@@ -4,10 +4,26 @@ import time
 
 import numpy as np
 
+from ..explanations.service import EXPLAINED_ERRORS, ExplainError, explain
 from ..finetuning import classifier, data
 from ..finetuning.service import FinetuneError
 from ..models import EvaluationReport, RegisteredModel
 from .report import evaluate
+
+
+EXPLAINED_WORDS = 8
+
+
+def explain_errors(loaded, texts, scores):
+    """Each text's explanation with the words it reads (what the report shows); none where the classifier cannot
+    be explained (an ONNX export, an ensemble)."""
+    try:
+        found = explain(loaded, texts, scores, top=EXPLAINED_WORDS)
+    except ExplainError:
+        return []
+    return [{**explanation, "words": [{**word, "text": text[word["start"]:word["end"]][:60]}
+                                      for word in explanation["words"]]}
+            for text, explanation in zip(texts, found)]
 
 
 def run_evaluation(job, reporter):
@@ -38,6 +54,11 @@ def run_evaluation(job, reporter):
     errors = [{"document_id": split.ids[i], "external_id": split.external_ids[i], "truth": name(split.targets[i]),
                "predicted": name(predicted[i]), "scores": dict(zip(labels, np.round(scores[i], 4).tolist()))}
               for i in wrong[:500]]
+    explained = wrong[:EXPLAINED_ERRORS]
+    reporter.stage(0.8, f"Explaining the first {len(explained)} misclassified documents")
+    for error, explanation in zip(errors, explain_errors(loaded, [split.texts[i] for i in explained],
+                                                         scores[explained])):
+        error["explanation"] = explanation
     EvaluationReport.objects.filter(pk=report.pk).update(
         metrics=figures, errors=errors,
         predictions={str(pk): np.round(row, 5).tolist() for pk, row in zip(split.ids, scores)})

@@ -15,6 +15,7 @@ from ..finetuning.service import FinetuneError
 from ..finetuning.views import ready_snapshots
 from ..models import EvaluationReport, RegisteredModel
 from .compare import ComparisonError, comparable, compare
+from ..explanations.service import EXPLAINED_ERRORS
 from .service import start_evaluation
 
 
@@ -47,6 +48,7 @@ def report_detail(request, pk, report_pk):
         .exclude(pk=report.pk)
         .select_related("model_version__registered_model"),
         "against_members": _against_members(report), "against_teacher": _against_teacher(report),
+        "explained": EXPLAINED_ERRORS,
     }
     return render(request, "training/report.html", context)
 

@@ -9,6 +9,7 @@ from studio.errors import Refusal
 from .words import strongest
 
 TOP = 12
+EXPLAINED_ERRORS = 20  # an evaluation report keeps the explanations of its first misclassified documents
 
 
 class ExplainError(Refusal):
