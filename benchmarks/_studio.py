@@ -124,6 +124,24 @@ def base_folder(source):
     return name
 
 
+def machine():
+    """This machine in a line, as each benchmark's results file opens with it."""
+    import platform
+
+    import torch
+
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, "
+            f"{'a GPU' if torch.cuda.is_available() else 'no GPU'}")
+
+
+def publish(path, lines):
+    """Print a benchmark's results and write them to `path`."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def run_job(job_id):
     """Seconds the job took, run here through the worker's code path; exits when it failed."""
     started = time.monotonic()

@@ -11,8 +11,6 @@ It deletes its project afterwards.
 """
 
 import argparse
-import os
-import platform
 import random
 import sys
 import time
@@ -20,10 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _studio import ROOT, Studio, base_folder, read_abstracts, run_job  # noqa: E402
+from _studio import ROOT, Studio, base_folder, machine, publish, read_abstracts, run_job  # noqa: E402
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 from labeling.models import DatasetSnapshot, Project  # noqa: E402
 from labeling.services import corpora  # noqa: E402
@@ -107,19 +104,14 @@ def main():
 
 
 def write(rows, args):
-    machine = (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, "
-               f"{'a GPU' if torch.cuda.is_available() else 'no GPU'}")
-    lines = ["# Faithfulness of explanations", "", f"Machine: {machine}.", "",
+    lines = ["# Faithfulness of explanations", "", f"Machine: {machine()}.", "",
              f"Medical abstracts, the first {args.notes} test notes: the predicted label's probability before and "
              f"after deleting the {args.k} words weighed most towards it, or {args.k} words drawn at random.", "",
              f"| model | drop, top {args.k} deleted | drop, {args.k} at random | notes where top beats random | "
              "time to explain a note |", "|---|---|---|---|---|"]
     for name, top, drawn, share, ms, count in rows:
         lines.append(f"| {name} | {top:.3f} | {drawn:.3f} | {share:.0%} of {count} | {ms:.1f} ms |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
+    publish(RESULTS, lines)
 
 
 if __name__ == "__main__":

@@ -22,19 +22,16 @@ import argparse
 import csv
 import io
 import json
-import os
-import platform
-
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _studio import ROOT, SHARED_DATA, Studio, base_folder, read_abstracts, run_job  # noqa: E402
+from _studio import (  # noqa: E402
+    ROOT, SHARED_DATA, Studio, base_folder, machine, publish, read_abstracts, run_job)
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 from labeling.models import DatasetSnapshot, Project  # noqa: E402
 from labeling.services import corpora  # noqa: E402
@@ -158,10 +155,8 @@ def main():
 
 
 def write(rows, versions, timings, test, args, seconds):
-    machine = (f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, "
-               f"{'a GPU' if torch.cuda.is_available() else 'no GPU'}")
     student = versions["student"].lineage.get("distillation", {})
-    lines = ["# Serving on a CPU: distillation, ONNX and int8, an ensemble", "", f"Machine: {machine}.", "",
+    lines = ["# Serving on a CPU: distillation, ONNX and int8, an ensemble", "", f"Machine: {machine()}.", "",
              f"Medical abstracts, {len(test.texts)} test notes (the same split for every row); encoders fine-tuned "
              f"{args.epochs:g} epochs at {args.max_length} tokens from {args.base.removeprefix('package:')}; the "
              f"student keeps {student.get('student_layers')} layers and learnt from the teacher (τ "
@@ -175,10 +170,7 @@ def write(rows, versions, timings, test, args, seconds):
         lines.append(f"| {name} | {f1:.3f} [{interval[0]:.3f}, {interval[1]:.3f}] | {size / 1e6:.1f} MB | "
                      f"{p50:.1f} ms | {p95:.1f} ms | {rate:,.0f} | {ratio:.2f}× | {timings[name]:.0f} s |")
     lines += ["", f"Whole run: {seconds / 60:.0f} minutes."]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
+    publish(RESULTS, lines)
 
 
 if __name__ == "__main__":

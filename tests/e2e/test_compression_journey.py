@@ -3,21 +3,17 @@ from its version page (each a new version, evaluated, badged on the Models tab),
 student from the “Distil into a student…” button and reads the student's evaluation beside its teacher's."""
 
 import re
-from contextlib import nullcontext
 
 import pytest
 from playwright.sync_api import expect
 
-from labeling.models import LabelSchema, Project
-from labeling.services import demo
 from tests.e2e.conftest import log_in
-from tests.support.classifiers import build_tiny_base, labeled_snapshot
+from tests.support.classifiers import build_tiny_base, demo_with_snapshot
 from tests.support.worker import WorkerProcess, wait_for
 from training.finetuning.service import start_finetuning
 from training.models import EvaluationReport, Finetuning, ModelVersion
 
 pytestmark = pytest.mark.worker
-SHOTS = None
 
 
 def done(version_filter):
@@ -35,12 +31,7 @@ def test_a_manager_exports_an_encoder_to_onnx_and_distils_it_into_a_student(page
     worker = WorkerProcess(artifacts_dir=settings.STUDIO_ARTIFACTS_DIR,
                            base_models_dir=settings.STUDIO_BASE_MODELS_DIR).start()
     try:
-        _project, passwords = demo.load_demo(note_count=5)
-        project = Project.objects.get(name=demo.DEMO_PROJECT_NAME)
-        LabelSchema.objects.filter(project=project).delete()
-        manager = project.memberships.get(user__username="demo-manager").user
-        snapshot = labeled_snapshot(project, manager, lambda execute: nullcontext(), count=150, name="Triage v1",
-                                    worker_runs=True)
+        project, manager, snapshot, passwords = demo_with_snapshot()
         teacher_run = start_finetuning(manager, project, snapshot, {
             "base": "folder:tiny", "learning_rate": 1e-3, "epochs": 8, "max_length": 64, "early_stopping": 0,
             "queue": "cpu", "model_name": "triage"})
@@ -49,8 +40,6 @@ def test_a_manager_exports_an_encoder_to_onnx_and_distils_it_into_a_student(page
         assert wait_for(lambda: done({"model_version": teacher}), timeout=60)
         log_in(page, "demo-manager", passwords["demo-manager"])
         page.goto(f"/projects/{project.pk}/models/versions/{teacher.pk}/")
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/version.png", full_page=True)
         form = page.locator("#onnx-form")
         expect(form.get_by_label("fp32 (as trained)")).to_be_checked()
         expect(form.get_by_label("int8 (weights quantised")).to_be_checked()
@@ -63,8 +52,6 @@ def test_a_manager_exports_an_encoder_to_onnx_and_distils_it_into_a_student(page
         page.locator("#job-links").get_by_role("link", name=str(int8), exact=True).click()
         expect(page.locator("#version-lineage")).to_contain_text("exported to ONNX int8 from")
         expect(page.locator("#onnx-form")).to_have_count(0)  # an export is exported no further
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/int8.png", full_page=True)
         page.goto(f"/projects/{project.pk}/models/")
         expect(page.locator(".badge", has_text="ONNX int8")).to_have_count(1)
         # Distil the teacher into a one-layer student.
@@ -79,8 +66,6 @@ def test_a_manager_exports_an_encoder_to_onnx_and_distils_it_into_a_student(page
         page.get_by_label("Learning rate", exact=True).fill("0.001")
         page.get_by_label("Max length").fill("64")
         page.get_by_label("Queue").select_option("cpu")
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/form.png", full_page=True)
         page.locator("#finetune-start").click()
         expect(page.locator("#job-status")).to_have_text("Succeeded", timeout=120_000)
         expect(page.locator("#job-log")).to_contain_text("Distilling")
@@ -90,8 +75,6 @@ def test_a_manager_exports_an_encoder_to_onnx_and_distils_it_into_a_student(page
         page.locator("#job-links").get_by_role("link", name=re.compile("on the test split")).click()
         expect(page.locator("#report-vs-teacher")).to_contain_text("of its teacher's macro F1")
         expect(page.locator("#report-vs-teacher")).to_contain_text(str(teacher))
-        if SHOTS:
-            page.screenshot(path=f"{SHOTS}/report.png", full_page=True)
         assert not page.problems
     finally:
         worker.stop()

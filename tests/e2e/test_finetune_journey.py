@@ -3,15 +3,12 @@ settings), follows the finished job's links inside the project's tabs, opens the
 classifiers on the Models tab to compare side by side, a rise in calibration error coloured as worse."""
 
 import re
-from contextlib import nullcontext
 
 import pytest
 from playwright.sync_api import expect
 
-from labeling.models import LabelSchema, Project
-from labeling.services import demo
 from tests.e2e.conftest import log_in
-from tests.support.classifiers import labeled_snapshot
+from tests.support.classifiers import demo_with_snapshot
 from tests.support.worker import wait_for
 from training.models import EvaluationReport, Finetuning
 
@@ -27,13 +24,7 @@ def test_a_manager_fine_tunes_opens_the_report_and_compares(page, worker, settin
     settings.STUDIO_BASE_MODELS_DIR = tmp_path / "base-models"
     (settings.STUDIO_BASE_MODELS_DIR / "tiny").mkdir(parents=True)
     (settings.STUDIO_BASE_MODELS_DIR / "tiny" / "config.json").write_text("{}")  # offered as a base, never trained
-    _project, passwords = demo.load_demo(note_count=5)
-    project = Project.objects.get(name=demo.DEMO_PROJECT_NAME)
-    LabelSchema.objects.filter(project=project).delete()
-    manager = project.memberships.get(user__username="demo-manager").user
-    # Committed at once here (a live server's database): nothing to capture.
-    snapshot = labeled_snapshot(project, manager, lambda execute: nullcontext(), count=150, name="Triage v1",
-                                worker_runs=True)
+    project, _manager, snapshot, passwords = demo_with_snapshot()
     log_in(page, "demo-manager", passwords["demo-manager"])
     for name, weighting in (("Baseline", False), ("Weighted baseline", True)):
         page.goto(f"/projects/{project.pk}/models/")

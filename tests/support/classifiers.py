@@ -56,6 +56,23 @@ def labeled_snapshot(project, manager, capture, count=240, kind=LabelSchema.Kind
     return snapshot
 
 
+def demo_with_snapshot(count=150, name="Triage v1"):
+    """The demo project without its label schema, a snapshot of `count` labeled notes written by a real worker
+    (browser journeys: committed at once, nothing to capture): (project, its manager, snapshot, passwords)."""
+    from contextlib import nullcontext
+
+    from labeling.models import Project
+    from labeling.services import demo
+
+    _project, passwords = demo.load_demo(note_count=5)
+    project = Project.objects.get(name=demo.DEMO_PROJECT_NAME)
+    LabelSchema.objects.filter(project=project).delete()
+    manager = project.memberships.get(user__username="demo-manager").user
+    snapshot = labeled_snapshot(project, manager, lambda execute: nullcontext(), count=count, name=name,
+                                worker_runs=True)
+    return project, manager, snapshot, passwords
+
+
 def finetune(manager, project, snapshot, capture, **config):
     with capture(execute=True):
         run = start_finetuning(manager, project, snapshot, {"queue": "cpu", **config})
