@@ -43,7 +43,7 @@ class Logits(torch.nn.Module):
 
 def eager_attention(model):
     """Attention as plain matrix products: traced that way it runs faster in ONNX Runtime, and quantises further,
-    than PyTorch's fused attention traced (3.5× against 2.9× the notes a second of PyTorch, int8, MiniLM-L6)."""
+    than PyTorch's fused attention traced (int8 MiniLM-L6 on medical abstracts: 185 against 152 notes a second)."""
     body = model if hasattr(model, "set_attn_implementation") else getattr(model, model.base_model_prefix, None)
     if hasattr(body, "set_attn_implementation"):
         body.set_attn_implementation("eager")
