@@ -14,6 +14,7 @@ from studio.jobs import service as jobs_service
 from ..evaluation.service import classifier_queue
 from ..finetuning import classifier_file
 from ..models import ModelVersion, RegisteredModel
+from ..registry.versions import artifact_sha256
 
 ENSEMBLE_FILE = "ensemble.json"
 MAX_MEMBERS = 4
@@ -27,6 +28,17 @@ def members_of(folder):
     """An ensemble folder's members [{version, name, sha256, weight}], or None for a classifier that is not one."""
     path = folder / ENSEMBLE_FILE
     return json.loads(path.read_text())["members"] if path.is_file() else None
+
+
+def member_folder(entry):
+    """An ensemble member's folder, once its files are what the ensemble was made with."""
+    version = ModelVersion.objects.filter(pk=entry["version"]).first()
+    if version is None or not version.path.is_dir():
+        raise classifier_file.ClassifierLoadError(f"The ensemble's member {entry['name']} is gone.")
+    if artifact_sha256(version.path) != entry["sha256"]:
+        raise classifier_file.ClassifierLoadError(f"The ensemble's member {entry['name']} has changed since the "
+                                                  "ensemble was made (sha256 mismatch).")
+    return version.path
 
 
 def start_ensemble(user, project, version_ids, snapshot, name=""):

@@ -7,29 +7,15 @@ of that kind is loaded. Weights are read from safetensors or ONNX only: a folder
 
 import numpy as np
 
-from ..ensembles.service import members_of
+from ..ensembles.service import member_folder, members_of
 from ..evaluation.metrics import predictions
 from .classifier_file import SETTINGS_FILE, ClassifierLoadError, read_settings
 from .onnx_scorer import MODEL_FILE as ONNX_FILE
 
 
-def checked_member(entry):
-    """An ensemble member's folder, once its files are what the ensemble was made with."""
-    from ..models import ModelVersion
-    from ..registry.versions import artifact_sha256
-
-    version = ModelVersion.objects.filter(pk=entry["version"]).first()
-    if version is None or not version.path.is_dir():
-        raise ClassifierLoadError(f"The ensemble's member {entry['name']} is gone.")
-    if artifact_sha256(version.path) != entry["sha256"]:
-        raise ClassifierLoadError(f"The ensemble's member {entry['name']} has changed since the ensemble was made "
-                                  "(sha256 mismatch).")
-    return version.path
-
-
 class Ensemble:
     def __init__(self, members):
-        self.members = [(Classifier(checked_member(entry)), entry["weight"]) for entry in members]
+        self.members = [(Classifier(member_folder(entry)), entry["weight"]) for entry in members]
 
     def scores(self, texts):
         return sum(weight * member.scores(texts) for member, weight in self.members)

@@ -14,7 +14,8 @@ from labeling.models import Role
 from studio import audit
 from studio.errors import Refusal
 
-from ..ensembles.service import members_of
+from ..ensembles.service import member_folder, members_of
+from ..finetuning.classifier_file import ClassifierLoadError
 from ..evaluation.compare import compare
 from ..models import Alias, AliasChange, EvaluationReport, ModelAlias, ModelVersion, RegisteredModel
 from .versions import artifact_sha256
@@ -93,10 +94,11 @@ def _verify(version):
         raise PromotionError(f"{version}'s files differ from what was registered (sha256 mismatch): "
                              "it cannot be promoted.")
     for member in members_of(version.path) or ():  # an ensemble: every member's files as it was made with
-        found = ModelVersion.objects.filter(pk=member["version"]).first()
-        if found is None or not found.path.is_dir() or artifact_sha256(found.path) != member["sha256"]:
-            raise PromotionError(f"{version} is an ensemble whose member {member['name']} is missing or has changed "
-                                 "since (sha256 mismatch): it cannot be promoted.")
+        try:
+            member_folder(member)
+        except ClassifierLoadError:
+            raise PromotionError(f"{version} is an ensemble whose member {member['name']} is missing or has "
+                                 "changed since (sha256 mismatch): it cannot be promoted.") from None
 
 
 def _move(user, registered, alias, version, action, reason, comparison):
