@@ -111,6 +111,7 @@ def test_unlabeled_notes_leave_out_held_out_documents_and_repeats(project):
     texts = unlabeled_texts(project, [corpus.pk], {documents[1].pk, documents[2].pk}, limit=100)
     assert len(texts) == 8 and documents[1].text not in texts and texts.count(documents[0].text) == 1
     assert len(unlabeled_texts(project, [corpus.pk], set(), limit=3)) == 3
+    assert documents[3].text not in unlabeled_texts(project, [corpus.pk], set(), 100, known=[documents[3].text])
 
 
 def test_the_distillation_loss_mixes_the_gold_labels_and_the_softened_teacher():

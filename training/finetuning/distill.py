@@ -30,16 +30,11 @@ class Teaching:
     labeled: int  # how many of the first notes carry gold labels (the training split's)
 
 
-def teacher_of(project, config):
-    return ModelVersion.objects.select_related("registered_model").get(pk=config["teacher"],
-                                                                       registered_model__project=project)
-
-
-def unlabeled_texts(project, corpus_ids, left_out, limit):
+def unlabeled_texts(project, corpus_ids, left_out, limit, known=()):
     """Up to `limit` notes of the project's ready corpora `corpus_ids`, none of the documents `left_out`, each text
-    once."""
+    once and none of the texts `known` (the training split's)."""
     corpora = Corpus.objects.filter(project=project, pk__in=corpus_ids, status=Corpus.Status.READY)
-    seen, texts = set(), []
+    seen, texts = set(known), []
     for corpus in corpora.order_by("id"):
         for pk, text in corpus.documents.order_by("id").values_list("id", "text").iterator():
             if pk in left_out or text in seen:
@@ -53,13 +48,14 @@ def unlabeled_texts(project, corpus_ids, left_out, limit):
 
 def teach(project, config, train, held_out_ids, labels, multi, reporter):
     """The teacher's probabilities for the training split and the unlabeled notes: (teacher version, Teaching)."""
-    teacher = teacher_of(project, config)
+    teacher = ModelVersion.objects.select_related("registered_model").get(pk=config["teacher"],
+                                                                          registered_model__project=project)
     loaded = Classifier(teacher.path)
     if loaded.labels != labels or loaded.multi != multi:
         raise FinetuneError(f"The teacher {teacher} knows other labels than the snapshot's.")
     extra = unlabeled_texts(project, config["unlabeled_corpora"], set(held_out_ids) | set(train.ids),
-                            config["max_unlabeled"]) if config["unlabeled_corpora"] else []
-    texts = list(train.texts) + [text for text in extra if text not in set(train.texts)]
+                            config["max_unlabeled"], known=train.texts) if config["unlabeled_corpora"] else []
+    texts = list(train.texts) + extra
     scored = []
     for start in range(0, len(texts), SCORE_BATCH):
         scored.append(loaded.scores(texts[start:start + SCORE_BATCH]))
