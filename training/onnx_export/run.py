@@ -18,10 +18,9 @@ from studio.jobs import service as jobs_service
 from ..evaluation.service import start_evaluation
 from ..finetuning import data
 from ..finetuning.classifier import Classifier
-from ..finetuning.classifier_file import SETTINGS_FILE, read_settings
+from ..finetuning.classifier_file import SETTINGS_FILE
 from ..finetuning.onnx_scorer import MODEL_FILE
 from ..finetuning.service import FinetuneError
-from ..finetuning.torch_scorer import load_model
 from ..models import ModelVersion, RegisteredModel
 from ..registry.versions import VersionError, create_version
 
@@ -89,15 +88,15 @@ def probe_texts(version):
 def run_onnx_export(job, reporter):
     version = ModelVersion.objects.select_related("registered_model__project").get(
         pk=job.params["version_id"], registered_model__project_id=job.project_id)
-    settings = read_settings(version.path)
     reporter.stage(0.0, f"Loading {version}")
-    model, tokenizer = load_model(version.path, settings)
+    reference = Classifier(version.path)
+    settings, tokenizer = reference.settings, reference.scorer.tokenizer
     if not tokenizer.is_fast:
         raise FinetuneError(f"{version}'s tokenizer has no tokenizer.json (a fast tokenizer), which ONNX serving "
                             "reads.")
     snapshot, texts = probe_texts(version)
-    reference = Classifier(version.path)
     original = reference.scores(texts)
+    model = reference.scorer.model.cpu()  # traced on the CPU, where ONNX Runtime serves it
     folder = jobs_service.workdir(job) / "onnx"
     shutil.rmtree(folder, ignore_errors=True)
     made, precisions = [], job.params["precisions"]
