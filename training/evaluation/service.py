@@ -7,6 +7,7 @@ from studio.jobs import service as jobs_service
 
 from ..finetuning import classifier_file
 from ..finetuning.data import snapshot_labels
+from ..finetuning.onnx_scorer import MODEL_FILE as ONNX_FILE
 from ..finetuning.service import FinetuneError
 from ..models import EvaluationReport, RegisteredModel
 from ..tagging import tagger_file
@@ -16,7 +17,7 @@ from ..tagging.spans_data import span_labels
 def classifier_queue(version):
     """The queue for a classifier or span tagger version's evaluation and prediction jobs: the baseline, the CRF
     and ONNX exports (which run on the CPU) need no GPU."""
-    if any((version.path / name).exists() for name in ("baseline.json", "crf.crfsuite", "model.onnx")):
+    if any((version.path / name).exists() for name in ("baseline.json", "crf.crfsuite", ONNX_FILE)):
         return "cpu"
     return version.params.get("queue", "gpu")
 

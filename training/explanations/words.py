@@ -3,6 +3,7 @@ characters — a word being a run of non-space characters trimmed of punctuation
 towards the label, negative ones away. How each kind of classifier's weights are found: `linear.py` (the TF-IDF
 baseline: coefficient × feature), `gradients.py` (an encoder: integrated gradients)."""
 
+import bisect
 import re
 from collections import defaultdict
 
@@ -36,8 +37,6 @@ def gather(text, pieces):
 
 
 def _word_at(spans, starts, start, end):
-    import bisect
-
     index = bisect.bisect_right(starts, start) - 1
     for candidate in (index, index + 1):
         if 0 <= candidate < len(spans) and spans[candidate][0] < end and start < spans[candidate][1]:
