@@ -5,10 +5,9 @@ occurrences, a word pair's to both words, a character n-gram's to the words it l
 import re
 from collections import defaultdict
 
-from .words import gather
+from .words import WORD, gather
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's token pattern, which the baseline's word features use
-CHUNK = re.compile(r"\S+")
 
 
 def coefficients(baseline, label):
@@ -46,7 +45,7 @@ def explain(baseline, text, label):
             after = tokens[number + 1]
             places[words_vectorizer.vocabulary_.get(f"{token} {after[2]}")].append([(start, end), after[:2]])
     sizes = range(characters.ngram_range[0], characters.ngram_range[1] + 1)
-    for match in CHUNK.finditer(lowered):
+    for match in WORD.finditer(lowered):  # char_wb's words: whitespace-separated, as the explanation's
         for gram in character_grams(match.group(), sizes):
             index = characters.vocabulary_.get(gram)
             places[None if index is None else offset + index].append([(match.start(), match.end())])
