@@ -20,8 +20,9 @@ SIGNALS = {"Cardiology": "troponin raised with chest pain", "Respiratory": "whee
 
 
 def labeled_snapshot(project, manager, capture, count=240, kind=LabelSchema.Kind.SINGLE, name="v1", worker_runs=False,
-                     none_share=0.0):
-    """A ready snapshot of `count` notes, each carrying its labels' planted signals. With
+                     none_share=0.0, sentences=2):
+    """A ready snapshot of `count` notes, each carrying its labels' planted signals after `sentences` sentences
+    of clinical filler. With
     `worker_runs`, a real worker writes it (browser tests); otherwise this process does. Multi-label: about
     `none_share` of the notes carry no signal and the answer "no label applies" (an empty label set)."""
     schema, _ = LabelSchema.objects.get_or_create(project=project, defaults={"kind": kind})
@@ -39,7 +40,7 @@ def labeled_snapshot(project, manager, capture, count=240, kind=LabelSchema.Kind
             picks = [rng.choice(list(SIGNALS))]
         chosen.append(picks)
     Document.objects.bulk_create(Document(corpus=corpus, external_id=f"d{i}", content_hash=str(i), length=1,
-                                          text=f"{body(rng, 2)} {' and '.join(SIGNALS[p] for p in picks)}.")
+                                          text=f"{body(rng, sentences)} {' and '.join(SIGNALS[p] for p in picks)}.")
                                  for i, picks in enumerate(chosen))
     for document, picks in zip(corpus.documents.order_by("id"), chosen):
         annotation = Annotation.objects.create(document=document, source=Annotation.Source.IMPORTED)

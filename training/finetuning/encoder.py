@@ -22,9 +22,10 @@ from transformers import (
 from ..device import training_precision
 from ..evaluation.metrics import held_out_f1
 from ..resume import train_resuming
-from . import pooled
-from .torch_scorer import encoder_scores
+from . import pooled, windows
 from .arguments import training_arguments
+from .classifier_file import long_notes
+from .torch_scorer import encoder_scores
 
 
 def load_base(base, labels, multi, seed, pooling="cls"):
@@ -56,11 +57,12 @@ def macro_f1(multi, seed):
     return compute
 
 
-def tokens_per_second(dataset, batch_size, steps, seconds):
-    """Training throughput: the split's tokens (padding not counted) per epoch, times the epochs
-    that `steps` make, over the seconds they took."""
+def tokens_per_second(dataset, batch_size, steps, seconds, tokens=None):
+    """Training throughput: the split's tokens (padding not counted; `tokens` where the dataset's rows are not
+    token lists) per epoch, times the epochs that `steps` make, over the seconds they took."""
     per_epoch = max(1, -(-len(dataset) // batch_size))
-    return sum(len(ids) for ids in dataset["input_ids"]) * steps / per_epoch / max(seconds, 1e-9)
+    tokens = sum(len(ids) for ids in dataset["input_ids"]) if tokens is None else tokens
+    return tokens * steps / per_epoch / max(seconds, 1e-9)
 
 
 def class_weights(targets, count, multi):
@@ -132,8 +134,17 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
     reporter.log(f"Reading the encoder by {'the mean of its token states' if pooling == 'mean' else 'its [CLS] head'}"
                  f" ({pooling})")
     model, tokenizer = load_base(base, labels, multi, config["seed"], pooling)
-    trainer_class, extra = WeightedTrainer, {}
-    if teaching is not None:
+    attention = attention_implementation(model)
+    reporter.log(f"Attention: {attention}" + (" (PyTorch's scaled-dot-product kernel)" if attention == "sdpa" else ""))
+    trainer_class, extra, collator = WeightedTrainer, {}, DataCollatorWithPadding(tokenizer)
+    reading = long_notes(config)
+    if reading is not None:
+        model = windows.WindowedClassifier(model, reading, multi)
+        reporter.log(f"Reading long notes in windows of {config['max_length']} tokens, each {reading['stride']} on "
+                     f"from the last (at most {reading['max_windows']} a note), combined by {reading['pooling']}")
+        train_set = windows.encode(tokenizer, train_split, multi, config["max_length"], reading)
+        collator = windows.Collator(tokenizer)
+    elif teaching is not None:
         from . import distill
 
         layers = distill.keep_layers(model, config["student_layers"])
@@ -144,7 +155,9 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
     else:
         train_set = encode(tokenizer, train_split, multi, config["max_length"])
     evaluate = bool(validation.texts)
-    validation_set = encode(tokenizer, validation, multi, config["max_length"]) if evaluate else None
+    validation_set = None if not evaluate else (
+        encode(tokenizer, validation, multi, config["max_length"]) if reading is None
+        else windows.encode(tokenizer, validation, multi, config["max_length"], reading))
     args = training_arguments(config, folder / "checkpoints", len(train_set), precision, evaluate)
     args.remove_unused_columns = teaching is None  # a student's batches carry the teacher's probabilities
     callbacks = [reporter.as_trainer_callback()]
@@ -152,7 +165,7 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=config["early_stopping"]))
     weights = class_weights(train_split.targets, len(labels), multi) if config["class_weighting"] else None
     trainer = trainer_class(model=model, args=args, train_dataset=train_set, eval_dataset=validation_set,
-                            data_collator=DataCollatorWithPadding(tokenizer),
+                            data_collator=collator,
                             compute_metrics=macro_f1(multi, config["seed"]),
                             callbacks=callbacks, label_weights=weights, multi=multi,
                             head_learning_rate=config.get("head_learning_rate", 0.0),
@@ -166,8 +179,17 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
                          if evaluate else None)
     return validation_scores, device, {
         **({"layers": layers} if teaching is not None else {}), "pooling": pooling, "train_loss": train_loss,
-        "steps": result.global_step, "kept_epoch": kept_epoch,
-        "tokens_per_second": round(tokens_per_second(train_set, config["batch_size"], steps, seconds), 1)}
+        "steps": result.global_step, "kept_epoch": kept_epoch, "attention": attention,
+        **({"windows_per_note": round(sum(map(len, train_set["input_ids"])) / max(1, len(train_set)), 2),
+            "reading": reading} if reading else {}),
+        "tokens_per_second": round(tokens_per_second(train_set, config["batch_size"], steps, seconds,
+                                                     windows.token_count(train_set) if reading else None), 1)}
+
+
+def attention_implementation(model):
+    """Which attention the encoder runs: "sdpa" (PyTorch's scaled-dot-product kernel, what transformers picks
+    where the architecture supports it) or "eager" (plain matrix products)."""
+    return getattr(model.config, "_attn_implementation", None) or "eager"
 
 
 def report_kept(trainer, reporter, metric="macro_f1", name="macro F1"):

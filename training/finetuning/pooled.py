@@ -38,7 +38,8 @@ class MeanPooledClassifier(nn.Module):
         self.dropout = nn.Dropout(getattr(self.config, "hidden_dropout_prob", 0.1))
         self.classifier = nn.Linear(self.config.hidden_size, len(labels))
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, inputs_embeds=None):
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, inputs_embeds=None,
+                output_hidden_states=False):
         extra = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
         states = self.encoder(input_ids=input_ids, attention_mask=attention_mask, inputs_embeds=inputs_embeds,
                               **extra).last_hidden_state
@@ -50,7 +51,8 @@ class MeanPooledClassifier(nn.Module):
         if labels is not None:
             loss = (nn.functional.binary_cross_entropy_with_logits(logits.float(), labels.float()) if self.multi
                     else nn.functional.cross_entropy(logits.float(), labels))
-        return SequenceClassifierOutput(loss=loss, logits=logits)
+        return SequenceClassifierOutput(loss=loss, logits=logits,
+                                        hidden_states=(states,) if output_hidden_states else None)
 
     def save_pretrained(self, folder, **_options):
         self.encoder.save_pretrained(folder, safe_serialization=True)

@@ -22,7 +22,18 @@ SETTINGS = Schema(
                  "200M, 2e-5 above)."),
     Setting("epochs", float, 3.0, minimum=0.1, maximum=100.0, help="Passes over the training split."),
     Setting("batch_size", int, 16, minimum=1, maximum=1024, help="Documents per batch."),
-    Setting("max_length", int, 256, minimum=16, maximum=4096, help="Tokens per document (longer ones are cut)."),
+    Setting("max_length", int, 256, minimum=16, maximum=4096,
+            help="Tokens the encoder reads at once: a document's first (longer ones are cut), or each window's."),
+    Setting("long_notes", str, "truncate", choices=("truncate", "windows"),
+            help="Documents longer than max_length: truncate (read their first max_length tokens) or windows (read "
+                 "whole, in overlapping windows of max_length tokens whose logits are combined)."),
+    Setting("stride", int, 0, minimum=0, maximum=4096,
+            help="Windows: tokens each window starts on from the one before (0: half of max_length)."),
+    Setting("max_windows", int, 16, minimum=1, maximum=256,
+            help="Windows: a document's first this many windows are read (the rest is cut)."),
+    Setting("window_pooling", str, "max", choices=("max", "mean", "attention"),
+            help="Windows: how a document's window logits combine: their maximum, their mean, or attention learnt "
+                 "during fine-tuning."),
     Setting("head_learning_rate", float, 0.0, minimum=0.0, maximum=1.0,
             help="Peak learning rate of the new classification head (0: ten times the encoder's)."),
     Setting("layer_decay", float, 1.0, minimum=0.1, maximum=1.0,
@@ -77,7 +88,7 @@ SETTINGS = Schema(
 
 # What only an encoder's fine-tune reads; the baseline fits with the rest (its queue is always the CPU's).
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
-                    "warmup_ratio", "weight_decay", "early_stopping", "pooling", "seeds", "trials", "queue",
+                    "long_notes", "stride", "max_windows", "window_pooling", "warmup_ratio", "weight_decay", "early_stopping", "pooling", "seeds", "trials", "queue",
                     "teacher", "temperature", "alpha", "unlabeled_corpora", "max_unlabeled", "student_layers")
 CRF_SETTINGS = ("c1", "c2", "iterations")  # what only the CRF span tagger reads
 CLASSIFIER_SETTINGS = ("class_weighting", "augment_ratio", "synonyms")  # the baseline's and encoders', not the CRF's
@@ -116,6 +127,7 @@ def start_finetuning(user, project, snapshot, raw):
                             + ("" if document_labels else ": this snapshot holds spans only (task spans)") + ".")
     if config["base"] not in ("baseline", "crf"):
         check_length(project, config["base"], config["max_length"])
+    check_windows(config)
     kind = "span tagger" if config["task"] == "spans" else "classifier"
     config["model_name"] = config["model_name"] or f"{snapshot.name} {kind}"[:120]
     queue = "cpu" if config["base"] in ("baseline", "crf") else config["queue"]
@@ -138,6 +150,23 @@ def start_finetuning(user, project, snapshot, raw):
         audit.record(user, "model.distill" if config["teacher"] else "model.finetune", run, project_id=project.pk,
                      snapshot=snapshot.pk, base=config["base"], teacher=config["teacher"] or None)
     return run
+
+
+def check_windows(config):
+    """Windows are for an encoder classifier of document labels trained on its labels; the stride (0: half of
+    max_length) is kept in the settings so the version says what ran."""
+    if config["long_notes"] != "windows":
+        return
+    if config["base"] in ("baseline", "crf") or config["task"] != "labels":
+        raise SettingsError("long_notes: windows are read by an encoder classifier of document labels (the baseline "
+                            "reads every word of a note already).")
+    if config["teacher"]:
+        raise SettingsError("long_notes: a distillation's student reads each note's first max_length tokens "
+                            "(set long_notes to truncate).")
+    config["stride"] = config["stride"] or config["max_length"] // 2
+    if config["stride"] > config["max_length"] - 2:
+        raise SettingsError("stride: at most max_length − 2 (a window's tokens less its [CLS] and [SEP]), or "
+                            "windows would leave tokens out.")
 
 
 def check_teacher(project, config):

@@ -5,12 +5,14 @@ import numpy as np
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from . import pooled
+from . import pooled, windows
 from .classifier_file import ClassifierLoadError
 
 
 @torch.no_grad()
 def encoder_scores(model, tokenizer, texts, multi, max_length, batch_size=64):
+    if getattr(model, "reading", None):  # long notes read in windows
+        return windows.scores(model, tokenizer, texts, multi, max_length)
     device = next(model.parameters()).device
     model.eval()
     out = []
@@ -29,6 +31,8 @@ def load_model(folder, settings):
     labels, multi = settings["labels"], settings["multi"]
     model = (pooled.load(folder, labels, multi) if settings.get("pooling") == "mean" else
              AutoModelForSequenceClassification.from_pretrained(folder, use_safetensors=True, trust_remote_code=False))
+    if settings.get("reading"):
+        model = windows.load(folder, model, settings["reading"], multi)
     return model.eval(), AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
 
 

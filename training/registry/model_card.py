@@ -6,6 +6,7 @@ import re
 
 from django.utils import timezone
 
+from ..finetuning.classifier_file import reading_in_words
 from ..models import EvaluationReport
 
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
@@ -88,6 +89,8 @@ def model_card(version):
               *([f"- Exported to ONNX {_text(lineage.get('precision', ''))} from "
                  f"{_text(lineage['exported_from']['name'])} (sha256 {_code(lineage['exported_from']['sha256'])}); "
                  "served by ONNX Runtime"] if lineage.get("exported_from") else []),
+              *([f"- Long notes: {reading}"] if (reading := reading_in_words(
+                  lineage, (version.params or {}).get("max_length", 0))) else []),
               f"- Job: #{version.job_id}" if version.job_id else "- Job: —",
               f"- Device: {_text(lineage.get('device', '—'))}",
               f"- Artifact sha256 (files of this folder before this card was added): {_code(version.sha256)}",
