@@ -201,7 +201,8 @@ class PredictionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Prediction
-        fields = ["id", "document", "model_version", "labels", "scores", "spans", "uncertainty", "created_at"]
+        fields = ["id", "document", "model_version", "labels", "scores", "spans", "uncertainty", "explanation",
+                  "created_at"]
         read_only_fields = fields
 
 
@@ -213,6 +214,10 @@ class PredictionItemSerializer(serializers.Serializer):
     spans = serializers.ListField(child=serializers.DictField(), required=False, default=list,
                                   help_text="Predicted spans, [{start, end, label, score}]: character offsets and a "
                                             "span label's name, checked as annotators' spans are.")
+    explanation = serializers.DictField(required=False, default=dict,
+                                        help_text="Why: {label, words: [{start, end, weight}]}, the words of the "
+                                                  "note that pushed the model towards the label (weight > 0) or "
+                                                  "away (< 0), highlighted on the annotate and review pages.")
 
 
 class PredictionBatchSerializer(serializers.Serializer):

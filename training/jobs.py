@@ -62,7 +62,7 @@ register(
                     "the uncertainty the task queue orders by.",
         params=(Setting("version_id", int, minimum=1), Setting("corpus_id", int, minimum=1),
                 Setting("measure", str, "least_confidence", choices=("least_confidence", "margin", "entropy")),
-                QUEUE),
+                Setting("explain", bool, False), QUEUE),
     ),
     JobKind(
         name="ensemble",

@@ -125,6 +125,9 @@ class Prediction(models.Model):
     spans = models.JSONField(default=list, blank=True,
                              help_text="Predicted spans, [{start, end, label, score}] in text order.")
     uncertainty = models.FloatField(null=True, blank=True, help_text="1 − the highest score; higher comes first.")
+    explanation = models.JSONField(default=dict, blank=True,
+                                   help_text="The words that pushed the model towards a label: {label, words: "
+                                             "[{start, end, weight}]} (positive towards it, negative away).")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

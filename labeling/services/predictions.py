@@ -13,6 +13,7 @@ from .schema import is_multi
 from .spans import SpanError, check_spans
 
 MAX_PER_CALL = 1000
+MAX_EXPLAINED = 50  # words one prediction's explanation names
 
 
 class PredictionError(Refusal):
@@ -87,10 +88,33 @@ def _spans(schema, text, raw, number):
             for start, end, label in checked]
 
 
+def _explanation(raw, names, text, number):
+    """{label, words: [{start, end, weight}]} checked: a project label, at most MAX_EXPLAINED words inside the note,
+    in reading order."""
+    if not raw:
+        return {}
+    words = raw.get("words") if isinstance(raw, dict) else None
+    if not isinstance(words, list) or raw.get("label") not in names:
+        raise PredictionError(f"Prediction {number}: an explanation is {{label: one of the project's labels, words: "
+                              "[{start, end, weight}]}.")
+    if len(words) > MAX_EXPLAINED:
+        raise PredictionError(f"Prediction {number}: an explanation names at most {MAX_EXPLAINED} words.")
+    checked = []
+    for word in words:
+        start, end, weight = (word.get(key) if isinstance(word, dict) else None for key in ("start", "end", "weight"))
+        if not all(isinstance(value, int) and not isinstance(value, bool) for value in (start, end)) \
+                or not 0 <= start < end <= len(text) or isinstance(weight, bool) \
+                or not isinstance(weight, int | float) or not math.isfinite(weight):
+            raise PredictionError(f"Prediction {number}: each explained word is {{start, end, weight}}: character "
+                                  f"offsets inside the note ({len(text):,} characters) and a number.")
+        checked.append({"start": start, "end": end, "weight": float(weight)})
+    return {"label": raw["label"], "words": sorted(checked, key=lambda word: word["start"])}
+
+
 @transaction.atomic
 def record(project, model_version, items, measure="least_confidence", version=None):
     """Store predictions [{document, labels: [label names], scores: {name: p}, spans: [{start, end, label,
-    score}]}] of one model version (spans are checked against their notes as annotators' are; the least certain
+    score}], explanation: {label, words: [{start, end, weight}]}}] of one model version (spans are checked against their notes as annotators' are; the least certain
     span counts towards the note's uncertainty);
     a document's earlier prediction by the same version is replaced — and with `version` (a studio
     ModelVersion), every earlier prediction by a version of the same registered model, so the queue
@@ -109,7 +133,8 @@ def record(project, model_version, items, measure="least_confidence", version=No
         raise PredictionError("predictions: each document at most once per call.")
     with_spans = any(item.get("spans") for item in items)
     documents = Document.objects.filter(corpus__project=project, id__in=wanted)
-    texts = dict(documents.values_list("id", "text")) if with_spans else dict.fromkeys(
+    texts = dict(documents.values_list("id", "text")) if with_spans or any(
+        item.get("explanation") for item in items) else dict.fromkeys(
         documents.values_list("id", flat=True))
     if wanted - set(texts):
         raise PredictionError(f"Document {min(wanted - set(texts))} is not in this project.")
@@ -124,8 +149,10 @@ def record(project, model_version, items, measure="least_confidence", version=No
         spans = _spans(schema, texts.get(item["document"]), item.get("spans") or [], number)
         unsure = [value for value in (uncertainty(scores, measure, multi),
                                       max((1.0 - span["score"] for span in spans), default=None)) if value is not None]
+        explanation = _explanation(item.get("explanation"), labels, texts.get(item["document"]), number)
         rows.append(Prediction(project=project, document_id=item["document"], model_version=model_version,
-                               version=version, scores=scores, spans=spans, uncertainty=max(unsure, default=None)))
+                               version=version, scores=scores, spans=spans, uncertainty=max(unsure, default=None),
+                               explanation=explanation))
         chosen.append([labels[name] for name in names])
     earlier = Q(model_version=model_version)
     if version is not None:

@@ -1,6 +1,8 @@
-"""Markdown written by project members, rendered without any raw HTML or script links."""
+"""Markdown written by project members, rendered without any raw HTML or script links; a note with a model's
+explanation marked in it."""
 
 from django import template
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from markdown_it import MarkdownIt
 
@@ -30,3 +32,26 @@ register.filter("markdown", render_markdown)
 def free_key(labels, key):
     """`key` where no label has it (a label's key wins over the page's own), else ""."""
     return "" if any(label.hotkey == key for label in labels) else key
+
+
+def _lines(text):
+    return escape(text).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
+@register.filter
+def explained(text, explanation):
+    """The note (escaped, line breaks kept as `linebreaksbr` keeps them) with its explanation's words marked:
+    <mark class="towards"> pushed the model towards the label, <mark class="away"> away; each word's weight in its
+    title."""
+    label = (explanation or {}).get("label", "")
+    pieces, last = [], 0
+    for word in sorted((explanation or {}).get("words") or [], key=lambda word: word["start"]):
+        start, end, weight = word["start"], word["end"], word["weight"]
+        if start < last or end > len(text):
+            continue
+        way = "towards" if weight > 0 else "away"
+        pieces += [_lines(text[last:start]), f'<mark class="{way}" title="{escape(way)} {escape(label)}: '
+                                             f'{weight:+.3f}">{_lines(text[start:end])}</mark>']
+        last = end
+    pieces.append(_lines(text[last:]))
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece of the note is escaped

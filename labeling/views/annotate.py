@@ -14,6 +14,7 @@ from ..services.spans import SpanError, as_dicts, posted_spans
 
 SHORTCUTS = [("s", "skip this note"), ("u", "undo your last submission: the note comes back as you submitted it"),
              ("g", "open or close the guidelines")]
+WHY_SHORTCUT = ("w", "hide or show the words a model's explanation highlights in the note")
 NONE_SHORTCUT = ("n", "no label applies (multi-label projects): the note has none of the labels")
 
 
@@ -58,7 +59,8 @@ def _task(request, project, assignment, status=200, **extra):
 def annotate(request, pk):
     project = get_project(request.user, pk)
     context = _task_context(request.user, project, tasks.next_assignment(request.user, project))
-    return render(request, "labeling/annotate.html", {**context, "shortcut_keys": shortcuts(context["schema"])})
+    return render(request, "labeling/annotate.html", {**context, "shortcut_keys": shortcuts(context["schema"],
+                                                                                          [*SHORTCUTS, WHY_SHORTCUT])})
 
 
 def _next_or_back(request, project, error="", status=200, **extra):

@@ -10,7 +10,7 @@ from ..access import get_document, get_project
 from ..models import Annotation, Role
 from ..services import browse, resolution, review, tasks
 from ..services.spans import SpanError, as_dicts, posted_spans
-from .annotate import shortcuts
+from .annotate import WHY_SHORTCUT, shortcuts
 
 
 @login_required
@@ -59,12 +59,20 @@ def review_document(request, pk, document_pk):
         decided = (resolution.decide(None, sets)[0] or sets[0]) if sets else ()
         start = settled.spans if settled is not None and settled.spans is not None else [
             {"start": begin, "end": end, "label": label} for begin, end, label in decided]
-    context = {"project": project, "document": document, "annotations": annotations,
+    predicted = list(document.predictions.exclude(labels=None).select_related("version").prefetch_related("labels"))
+    for prediction in predicted:  # its strongest words either way, in reading order
+        words = sorted((prediction.explanation or {}).get("words", []), key=lambda word: -abs(word["weight"]))[:8]
+        prediction.why = [{"text": document.text[word["start"]:word["end"]], "weight": word["weight"]}
+                          for word in sorted(words, key=lambda word: word["start"])]
+    explained = next((prediction for prediction in predicted if prediction.explanation), None)
+    context = {"project": project, "document": document, "annotations": annotations, "predicted": predicted,
+               "explained": None if span_labels else explained,
                "span_labels": span_labels, "spans": start if span_labels else [],
                "span_copies": _span_copies(document, annotations) if span_labels else [],
                "labels": tasks.label_choices(project), "schema": getattr(project, "label_schema", None),
                "settled": settled, "chosen": chosen, "none_chosen": settled is not None and not chosen,
-               "problem": problem, "shortcut_keys": shortcuts(schema, [])}
+               "problem": problem,
+               "shortcut_keys": shortcuts(schema, [WHY_SHORTCUT] if explained and not span_labels else [])}
     return render(request, "labeling/review_document.html", context, status=status)
 
 

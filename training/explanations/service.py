@@ -16,6 +16,16 @@ class ExplainError(Refusal):
     """This classifier's predictions cannot be explained; the message says why."""
 
 
+def explainable(version):
+    """Whether a version's predictions can be explained: a classifier, the baseline or an encoder in PyTorch (not
+    an ONNX export, not an ensemble)."""
+    from ..ensembles.service import members_of
+    from ..models import RegisteredModel
+
+    return (version.registered_model.kind == RegisteredModel.Kind.CLASSIFIER
+            and (version.lineage or {}).get("runtime") != "onnx" and members_of(version.path) is None)
+
+
 def finder(classifier):
     """The classifier's explainer: (text, label index) → every word's weight [{start, end, weight}]."""
     scorer = classifier.scorer

@@ -12,6 +12,7 @@ from labeling.models import Corpus, Role
 from ..access import get_version
 from ..models import ModelVersion, RegisteredModel
 from ..evaluation.compare import comparable
+from ..explanations.service import explainable
 from ..finetuning.classifier_file import reading_in_words
 from ..onnx_export.service import exportable
 from ..retraining.forms import RetrainPolicyForm
@@ -47,6 +48,7 @@ def version_detail(request, pk, version_pk):
         "project": project, "version": version, "files": files,
         "reading": reading_in_words(version.lineage or {}, (version.params or {}).get("max_length", 0)),
         "evaluations": version.evaluations.select_related("snapshot"), "exportable": exportable(version),
+        "explainable": explainable(version),
         "exports": ModelVersion.objects.filter(base=version, lineage__runtime="onnx").select_related(
             "registered_model"),
         "snapshots": project.snapshots.filter(status="ready") if version.registered_model.kind == "classifier" else [],

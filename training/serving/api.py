@@ -26,7 +26,7 @@ class PredictCorpus(ProjectAPIView):
         data = self.validated(PredictJobSerializer)
         corpus = get_corpus(request.user, self.project, data["corpus"], Role.MANAGER)
         job = start_prediction(request.user, version.registered_model.project, version, corpus,
-                               data["measure"])
+                               data["measure"], data["explain"])
         return Response(JobSerializer(job).data, status=status.HTTP_201_CREATED)
 
 

@@ -9,17 +9,21 @@ from ..models import ModelVersion, RegisteredModel
 from .service import loaded, spans_of
 
 BATCH = 256
+EXPLAINED_PER_STEP = 8  # notes explained between progress reports (an encoder's take seconds each)
 
 
 def run_prediction(job, reporter):
     version = ModelVersion.objects.select_related("registered_model__project").get(pk=job.params["version_id"])
     corpus = Corpus.objects.get(pk=job.params["corpus_id"], project=version.registered_model.project)
-    done = predict_corpus(version, corpus, job.params["measure"], reporter)
-    return {"documents": done, "model_version": version.pk, "measure": job.params["measure"]}
+    explain = job.params.get("explain", False)
+    done = predict_corpus(version, corpus, job.params["measure"], reporter, explain)
+    return {"documents": done, "model_version": version.pk, "measure": job.params["measure"],
+            **({"explained": done} if explain else {})}
 
 
-def predict_corpus(version, corpus, measure, reporter):
-    """Store the version's predictions for every document of the corpus; how many."""
+def predict_corpus(version, corpus, measure, reporter, explain=False):
+    """Store the version's predictions for every document of the corpus (with `explain`, each with the words that
+    pushed it towards its top label); how many."""
     project = corpus.project
     reporter.stage(0.0, f"Loading {version} to predict {corpus.name}")
     classifier = loaded(version)
@@ -37,7 +41,23 @@ def predict_corpus(version, corpus, measure, reporter):
             scores = classifier.scores([text for _pk, text in batch])
             items = [{"document": pk, "labels": labels, "scores": dict(zip(classifier.labels, row.tolist()))}
                      for (pk, _text), labels, row in zip(batch, classifier.labels_of(scores), scores)]
+            if explain:
+                _explain(classifier, batch, scores, items, reporter, done, total)
         predictions.record(project, str(version), items, measure, version=version)
         done, last = done + len(batch), batch[-1][0]
         reporter.progress(done / max(total, 1), f"Predicted {done:,} of {total:,} notes in {corpus.name}")
     return done
+
+
+def _explain(classifier, batch, scores, items, reporter, done, total):
+    """Each item's explanation, a few notes at a time with the job's progress and cancel checked between."""
+    from ..explanations.service import explain
+
+    for start in range(0, len(batch), EXPLAINED_PER_STEP):
+        reporter.check_cancel()
+        part = slice(start, start + EXPLAINED_PER_STEP)
+        for item, explanation in zip(items[part], explain(classifier, [text for _pk, text in batch[part]],
+                                                          scores[part])):
+            item["explanation"] = explanation
+        reporter.progress((done + min(start + EXPLAINED_PER_STEP, len(batch))) / max(total, 1) * 0.999,
+                          f"Explained {done + min(start + EXPLAINED_PER_STEP, len(batch)):,} of {total:,} notes")

@@ -19,6 +19,10 @@ class PredictJobSerializer(serializers.Serializer):
     corpus = serializers.IntegerField(help_text="A ready corpus of the project.")
     measure = serializers.ChoiceField(choices=["least_confidence", "margin", "entropy"], default="least_confidence",
                                       help_text="How uncertainty is measured for the task queue.")
+    explain = serializers.BooleanField(required=False, default=False,
+                                       help_text="Also keep the words that pushed each prediction towards its top "
+                                                 "label, highlighted on the annotate and review pages (the baseline "
+                                                 "or an encoder; an encoder adds about a second a note on a CPU).")
 
 
 class ExplainedWordSerializer(serializers.Serializer):

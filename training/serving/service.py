@@ -19,6 +19,7 @@ from studio.errors import Refusal
 from studio.jobs import service as jobs_service
 
 from ..evaluation.service import classifier_queue
+from ..explanations.service import explainable
 from ..finetuning.classifier_file import ClassifierLoadError
 from ..models import Alias, ModelAlias, ModelVersion, RegisteredModel
 from ..registry.versions import artifact_sha256
@@ -138,9 +139,15 @@ class PredictError(Refusal):
     """The prediction job cannot start as asked; the message says why."""
 
 
-def start_prediction(user, project, version, corpus, measure="least_confidence"):
+def start_prediction(user, project, version, corpus, measure="least_confidence", explain=False):
+    """`explain`: each prediction also keeps the words that pushed it towards its top label (highlighted on the
+    annotate and review pages)."""
     if version.registered_model.kind not in SERVED:
         raise PredictError("Only classifiers and span taggers predict.")
+    if explain and not explainable(version):
+        raise PredictError(f"explain: {version}'s predictions cannot be explained: explanations come from the "
+                           "baseline or an encoder in PyTorch (an ONNX export through the version it was exported "
+                           "from, an ensemble through each member; a span tagger's spans are their own).")
     if corpus.project_id != project.pk or corpus.status != Corpus.Status.READY:
         raise PredictError("The corpus is not a ready corpus of this project.")
     if measure not in predictions.MEASURES:
@@ -153,8 +160,9 @@ def start_prediction(user, project, version, corpus, measure="least_confidence")
     with transaction.atomic():
         job = jobs_service.start_job(
             user, "predict", {"version_id": version.pk, "corpus_id": corpus.pk, "measure": measure,
-                              "queue": classifier_queue(version)},
+                              "explain": bool(explain), "queue": classifier_queue(version)},
             project=project, inputs=[{"type": "model_version", "id": version.pk, "label": str(version)},
                                      {"type": "corpus", "id": corpus.pk, "label": corpus.name}])
-        audit.record(user, "model.predict", version, project_id=project.pk, corpus=corpus.pk, job=job.pk)
+        audit.record(user, "model.predict", version, project_id=project.pk, corpus=corpus.pk, job=job.pk,
+                     explain=bool(explain))
     return job

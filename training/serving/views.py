@@ -20,7 +20,7 @@ def predict_corpus(request, pk, version_pk):
     corpus = get_corpus(request.user, pk, int(corpus_pk) if corpus_pk.isdigit() else 0, Role.MANAGER)
     try:
         job = start_prediction(request.user, version.registered_model.project, version, corpus,
-                               request.POST.get("measure", "least_confidence"))
+                               request.POST.get("measure", "least_confidence"), request.POST.get("explain") == "on")
     except PredictError as error:
         messages.error(request, str(error))
         return redirect("model-version", pk=pk, version_pk=version.pk)

@@ -1,6 +1,7 @@
 // The keyboard of the annotate and review pages: a label's key picks it in the form marked data-label-keys
 // (n: "no label applies" in multi-label projects, which clears the labels), Enter submits that form, s skips,
-// u undoes, c comments, g opens the guidelines, ? shows every shortcut.
+// u undoes, c comments, g opens the guidelines, w hides or shows a model's highlighted words, ? shows every
+// shortcut.
 // A submission that cannot reach the server stays on screen with its labels, and Enter sends it again.
 (function () {
   "use strict";
@@ -61,6 +62,9 @@
     } else if (key === "g") {
       var guidelines = document.getElementById("guidelines");
       if (guidelines) { event.preventDefault(); guidelines.open = !guidelines.open; }
+    } else if (key === "w") {
+      var explained = document.querySelector(".note-text.explained");
+      if (explained) { event.preventDefault(); explained.classList.toggle("plain"); }
     }
   });
 
