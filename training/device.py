@@ -40,6 +40,14 @@ def training_precision():
     return torch.cuda.get_device_name(0), {**precision, "tf32": True, "dataloader_pin_memory": True}
 
 
+def attention_implementation(model, reporter):
+    """Which attention the model runs, said in the job's log: "sdpa" (PyTorch's scaled-dot-product kernel, what
+    transformers picks where the architecture supports it) or "eager" (plain matrix products)."""
+    attention = getattr(model.config, "_attn_implementation", None) or "eager"
+    reporter.log(f"Attention: {attention}" + (" (PyTorch's scaled-dot-product kernel)" if attention == "sdpa" else ""))
+    return attention
+
+
 def probe_device(timeout=120):
     try:
         result = subprocess.run(

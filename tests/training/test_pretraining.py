@@ -50,6 +50,7 @@ def test_from_scratch_trains_a_tokenizer_and_an_encoder_that_learns(
     assert version.registered_model.kind == "encoder" and version.registered_model.name == "Ward notes encoder"
     metrics = version.metrics
     assert metrics["perplexity_after"] < metrics["perplexity_before"] / 2
+    assert job.metrics["attention"] == "sdpa" and "Attention: sdpa" in job.log  # PyTorch's fused kernel ran
     losses = [point.value for point in job.metric_points.filter(name="loss").order_by("step")]
     assert len(losses) >= 3 and losses[-1] < losses[0]
     files = {path.name for path in version.path.iterdir()}

@@ -19,7 +19,7 @@ from transformers import (
     set_seed,
 )
 
-from ..device import training_precision
+from ..device import attention_implementation, training_precision
 from ..evaluation.metrics import held_out_f1
 from ..resume import train_resuming
 from . import pooled, windows
@@ -134,8 +134,7 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
     reporter.log(f"Reading the encoder by {'the mean of its token states' if pooling == 'mean' else 'its [CLS] head'}"
                  f" ({pooling})")
     model, tokenizer = load_base(base, labels, multi, config["seed"], pooling)
-    attention = attention_implementation(model)
-    reporter.log(f"Attention: {attention}" + (" (PyTorch's scaled-dot-product kernel)" if attention == "sdpa" else ""))
+    attention = attention_implementation(model, reporter)
     trainer_class, extra, collator = WeightedTrainer, {}, DataCollatorWithPadding(tokenizer)
     reading = long_notes(config)
     if reading is not None:
@@ -185,11 +184,6 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
         "tokens_per_second": round(tokens_per_second(train_set, config["batch_size"], steps, seconds,
                                                      windows.token_count(train_set) if reading else None), 1)}
 
-
-def attention_implementation(model):
-    """Which attention the encoder runs: "sdpa" (PyTorch's scaled-dot-product kernel, what transformers picks
-    where the architecture supports it) or "eager" (plain matrix products)."""
-    return getattr(model.config, "_attn_implementation", None) or "eager"
 
 
 def report_kept(trainer, reporter, metric="macro_f1", name="macro F1"):

@@ -24,7 +24,7 @@ from transformers import (
 
 from studio.jobs import service as jobs_service
 
-from ..device import training_precision
+from ..device import attention_implementation, training_precision
 from ..models import Pretraining, RegisteredModel
 from .config import base_path
 from ..registry.versions import VersionError, create_version
@@ -109,6 +109,7 @@ def _train(run, job, reporter):
         raise PretrainingError("The corpora hold too little text for one block; lower max_length or add text.")
 
     contrastive = config["objective"] == "contrastive"
+    attention = attention_implementation(model, reporter)
     args = training_arguments(config, folder / "checkpoints", len(train), precision)
     if contrastive:
         collator = contrastive_collator(tokenizer)
@@ -147,7 +148,7 @@ def _train(run, job, reporter):
     for name, value in after.items():
         reporter.metric(f"eval_{name}", result.global_step, value)
     version = _save_version(run, job, trainer.model, tokenizer, config, metrics, device, base)
-    return {**metrics, "model_version": version.pk}
+    return {**metrics, "attention": attention, "model_version": version.pk}
 
 
 def _evaluate(trainer, held_out, contrastive, tokenizer):
