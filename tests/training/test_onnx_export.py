@@ -96,13 +96,13 @@ def test_exports_are_refused_for_what_is_not_an_encoder_and_another_projects_ver
     client.force_login(manager)
     baseline, _ = finetune(manager, project, original_report_snapshot(original), django_capture_on_commit_callbacks,
                            model_name="plain")
-    with pytest.raises(ExportError, match="cannot be exported"):
+    with pytest.raises(ExportError, match="not a fine-tuned encoder"):
         start_export(manager, project, baseline.output)
     with pytest.raises(ExportError, match="Choose a precision"):
         start_export(manager, project, original, [])
     answer = client.post(reverse("api-model-version-onnx", args=[project.pk, baseline.output.pk]), {},
                          content_type="application/json")
-    assert answer.status_code == 400 and "cannot be exported" in answer.content.decode()
+    assert answer.status_code == 400 and "not a fine-tuned encoder" in answer.content.decode()
     answer = client.post(reverse("api-model-version-onnx", args=[project.pk, original.pk]), {"precisions": ["fp16"]},
                          content_type="application/json")
     assert answer.status_code == 400
@@ -110,7 +110,7 @@ def test_exports_are_refused_for_what_is_not_an_encoder_and_another_projects_ver
                          content_type="application/json")
     assert answer.status_code in (403, 404)
     _job, made = exported(client, project, original, django_capture_on_commit_callbacks, ["int8"])
-    with pytest.raises(ExportError, match="cannot be exported"):  # an export is exported no further
+    with pytest.raises(ExportError, match="not a fine-tuned encoder"):  # an export is exported no further
         start_export(manager, project, made["int8"])
     assert Job.objects.filter(kind="onnx_export").count() == 1
 

@@ -19,7 +19,7 @@ from ..evaluation.service import start_evaluation
 from ..finetuning import data
 from ..finetuning.classifier import Classifier
 from ..finetuning.classifier_file import SETTINGS_FILE
-from ..finetuning.onnx_scorer import MODEL_FILE
+from ..finetuning.onnx_scorer import MODEL_FILE, WINDOW_SCORES
 from ..finetuning.service import FinetuneError
 from ..models import ModelVersion, RegisteredModel
 from ..registry.versions import VersionError, create_version
@@ -30,14 +30,20 @@ PROBE = ["Patient admitted with chest pain radiating to the left arm.", "No acut
 
 
 class Logits(torch.nn.Module):
-    """The classifier's forward pass with named tensors in, logits out (what ONNX keeps)."""
+    """The classifier's forward pass with named tensors in, logits out (what ONNX keeps); a classifier that reads
+    long notes in windows gives each window's logits (and, pooled by attention, each window's score), which the
+    ONNX scorer combines per note as PyTorch does."""
 
     def __init__(self, model, names):
         super().__init__()
         self.model, self.names = model, names
 
     def forward(self, *tensors):
-        return self.model(**dict(zip(self.names, tensors))).logits
+        inputs = dict(zip(self.names, tensors))
+        if getattr(self.model, "reading", None):
+            logits, scores = self.model.windows(**inputs)
+            return (logits,) if scores is None else (logits, scores)
+        return self.model(**inputs).logits
 
 
 def eager_attention(model):
@@ -50,15 +56,16 @@ def eager_attention(model):
 
 def export(model, tokenizer, path):
     """`model` traced to ONNX at `path`; the input names it takes."""
-    eager_attention(model)
+    eager_attention(getattr(model, "inner", model))  # a windowed classifier's own classifier
     sample = tokenizer(PROBE[:2], padding=True, return_tensors="pt")
     names = [name for name in INPUTS if name in sample]
+    outputs = ["logits", *([WINDOW_SCORES] if getattr(model, "attention", None) is not None else [])]
     with warnings.catch_warnings():  # the tracer's notes on an encoder's mask code, constant for every input
         warnings.simplefilter("ignore")
         torch.onnx.export(Logits(model.eval(), names), tuple(sample[name] for name in names), str(path),
-                          input_names=names, output_names=["logits"], opset_version=17, dynamo=False,
+                          input_names=names, output_names=outputs, opset_version=17, dynamo=False,
                           dynamic_axes={**{name: {0: "batch", 1: "tokens"} for name in names},
-                                        "logits": {0: "batch"}})
+                                        **{name: {0: "batch"} for name in outputs}})
     return names
 
 

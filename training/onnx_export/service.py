@@ -9,7 +9,6 @@ from studio.errors import Refusal
 from studio.jobs import service as jobs_service
 
 from ..ensembles.service import members_of
-from ..finetuning.classifier_file import SETTINGS_FILE, read_settings
 from ..models import RegisteredModel
 
 PRECISIONS = ("fp32", "int8")
@@ -20,11 +19,9 @@ class ExportError(Refusal):
 
 
 def exportable(version):
-    """Whether the version is an encoder classifier in PyTorch (what an export reads) that reads each note's first
-    max_length tokens (one that reads long notes in windows combines them in PyTorch)."""
+    """Whether the version is an encoder classifier in PyTorch (what an export reads)."""
     return (version.registered_model.kind == RegisteredModel.Kind.CLASSIFIER and version.path.is_dir()
-            and (version.path / "model.safetensors").is_file() and members_of(version.path) is None
-            and (version.path / SETTINGS_FILE).is_file() and not read_settings(version.path).get("reading"))
+            and (version.path / "model.safetensors").is_file() and members_of(version.path) is None)
 
 
 def start_export(user, project, version, precisions=PRECISIONS):
@@ -32,10 +29,8 @@ def start_export(user, project, version, precisions=PRECISIONS):
     if not precisions:
         raise ExportError(f"Choose a precision: {' or '.join(PRECISIONS)}.")
     if not exportable(version):
-        raise ExportError(f"{version} cannot be exported: only a fine-tuned encoder classifier that reads "
-                          "each note's first max_length tokens is (the baseline is small and fast "
-                          "already; an ensemble's members are exported one by one; windows over long notes are "
-                          "combined in PyTorch).")
+        raise ExportError(f"{version} is not a fine-tuned encoder classifier: only those are exported to ONNX "
+                          "(the baseline is small and fast already; an ensemble's members are exported one by one).")
     with transaction.atomic():
         job = jobs_service.start_job(user, "onnx_export", {"version_id": version.pk, "precisions": precisions},
                                      project=project,
