@@ -185,7 +185,6 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
                                                      windows.token_count(train_set) if reading else None), 1)}
 
 
-
 def report_kept(trainer, reporter, metric="macro_f1", name="macro F1"):
     """The epoch whose weights the run keeps (None without a validation split), said in the job's log with its
     validation figure (`metric`, called `name`) beside the last epoch's."""
