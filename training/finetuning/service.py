@@ -21,7 +21,8 @@ SETTINGS = Schema(
             help="Peak learning rate of the encoder (0: by the base's size: 1e-4 up to 50M parameters, 5e-5 up to "
                  "200M, 2e-5 above)."),
     Setting("epochs", float, 3.0, minimum=0.1, maximum=100.0, help="Passes over the training split."),
-    Setting("batch_size", int, 16, minimum=1, maximum=1024, help="Documents per batch."),
+    Setting("batch_size", int, 16, minimum=1, maximum=1024,
+            help="Documents per batch (reading long notes in windows: up to batch_size × max_windows windows)."),
     Setting("max_length", int, 256, minimum=16, maximum=4096,
             help="Tokens the encoder reads at once: a document's first (longer ones are cut), or each window's."),
     Setting("long_notes", str, "truncate", choices=("truncate", "windows"),
