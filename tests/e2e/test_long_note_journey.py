@@ -32,7 +32,9 @@ def test_a_windowed_encoder_is_trained_in_the_browser_and_its_predictions_explai
         page.get_by_label("Snapshot").select_option(str(snapshot.pk))
         page.get_by_label("Model name", exact=True).fill("triage windows")
         page.get_by_label("Base", exact=True).select_option("folder:tiny")
+        expect(page.get_by_label("Stride")).to_be_hidden()  # the windows' settings show once windows are chosen
         page.get_by_label("Long notes").select_option("windows")
+        expect(page.get_by_label("Window pooling")).to_be_visible()
         page.get_by_label("Max length").fill("32")
         page.get_by_label("Stride").fill("16")
         page.get_by_label("Window pooling").select_option("max")

@@ -28,6 +28,9 @@ class FinetuneForm(SettingsForm):
                 self.fields[name].widget.attrs["data-base-kind"] = kinds
         self.fields["task"].required = False
         self.fields["base"].widget.attrs["data-base-select"] = ""
+        self.fields["long_notes"].widget.attrs["data-long-notes-select"] = ""
+        for name in ("stride", "max_windows", "window_pooling"):  # shown when an encoder reads notes in windows
+            self.fields[name].widget.attrs["data-windows-only"] = ""
 
     def settings(self):
         data = super().settings()
