@@ -7,7 +7,6 @@ validation, evaluation, the predict API and prediction jobs all read them throug
 
 import numpy as np
 import torch
-from datasets import Dataset
 from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import DataCollatorWithPadding
@@ -35,6 +34,8 @@ def split(tokenizer, texts, max_length, reading, offsets=False):
 
 def encode(tokenizer, split_, multi, max_length, reading):
     """A training dataset of notes, each holding its windows (lists of token lists) and its label."""
+    from datasets import Dataset  # training's; a process that only scores never loads it
+
     windows, notes = split(tokenizer, split_.texts, max_length, reading)
     rows = [dict() for _ in split_.texts]
     for position, note in enumerate(notes):
