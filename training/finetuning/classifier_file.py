@@ -19,11 +19,16 @@ def write_settings(folder, labels, multi, thresholds, max_length, pooling=None, 
 
 def long_notes(config):
     """How a fine-tune's settings read notes longer than `max_length`: None (cut there) or windows
-    {"stride", "max_windows", "pooling"} (see windows.py)."""
+    {"stride", "max_windows", "pooling"} (see windows.py; the stride as the run's start resolved it)."""
     if config.get("long_notes", "truncate") != "windows":
         return None
-    return {"stride": config["stride"] or config["max_length"] // 2, "max_windows": config["max_windows"],
-            "pooling": config["window_pooling"]}
+    return {"stride": config["stride"], "max_windows": config["max_windows"], "pooling": config["window_pooling"]}
+
+
+def window_overlap(reading, body):
+    """Tokens two neighbouring windows share, for windows of `body` tokens (special tokens left out) each
+    `stride` on from the one before: the tokenizers' `stride`."""
+    return max(0, body - min(reading["stride"], body))
 
 
 def read_settings(folder):

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from .classifier_file import ClassifierLoadError
+from .classifier_file import ClassifierLoadError, window_overlap
 
 MODEL_FILE = "model.onnx"
 WINDOW_SCORES = "window_scores"  # a windowed classifier's second output where it pools by attention
@@ -47,8 +47,8 @@ class OnnxScorer:
         self.reading = settings.get("reading")
         length = settings["max_length"]
         if self.reading:  # as windows.split: each window `stride` tokens on from the one before
-            body = length - self.tokenizer.num_special_tokens_to_add(False)
-            self.tokenizer.enable_truncation(length, stride=max(0, body - min(self.reading["stride"], body)))
+            self.tokenizer.enable_truncation(length, stride=window_overlap(
+                self.reading, length - self.tokenizer.num_special_tokens_to_add(False)))
         else:
             self.tokenizer.enable_truncation(length)
         token = _pad_token(folder)

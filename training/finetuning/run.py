@@ -111,7 +111,7 @@ def train_and_score(run, config, labels, multi, train, validation, folder, repor
                                         parse_synonyms(config["synonyms"]), "[MASK]", config["seed"])
         train = data.Split(train.ids, train.external_ids, texts, np.array(targets))
         reporter.log(f"Augmented the training split with {added} copies (ratio {config['augment_ratio']})")
-    output, lineage = folder / "model", {}
+    output, lineage, reading = folder / "model", {}, None
     reporter.stage(0.05, f"Training on {len(train.texts):,} documents")
     training = reporter.span(0.05, 0.85)
     if config["base"] == "baseline":
@@ -134,14 +134,14 @@ def train_and_score(run, config, labels, multi, train, validation, folder, repor
                                               reporter.span(0.0, 0.05))
         validation_scores, device, extra = encoder.train(base, config, labels, multi, train, validation, folder,
                                                          output, training, teaching)
-        lineage = {"attention": extra["attention"],
-                   "long_notes": extra.pop("reading", None) or {"truncated_at": config["max_length"]}}
+        reading = extra.pop("reading", None)
+        lineage = {"attention": extra["attention"], "long_notes": reading or {"truncated_at": config["max_length"]}}
         if teaching is not None:
             lineage.update(distill.lineage(teacher, config, teaching, extra.pop("layers")))
     thresholds = metrics.tune_thresholds(validation.targets, validation_scores) \
         if multi and validation_scores is not None else ([0.5] * len(labels) if multi else None)
     classifier_file.write_settings(output, labels, multi, thresholds, config["max_length"], extra.pop("pooling", None),
-                                   classifier_file.long_notes(config))
+                                   reading)
     validation_f1 = collapsed = None
     if validation_scores is not None and len(validation.texts):
         # Multi-label: the saved thresholds are tuned on the whole validation split; this figure is not.

@@ -89,7 +89,8 @@ SETTINGS = Schema(
 
 # What only an encoder's fine-tune reads; the baseline fits with the rest (its queue is always the CPU's).
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
-                    "long_notes", "stride", "max_windows", "window_pooling", "warmup_ratio", "weight_decay", "early_stopping", "pooling", "seeds", "trials", "queue",
+                    "long_notes", "stride", "max_windows", "window_pooling", "warmup_ratio", "weight_decay",
+                    "early_stopping", "pooling", "seeds", "trials", "queue",
                     "teacher", "temperature", "alpha", "unlabeled_corpora", "max_unlabeled", "student_layers")
 CRF_SETTINGS = ("c1", "c2", "iterations")  # what only the CRF span tagger reads
 CLASSIFIER_SETTINGS = ("class_weighting", "augment_ratio", "synonyms")  # the baseline's and encoders', not the CRF's

@@ -2,7 +2,7 @@
 (each `stride` tokens on from the one before, its first `max_windows` of them), the windows run through the
 encoder, and their logits combined per note — by their maximum, their mean, or attention learnt during
 fine-tuning (a weight for each window from the mean of its token states, softmaxed over the note's windows).
-classifier.json's "reading" says how a version reads long notes (see classifier_file.reading); training,
+classifier.json's "reading" says how a version reads long notes (see classifier_file.long_notes); training,
 validation, evaluation, the predict API and prediction jobs all read them through this module."""
 
 import numpy as np
@@ -12,6 +12,8 @@ from torch import nn
 from transformers import DataCollatorWithPadding
 from transformers.modeling_outputs import SequenceClassifierOutput
 
+from .classifier_file import window_overlap
+
 ATTENTION_FILE = "window_attention.safetensors"
 WINDOWS_PER_PASS = 64  # windows a scoring forward pass holds
 
@@ -19,8 +21,7 @@ WINDOWS_PER_PASS = 64  # windows a scoring forward pass holds
 def split(tokenizer, texts, max_length, reading, offsets=False):
     """(the windows' encoding as lists, the index of each window's note): every note's first `max_windows`
     windows, each `stride` tokens on from the one before (a short note: one window)."""
-    body = max_length - tokenizer.num_special_tokens_to_add()
-    overlap = max(0, body - min(reading["stride"], body))
+    overlap = window_overlap(reading, max_length - tokenizer.num_special_tokens_to_add())
     encoded = tokenizer(list(texts), truncation=True, max_length=max_length, stride=overlap,
                         return_overflowing_tokens=True, return_offsets_mapping=offsets)
     notes = encoded.pop("overflow_to_sample_mapping")
