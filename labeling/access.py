@@ -92,6 +92,11 @@ def get_label(user, project_pk, pk, minimum=Role.MANAGER, span=False):
     return label
 
 
+def get_task(user, project_pk, pk, minimum=Role.MANAGER):
+    """A named task of the project."""
+    return in_project(user, project_pk, minimum, lambda project: project.named_tasks, pk, "task")
+
+
 def get_pool(user, project_pk, pk):
     return in_project(user, project_pk, Role.MANAGER, lambda project: project.pools.all(), pk, "annotator pool")
 

@@ -65,6 +65,14 @@ class LabelAddForm(LabelForm):
     span = forms.BooleanField(required=False, label="Span label (marks stretches of text)")
 
 
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = LabelSchema
+        fields = ["name", "kind", "guidelines"]
+        labels = {"name": "Task name", "kind": "Each note gets", "guidelines": "Guidelines (Markdown)"}
+        widgets = {"guidelines": forms.Textarea(attrs={"rows": 3})}
+
+
 class LabelEditForm(LabelForm):
     version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
@@ -79,9 +87,17 @@ class SnapshotForm(forms.Form):
     corpora = forms.ModelMultipleChoiceField(
         queryset=Corpus.objects.none(), widget=forms.CheckboxSelectMultiple, label="Corpora to freeze",
         help_text="The labeled documents of these corpora; the ones in the labeling queue are ticked.")
+    task = forms.TypedChoiceField(coerce=int, empty_value=None, required=False, label="Task",
+                                  help_text="Whose labels it freezes: the main task's (with its spans) or a named "
+                                            "task's.")
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
+        named = list(project.named_tasks.values_list("pk", "name"))
+        if named:
+            self.fields["task"].choices = [("", "Main labels"), *named]
+        else:
+            del self.fields["task"]
         self.fields["corpora"].queryset = project.corpora.filter(status=Corpus.Status.READY).order_by("id")
         self.fields["corpora"].initial = list(
             self.fields["corpora"].queryset.filter(role=Corpus.Role.QUEUE).values_list("id", flat=True))

@@ -178,6 +178,10 @@ class AnnotationSerializer(serializers.ModelSerializer):
 class SubmitSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.IntegerField(), help_text="Label ids of the project; [] in a "
                                    "multi-label project is the answer “no label applies”.")
+    task_labels = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_null=True, default=None,
+        help_text="Label ids of the project's named tasks: one for each single-label task, any number for a "
+                  "multi-label one. Leave it out to keep those the annotation had (a new annotation answers each).")
     spans = serializers.ListField(
         child=serializers.JSONField(), required=False, allow_null=True, default=None, max_length=10_000,
         help_text="The spans you mark, [{start, end, label}] (character offsets, a span label's name); they replace "
@@ -286,8 +290,8 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DatasetSnapshot
-        fields = ["id", "name", "status", "job", "train_ratio", "validation_ratio", "test_ratio", "seed", "corpora",
-                  "sha256", "size", "row_count", "counts", "rules", "unresolved", "created_by", "created_at"]
+        fields = ["id", "name", "task", "status", "job", "train_ratio", "validation_ratio", "test_ratio", "seed",
+                  "corpora", "sha256", "size", "row_count", "counts", "rules", "unresolved", "created_by", "created_at"]
         read_only_fields = fields
 
 
@@ -300,3 +304,5 @@ class SnapshotCreateSerializer(serializers.Serializer):
     corpora = serializers.ListField(
         child=serializers.IntegerField(), required=False, allow_empty=False,
         help_text="Ids of the ready corpora whose labeled documents to freeze; by default those in the labeling queue.")
+    task = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                    help_text="A named task's id: freeze its labels (default: the main task's).")

@@ -62,7 +62,8 @@ class DocumentAnnotation(ProjectAPIView):
         document = get_document(request.user, self.project, pk)
         data = self.validated(SubmitSerializer)
         annotation = tasks.submit(request.user, document.corpus.project, document, data["labels"],
-                                  data["comment"], data["version"], spans=data["spans"])
+                                  data["comment"], data["version"], spans=data["spans"],
+                                  task_label_ids=data["task_labels"])
         created = annotation.version == 1
         return Response(AnnotationSerializer(annotation).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

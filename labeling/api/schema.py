@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from studio.serializers import ErrorSerializer
 
-from ..access import get_label, get_project
+from ..access import get_label, get_project, get_task
 from ..models import Label, LabelSchema, Role
 from ..serializers import LabelSerializer
 from ..services import schema as schema_service
@@ -33,10 +33,24 @@ class LabelWriteSerializer(serializers.ModelSerializer):
 
     span = serializers.BooleanField(required=False, default=False, write_only=True,
                                     help_text="POST: a span label (for stretches of text), not a document label.")
+    task = serializers.IntegerField(required=False, allow_null=True, default=None, write_only=True,
+                                    help_text="POST: a named task's id: the label is that task's (default: the main "
+                                              "task's).")
 
     class Meta:
         model = Label
-        fields = ["name", "description", "color", "hotkey", "version", "span"]
+        fields = ["name", "description", "color", "hotkey", "version", "span", "task"]
+
+
+class NamedTaskSerializer(serializers.ModelSerializer):
+    labels = LabelSerializer(many=True, read_only=True)
+    version = serializers.IntegerField(required=False, min_value=1, help_text="PUT: the version you last read: a "
+                                       "task changed since answers 409. Leave it out to overwrite.")
+
+    class Meta:
+        model = LabelSchema
+        fields = ["id", "name", "kind", "guidelines", "version", "labels"]
+        read_only_fields = ["id", "labels"]
 
 
 class LabelChangesSerializer(serializers.Serializer):
@@ -117,7 +131,8 @@ class LabelDetail(ProjectAPIView):
         label = get_label(request.user, self.project, pk, span=self.span)
         serializer = LabelWriteSerializer(label, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        schema_service.update_label(request.user, label, **serializer.validated_data)
+        values = {key: value for key, value in serializer.validated_data.items() if key not in ("span", "task")}
+        schema_service.update_label(request.user, label, **values)
         return Response(LabelSerializer(label).data)
 
     @extend_schema(responses={204: None, 409: ErrorSerializer}, parameters=[OpenApiParameter(
@@ -139,3 +154,47 @@ class SpanLabelDetail(LabelDetail):
     """Rename or restyle a span label (its spans keep it), or delete it with its spans (managers)."""
 
     span = True
+
+
+class TaskList(ProjectAPIView):
+    """The project's named tasks, each with its labels (members); POST adds one (managers). Its labels are added
+    through labels/ with `task`."""
+
+    method_roles = {"GET": Role.ANNOTATOR}
+
+    @extend_schema(responses=NamedTaskSerializer(many=True))
+    def get(self, request, project_pk):
+        return Response(NamedTaskSerializer(self.project.named_tasks.prefetch_related("labels"), many=True).data)
+
+    @extend_schema(request=NamedTaskSerializer, responses={201: NamedTaskSerializer})
+    def post(self, request, project_pk):
+        data = self.validated(NamedTaskSerializer)
+        data.pop("version", None)
+        task = schema_service.add_task(request.user, self.project, **data)
+        return Response(NamedTaskSerializer(task).data, status=status.HTTP_201_CREATED)
+
+
+class TaskDetail(ProjectAPIView):
+    """A named task: read it (members), set its kind and guidelines (PUT), or delete it while no annotation carries
+    its labels (managers)."""
+
+    method_roles = {"GET": Role.ANNOTATOR}
+
+    @extend_schema(responses=NamedTaskSerializer)
+    def get(self, request, project_pk, pk):
+        return Response(NamedTaskSerializer(get_task(request.user, project_pk, pk, Role.ANNOTATOR)).data)
+
+    @extend_schema(request=NamedTaskSerializer, responses=NamedTaskSerializer)
+    def put(self, request, project_pk, pk):
+        task = get_task(request.user, project_pk, pk)
+        data = self.validated(NamedTaskSerializer)
+        data.pop("name", None)
+        task = schema_service.update_schema(request.user, self.project, kind=data["kind"],
+                                            guidelines=data.get("guidelines", ""), version=data.get("version"),
+                                            task=task.pk)
+        return Response(NamedTaskSerializer(task).data)
+
+    @extend_schema(responses={204: None, 409: ErrorSerializer})
+    def delete(self, request, project_pk, pk):
+        schema_service.delete_task(request.user, get_task(request.user, project_pk, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -75,6 +75,24 @@ class Project(Authored):
         """For a project from `for_user`: does the user hold `minimum` or a higher role here?"""
         return Role.rank(getattr(self, "user_role", None)) >= Role.rank(minimum)
 
+    @property
+    def label_schema(self):
+        """The project's main task (its document labels, span labels and guidelines), read once; AttributeError
+        while it has none, so `getattr(project, "label_schema", None)` reads None. Named tasks: `named_tasks`."""
+        cached = self.__dict__.get("_main_task")
+        if cached is None:
+            cached = self.schemas.filter(name="").first()
+            if cached is None:
+                raise AttributeError("The project has no label schema yet.")
+            self.__dict__["_main_task"] = cached
+        return cached
+
+    @property
+    def named_tasks(self):
+        """The project's other labeling tasks, in the order they were added (each its own labels, keys and
+        guidelines)."""
+        return self.schemas.exclude(name="").order_by("id")
+
 
 class Membership(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
@@ -92,6 +110,10 @@ class Membership(models.Model):
 
 
 class LabelSchema(models.Model):
+    """A labeling task of a project: its kind, guidelines and labels. Every project has a main task (no name; the
+    only one of most projects, and the only one with span labels); named tasks label the same notes with labels of
+    their own (a risk flag beside a diagnosis group), shown together on the annotate page."""
+
     class Kind(models.TextChoices):
         SINGLE = "single", "Single-label classification"
         MULTI = "multi", "Multi-label classification"
@@ -100,7 +122,8 @@ class LabelSchema(models.Model):
         WORD = "word", "Whole words"
         CHARACTER = "character", "Characters"
 
-    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="label_schema")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="schemas")
+    name = models.CharField(max_length=80, blank=True, help_text="A named task's name; the main task has none.")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SINGLE)
     spans_overlap = models.BooleanField(
         default=False, help_text="Whether spans may overlap (nested entities: “left breast” in “left breast cancer”).")
@@ -111,8 +134,11 @@ class LabelSchema(models.Model):
                                                                   "version is refused (409).")
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="unique_task_name")]
+
     def __str__(self):
-        return f"{self.project} labels ({self.get_kind_display()})"
+        return f"{self.project} {f'task “{self.name}”' if self.name else 'labels'} ({self.get_kind_display()})"
 
 
 class LabelFields(models.Model):

@@ -21,6 +21,9 @@ class DatasetSnapshot(Authored):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshots")
     name = models.CharField(max_length=120)
+    task = models.ForeignKey("labeling.LabelSchema", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="snapshots", help_text="The named task whose labels it freezes (none: the "
+                                                                 "main task's).")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)
     job = models.ForeignKey("studio.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     train_ratio = models.FloatField(default=0.8, validators=[MinValueValidator(0), MaxValueValidator(1)])

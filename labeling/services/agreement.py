@@ -11,7 +11,7 @@ from itertools import combinations
 
 import numpy as np
 
-from ..models import Annotation, LabelSchema
+from ..models import Annotation, Label, LabelSchema
 from .corpora import queued
 from .span_agreement import annotator_spans, span_agreement
 
@@ -67,13 +67,15 @@ def krippendorff_alpha(counts):
 
 def annotator_labels(**documents):
     """{document id: {annotator id: frozenset(label ids)}} for annotators' (not imported) annotations
-    of the documents the lookups pick, e.g. `document_id__in=ids`; an empty set is "no label applies"."""
+    of the documents the lookups pick, e.g. `document_id__in=ids`; an empty set is "no label applies". The main
+    task's labels: a named task's are left out."""
     rows = Annotation.objects.filter(source=Annotation.Source.ANNOTATOR, **documents).values_list(
         "document_id", "annotator_id", "labels")
+    named = set(Label.objects.exclude(schema__name="").values_list("id", flat=True))
     found = defaultdict(lambda: defaultdict(set))
     for document, annotator, label in rows.iterator(chunk_size=10_000):
         chosen = found[document][annotator]
-        if label is not None:
+        if label is not None and label not in named:
             chosen.add(label)
     return {document: {annotator: frozenset(labels) for annotator, labels in by.items()}
             for document, by in found.items()}

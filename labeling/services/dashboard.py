@@ -38,7 +38,7 @@ def figures(project):
                                                  annotation__source=Annotation.Source.ANNOTATOR)
         .values("label_id").order_by().annotate(count=Count("id")).values_list("label_id", "count"))
     labels = [{"name": label.name, "count": label_counts.get(label.pk, 0)}
-              for label in Label.objects.filter(schema__project=project).order_by("position", "id")]
+              for label in Label.objects.filter(schema__project=project, schema__name="").order_by("position", "id")]
     if labels and is_multi(project):
         labels.append({"name": "No label applies", "none": True, "count": Annotation.objects.filter(
             document__corpus__in=queued, source=Annotation.Source.ANNOTATOR, labels__isnull=True).count()})

@@ -66,7 +66,7 @@ class LabelResolver:
 
     def __init__(self, project, multi, actor):
         self.project, self.actor, self.wanted = project, actor, multi
-        self.schema = LabelSchema.objects.filter(project=project).first()
+        self.schema = LabelSchema.objects.filter(project=project, name="").first()
         self.ids = dict(self.schema.labels.values_list("name", "id")) if self.schema else {}
         self.added = []
 
@@ -78,7 +78,7 @@ class LabelResolver:
         if self.schema is None:
             multi = listed if self.wanted is None else self.wanted
             self.schema, _created = LabelSchema.objects.get_or_create(
-                project=self.project, defaults={"kind": LabelSchema.Kind.MULTI if multi else LabelSchema.Kind.SINGLE})
+                project=self.project, name="", defaults={"kind": LabelSchema.Kind.MULTI if multi else LabelSchema.Kind.SINGLE})
             self.ids = dict(self.schema.labels.values_list("name", "id"))
 
     def resolve(self, names, listed=False):

@@ -35,7 +35,7 @@ class SpanResolver:
 
     def __init__(self, project, field, actor):
         self.project, self.field, self.actor = project, field, actor
-        self.schema, _created = LabelSchema.objects.get_or_create(project=project)
+        self.schema, _created = LabelSchema.objects.get_or_create(project=project, name="")
         self.labels = {label.name: label for label in self.schema.span_labels.all()}
         self.document_labels = Label.objects.filter(schema=self.schema).exists()
         self.added = []

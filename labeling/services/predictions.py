@@ -126,7 +126,7 @@ def record(project, model_version, items, measure="least_confidence", version=No
         raise PredictionError("predictions: send at least one.")
     if len(items) > MAX_PER_CALL:
         raise PredictionError(f"predictions: at most {MAX_PER_CALL} in one call; send the rest in another.")
-    labels = {label.name: label for label in Label.objects.filter(schema__project=project)}
+    labels = {label.name: label for label in Label.objects.filter(schema__project=project, schema__name="")}
     multi = is_multi(project)
     wanted = {item["document"] for item in items}
     if len(wanted) != len(items):
@@ -138,7 +138,7 @@ def record(project, model_version, items, measure="least_confidence", version=No
         documents.values_list("id", flat=True))
     if wanted - set(texts):
         raise PredictionError(f"Document {min(wanted - set(texts))} is not in this project.")
-    schema = LabelSchema.objects.filter(project=project).first() if with_spans else None
+    schema = LabelSchema.objects.filter(project=project, name="").first() if with_spans else None
     rows, chosen = [], []
     for number, item in enumerate(items, 1):
         names = list(dict.fromkeys(item.get("labels") or []))

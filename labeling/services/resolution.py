@@ -50,11 +50,14 @@ def labeled_document_ids(project):
                   | set(reviewed.values_list("document_id", flat=True)))
 
 
-def resolve(project, ids, with_text=False, spans=False):
-    """Resolved for these document ids, in id order (a batch at a time); with `spans`, their spans too."""
-    order = {pk: position for position, pk in enumerate(
-        Label.objects.filter(schema__project=project).order_by("position", "id").values_list("id", flat=True))}
-    names = dict(Label.objects.filter(schema__project=project).values_list("id", "name"))
+def resolve(project, ids, with_text=False, spans=False, task=None):
+    """Resolved for these document ids, in id order (a batch at a time); with `spans`, their spans too. The main
+    task's labels, or with `task` a named task's: there an annotation (or review) without any of its labels has
+    not answered it (it was made before the task, or it reviews the main labels) and does not count."""
+    labels = Label.objects.filter(schema=task) if task is not None else Label.objects.filter(
+        schema__project=project, schema__name="")
+    order = {pk: position for position, pk in enumerate(labels.order_by("position", "id").values_list("id", flat=True))}
+    names = dict(labels.values_list("id", "name"))
 
     def named(label_ids):
         return tuple(names[pk] for pk in sorted(label_ids, key=order.__getitem__))
@@ -65,16 +68,20 @@ def resolve(project, ids, with_text=False, spans=False):
         votes = {}
         for document, annotation, label in (Annotation.objects.filter(document_id__in=batch, rejected_reason="")
                                             .values_list("document_id", "id", "labels")):
+            if task is not None and label not in names:
+                continue
             chosen = votes.setdefault(document, {}).setdefault(annotation, set())
-            if label is not None:
+            if label in names:
                 chosen.add(label)
         final_spans = {document: tuple(sorted((span["start"], span["end"], span["label"]) for span in found))
                        for document, found in Review.objects.filter(document_id__in=batch, spans__isnull=False)
                        .values_list("document_id", "spans")} if spans else {}
         finals = {}
         for document, label in Review.objects.filter(document_id__in=batch).values_list("document_id", "labels"):
+            if task is not None and label not in names:
+                continue
             chosen = finals.setdefault(document, set())
-            if label is not None:
+            if label in names:
                 chosen.add(label)
         marked = {}
         if spans:

@@ -61,7 +61,7 @@ def adjudicate(reviewer, document, label_ids, comment="", spans=None):
     labels = check_labels(project, label_ids)
     defaults = {"reviewer": reviewer, "comment": comment}
     if spans is not None:
-        checked = check_spans(LabelSchema.objects.get(project=project), document.text, spans)
+        checked = check_spans(LabelSchema.objects.get(project=project, name=""), document.text, spans)
         defaults["spans"] = [{"start": start, "end": end, "label": label.name} for start, end, label in checked]
     review, created = Review.objects.update_or_create(document=document, defaults=defaults)
     review.labels.set(labels)

@@ -51,22 +51,57 @@ def lock_schema(project_id, exclusive=True):
                            [SCHEMA_LOCK, project_id])
 
 
-def schema_of(project):
-    schema, _created = LabelSchema.objects.get_or_create(project=project)
+def schema_of(project, task=None):
+    """The project's main task (made on first use), or with `task` (an id) that named task of the project."""
+    if task is not None:
+        found = LabelSchema.objects.filter(project=project, pk=task).exclude(name="").first()
+        if found is None:
+            raise SchemaError(f"task: no named task {task} in this project.")
+        return found
+    schema, _created = LabelSchema.objects.get_or_create(project=project, name="")
     return schema
 
 
 def is_multi(project):
-    """Whether the project's labels are multi-label (where "no label applies" is an answer)."""
-    return LabelSchema.objects.filter(project=project, kind=LabelSchema.Kind.MULTI).exists()
+    """Whether the project's main labels are multi-label (where "no label applies" is an answer)."""
+    return LabelSchema.objects.filter(project=project, name="", kind=LabelSchema.Kind.MULTI).exists()
 
 
 @transaction.atomic
-def update_schema(actor, project, *, kind, guidelines, version=None, spans_overlap=None, span_unit=None):
-    """Set the schema's kind, guidelines and span settings (None: as they are); with `version`, only if nobody
-    changed it since."""
+def add_task(actor, project, *, name, kind=LabelSchema.Kind.SINGLE, guidelines=""):
+    """A named task: labels of its own for the same notes, beside the main task's."""
     lock_schema(project.pk)
-    schema = schema_of(project)
+    name = (name or "").strip()
+    if not name:
+        raise SchemaError("Give the task a name.")
+    if LabelSchema.objects.filter(project=project, name=name).exists():
+        raise SchemaError(f"There is a task “{name}” already.")
+    schema_of(project)  # the main task comes first
+    task = LabelSchema.objects.create(project=project, name=name, kind=kind, guidelines=guidelines)
+    audit.record(actor, "task.create", task, project_id=project.pk, name=name, kind=kind)
+    return task
+
+
+@transaction.atomic
+def delete_task(actor, task):
+    """Delete a named task with its labels; refused while annotations carry them or a snapshot froze them."""
+    lock_schema(task.project_id)
+    used = Annotation.labels.through.objects.filter(label__schema=task).values("annotation_id").distinct().count()
+    if used:
+        raise SchemaError(f"{used} annotation{'s' if used != 1 else ''} carry the task's labels; delete its labels "
+                          "first (each says what it takes off).", status=409)
+    if task.snapshots.exists():
+        raise SchemaError("Snapshots froze the task's labels; it stays.", status=409)
+    audit.record(actor, "task.delete", task, project_id=task.project_id, name=task.name)
+    task.delete()
+
+
+@transaction.atomic
+def update_schema(actor, project, *, kind, guidelines, version=None, spans_overlap=None, span_unit=None, task=None):
+    """Set the schema's kind, guidelines and span settings (None: as they are) — the main task's, or with `task`
+    (an id) a named task's; with `version`, only if nobody changed it since."""
+    lock_schema(project.pk)
+    schema = schema_of(project, task)
     _check_version("The label schema", schema.version, version)
     spans_overlap = schema.spans_overlap if spans_overlap is None else spans_overlap
     span_unit = span_unit or schema.span_unit
@@ -81,7 +116,8 @@ def update_schema(actor, project, *, kind, guidelines, version=None, spans_overl
         if crowded:
             raise SchemaError(f"{crowded} annotation{'s' if crowded != 1 else ''} carry several labels; "
                               "the schema stays multi-label.")
-        empty = Annotation.objects.filter(document__corpus__project=project, labels__isnull=True).count()
+        empty = 0 if schema.name else Annotation.objects.filter(document__corpus__project=project,
+                                                                 labels__isnull=True).count()
         if empty:
             raise SchemaError(f"{empty} annotation{'s' if empty != 1 else ''} say “no label applies”, which a "
                               "single-label schema cannot hold; the schema stays multi-label.")
@@ -92,7 +128,8 @@ def update_schema(actor, project, *, kind, guidelines, version=None, spans_overl
             setattr(schema, field, value)
         schema.version += 1
         schema.save()
-        audit.record(actor, "schema.update", schema, project_id=project.pk, fields=changed, kind=kind)
+        audit.record(actor, "schema.update", schema, project_id=project.pk, fields=changed, kind=kind,
+                     **({"task": schema.name} if schema.name else {}))
     return schema
 
 
@@ -114,9 +151,11 @@ def _check_reserved(hotkey):
 
 
 def _taken_keys(schema, but=None):
-    """The keys of the schema's document and span labels (one keyboard serves both), but `but`'s."""
+    """The keys of the document and span labels of every task of the schema's project (one keyboard serves them
+    all on the annotate page), but `but`'s."""
     keys = set()
-    for labels in (schema.labels, schema.span_labels):
+    for labels in (Label.objects.filter(schema__project_id=schema.project_id),
+                   SpanLabel.objects.filter(schema__project_id=schema.project_id)):
         if but is not None and labels.model is type(but):
             labels = labels.exclude(pk=but.pk)
         keys.update(labels.exclude(hotkey="").values_list("hotkey", flat=True))
@@ -149,12 +188,15 @@ def next_hotkey(schema):
 
 
 @transaction.atomic
-def add_label(actor, project, *, name, description="", color=None, hotkey="", key_it=False, span=False):
-    """A new label at the end — a document label, or with `span` a span label; without a colour it gets the
-    palette's next (see `next_color`); with `key_it` and no hotkey, the first free key (labels that an import
-    creates can be picked from the keyboard at once)."""
+def add_label(actor, project, *, name, description="", color=None, hotkey="", key_it=False, span=False, task=None):
+    """A new label at the end — a document label of the main task or with `task` (an id) of that named task, or
+    with `span` a span label (the main task's); without a colour it gets the palette's next (see `next_color`);
+    with `key_it` and no hotkey, the first free key (labels that an import creates can be picked from the keyboard
+    at once)."""
     lock_schema(project.pk)
-    schema = schema_of(project)
+    if span and task is not None:
+        raise SchemaError("Span labels belong to the main task.")
+    schema = schema_of(project, task)
     labels = schema.span_labels if span else schema.labels
     color = color or next_color(schema)
     hotkey = hotkey or (next_hotkey(schema) if key_it else "")
@@ -197,7 +239,8 @@ def update_labels(actor, project_id, changes, span=False):
                       if getattr(label, field) != value}
         if difference:
             changed[pk] = difference
-    final = {pk: {field: changed.get(pk, {}).get(field, [None, getattr(label, field)])[1] for field in ("name", "hotkey")}
+    final = {pk: {"task": label.schema_id, **{field: changed.get(pk, {}).get(field, [None, getattr(label, field)])[1]
+                                              for field in ("name", "hotkey")}}
              for pk, label in labels.items()}
     _check_final(final, other.objects.filter(schema__project_id=project_id).exclude(hotkey="")
                  .values_list("hotkey", flat=True))
@@ -221,9 +264,9 @@ def _check_final(final, other_keys=()):
     """Names and keys unique among the labels as they will be; `other_keys`: those span labels hold."""
     names, keys = {}, dict.fromkeys(other_keys, True)
     for state in final.values():
-        if state["name"] in names:
+        if (state.get("task"), state["name"]) in names:
             raise SchemaError(f"There is a label “{state['name']}” already.")
-        names[state["name"]] = True
+        names[state.get("task"), state["name"]] = True
         hotkey = state["hotkey"]
         _check_reserved(hotkey)
         if hotkey and hotkey in keys:

@@ -43,9 +43,11 @@ class SnapshotError(Refusal):
 
 
 def start_snapshot(user, project, *, name, train_ratio=0.8, validation_ratio=0.1, test_ratio=0.1, seed=13,
-                   corpora=None):
+                   corpora=None, task=None):
     """A snapshot row and the `snapshot` job that writes its file, from the labeled documents of `corpora` (ready
-    corpora of the project; by default the ones in the labeling queue)."""
+    corpora of the project; by default the ones in the labeling queue): the main task's labels and spans, or with
+    `task` (a named task's id) that task's labels. Every task's snapshot keeps a note in the split it has, so
+    snapshots of two tasks split the same notes alike."""
     name = (name or "").strip()
     if not name:
         raise SnapshotError("Give the snapshot a name.")
@@ -54,20 +56,26 @@ def start_snapshot(user, project, *, name, train_ratio=0.8, validation_ratio=0.1
         raise SnapshotError(f"The split ratios must be 0 or more and add up to 1 (they add up to {sum(ratios):g}).")
     if train_ratio == 0:
         raise SnapshotError("The train split needs a ratio above 0.")
-    if not hasattr(project, "label_schema") or not (project.label_schema.labels.exists()
-                                                    or project.label_schema.span_labels.exists()):
-        raise SnapshotError("The project has no labels yet, so there is nothing to freeze.")
+    schema = getattr(project, "label_schema", None)
+    if task is not None:
+        schema = project.named_tasks.filter(pk=getattr(task, "pk", task)).first()
+        if schema is None:
+            raise SnapshotError(f"task: no named task {getattr(task, 'pk', task)} in this project.")
+    if schema is None or not (schema.labels.exists() or schema.span_labels.exists()):
+        raise SnapshotError(f"The task “{schema.name}” has no labels yet, so there is nothing to freeze." if task
+                            else "The project has no labels yet, so there is nothing to freeze.")
     chosen = _chosen_corpora(project, corpora)
     with transaction.atomic():
         snapshot = DatasetSnapshot.objects.create(
             project=project, name=name, created_by=user, train_ratio=train_ratio, validation_ratio=validation_ratio,
-            test_ratio=test_ratio, seed=seed,
+            test_ratio=test_ratio, seed=seed, task=schema if task is not None else None,
         )
         snapshot.corpora.set(chosen)
         snapshot.job = jobs_service.start_job(user, "snapshot", {"snapshot_id": snapshot.pk}, project=project)
         snapshot.save(update_fields=["job"])
         audit.record(user, "snapshot.create", snapshot, project_id=project.pk, name=name, seed=seed,
-                     ratios=list(ratios), job=snapshot.job.pk, corpora=[corpus.pk for corpus in chosen])
+                     ratios=list(ratios), job=snapshot.job.pk, corpora=[corpus.pk for corpus in chosen],
+                     **({"task": schema.name} if task is not None else {}))
     return snapshot
 
 
@@ -123,7 +131,7 @@ def run_snapshot(job, reporter):
 
 def build(snapshot, job, reporter):
     """Write the snapshot's file as part of `job` (its own job, or a retraining that freezes one)."""
-    snapshot = DatasetSnapshot.objects.select_related("project__label_schema").get(pk=snapshot.pk)
+    snapshot = DatasetSnapshot.objects.select_related("project", "task").get(pk=snapshot.pk)
     # A retried snapshot is this job's now: its page follows the new job.
     DatasetSnapshot.objects.filter(pk=snapshot.pk).update(status=DatasetSnapshot.Status.BUILDING, job=job)
     return _build(snapshot, reporter)
@@ -140,7 +148,7 @@ def cleanup(job):
 
 def _build(snapshot, reporter):
     project = snapshot.project
-    schema = project.label_schema
+    schema = snapshot.task or project.label_schema
     span_names = list(schema.span_labels.order_by("position", "id").values_list("name", flat=True))
     names = list(schema.labels.order_by("position", "id").values_list("name", flat=True))
     single = schema.kind == LabelSchema.Kind.SINGLE and bool(names)
@@ -150,7 +158,7 @@ def _build(snapshot, reporter):
     corpus_ids = list(snapshot.corpora.values_list("id", flat=True))
     ids = _in_corpora(resolution.labeled_document_ids(project), corpus_ids)
     rows, ties = [], 0
-    for number, row in enumerate(resolution.resolve(project, ids, spans=bool(span_names)), 1):
+    for number, row in enumerate(resolution.resolve(project, ids, spans=bool(span_names), task=snapshot.task), 1):
         if row.rule == resolution.TIE:
             ties += 1
         else:
@@ -172,7 +180,7 @@ def _build(snapshot, reporter):
     # At most the project's text: compressed, the file takes less.
     text = Document.objects.filter(corpus_id__in=corpus_ids).aggregate(total=Sum("length"))["total"] or 0
     ensure_space(snapshot.path.parent, text, f"snapshot “{snapshot.name}”")
-    metadata = {"labels": names, "kind": schema.kind, "seed": snapshot.seed, "ratios": ratios,
+    metadata = {"labels": names, "kind": schema.kind, **({"task": schema.name} if schema.name else {}), "seed": snapshot.seed, "ratios": ratios,
                 "rules": dict(sorted(Counter(row.rule for row in rows).items())), "unresolved": ties,
                 "label_rule": "adjudicated > majority > single",
                 **({"span_labels": span_names, "spans_overlap": schema.spans_overlap,

@@ -179,20 +179,20 @@ def _choose(user, project, corpora, pools):
 
 
 def check_labels(project, label_ids):
-    """The project's labels with these ids, fitting its schema; TaskError otherwise. In a multi-label project an
+    """The main task's labels with these ids, fitting its schema; TaskError otherwise. In a multi-label project an
     empty list is an answer, "no label applies" (kept, counted and trained on like any label set); None is no
     answer at all (a form sent with nothing chosen). A project that labels spans only takes no document labels:
     its spans (none, too) are the answer."""
+    main = Label.objects.filter(schema__project=project, schema__name="")
     if label_ids is not None and not label_ids and LabelSchema.objects.filter(
-            project=project, kind=LabelSchema.Kind.MULTI, labels__isnull=False).exists():
+            project=project, name="", kind=LabelSchema.Kind.MULTI, labels__isnull=False).exists():
         return []
-    if not label_ids and SpanLabel.objects.filter(schema__project=project).exists() and not Label.objects.filter(
-            schema__project=project).exists():
+    if not label_ids and SpanLabel.objects.filter(schema__project=project).exists() and not main.exists():
         return []
     label_ids = list(dict.fromkeys(label_ids or []))
-    labels = list(Label.objects.select_related("schema").filter(schema__project=project, pk__in=label_ids))
+    labels = list(main.select_related("schema").filter(pk__in=label_ids))
     if len(labels) != len(label_ids) or not labels:
-        if not Label.objects.filter(schema__project=project).exists():
+        if not main.exists():
             raise TaskError("The project has no labels yet; a manager adds them first.")
         raise TaskError("Some of these labels are not the project's." if label_ids else
                         "Choose a label first, or “No label applies”." if is_multi(project) else
@@ -200,6 +200,32 @@ def check_labels(project, label_ids):
     if len(labels) > 1 and labels[0].schema.kind == labels[0].schema.Kind.SINGLE:
         raise TaskError("Choose one label: the project's labels are single-label.")
     return labels
+
+
+def check_task_labels(project, label_ids):
+    """The named tasks' labels with these ids: one for each single-label task that has labels, any number (none
+    too) for a multi-label one; TaskError otherwise."""
+    named = {task.pk: task for task in project.named_tasks.filter(labels__isnull=False).distinct()}
+    label_ids = list(dict.fromkeys(label_ids or []))
+    labels = list(Label.objects.filter(schema_id__in=named, pk__in=label_ids))
+    if len(labels) != len(label_ids):
+        raise TaskError("Some of these task labels are not labels of the project's named tasks.")
+    for task in named.values():
+        chosen = sum(1 for label in labels if label.schema_id == task.pk)
+        if task.kind == LabelSchema.Kind.SINGLE and chosen != 1:
+            raise TaskError(f"{task.name}: choose one label" + (" (its labels are single-label)." if chosen else "."))
+    return labels
+
+
+def posted_task_labels(data):
+    """The named tasks' label ids an annotate form posted, a group a task (None where the page showed no named
+    task)."""
+    if "tasks" not in data:
+        return None
+    try:
+        return [int(value) for key in data if key.startswith("task-") for value in data.getlist(key)]
+    except ValueError:
+        raise TaskError("Some of these task labels are not labels of the project's named tasks.") from None
 
 
 def posted_labels(data):
@@ -216,15 +242,17 @@ def posted_labels(data):
     return label_ids or None
 
 
-def submit(user, project, document, label_ids, comment="", version=None, spans=None):
+def submit(user, project, document, label_ids, comment="", version=None, spans=None, task_label_ids=None):
     """Record the user's labels, and with `spans` ([{start, end, label}]) their spans, for a document (None: the
-    spans stay as they were). A new annotation needs the document handed to the user, or room under the overlap;
-    changing one needs the version the client last saw."""
+    spans stay as they were), and with `task_label_ids` their labels of the named tasks (None: as they were; a new
+    annotation answers every named task). A new annotation needs the document handed to the user, or room under the
+    overlap; changing one needs the version the client last saw."""
     with transaction.atomic():
         lock_schema(project.pk, exclusive=False)
         labels = check_labels(project, label_ids)
+        task_labels = None if task_label_ids is None else check_task_labels(project, task_label_ids)
         checked = None if spans is None else check_spans(
-            LabelSchema.objects.get(project=project), document.text, spans)
+            LabelSchema.objects.get(project=project, name=""), document.text, spans)
         assignment = Assignment.objects.select_for_update().filter(document=document, annotator=user).first()
         annotation = Annotation.objects.select_for_update().filter(document=document, annotator=user).first()
         if annotation is not None:
@@ -233,6 +261,8 @@ def submit(user, project, document, label_ids, comment="", version=None, spans=N
                     f"Your labels for this note changed elsewhere (now version {annotation.version}, you sent "
                     f"{version if version is not None else 'none'}); reload the note to see them, then submit again."
                 )
+            if task_labels is None:  # the named tasks' labels stay as they were
+                task_labels = list(Label.objects.filter(annotations=annotation).exclude(schema__name=""))
             annotation.version += 1
             annotation.comment = comment
             annotation.save(update_fields=["version", "comment", "updated_at"])
@@ -254,17 +284,19 @@ def submit(user, project, document, label_ids, comment="", version=None, spans=N
                     defaults={"project": project, "state": Assignment.State.SUBMITTED, "reserved_until": timezone.now()},
                 )
                 _claim([document.pk], +1, project.overlap)
+            if task_labels is None:
+                task_labels = check_task_labels(project, [])
             annotation = Annotation.objects.create(document=document, annotator=user, comment=comment)
         if assignment.state != Assignment.State.SUBMITTED:
             assignment.state = Assignment.State.SUBMITTED
             assignment.save(update_fields=["state", "updated_at"])
         if annotation.version == 1:
-            annotation.labels.add(*labels)
+            annotation.labels.add(*labels, *task_labels)
         else:
-            annotation.labels.set(labels)
+            annotation.labels.set([*labels, *task_labels])
         if checked is not None or annotation.version == 1:  # a new annotation without spans has none
             store_spans(annotation, checked or [], replace=annotation.version > 1)
-    _known_labels(annotation, labels)
+    _known_labels(annotation, [*labels, *task_labels])
     return annotation
 
 
@@ -342,5 +374,14 @@ def latest_prediction(document):
 def label_choices(project):
     """The project's labels as the annotate and review pages list them: by key (digits, then letters), then the
     labels without a key in the schema's order."""
-    labels = Label.objects.filter(schema__project=project).order_by("position", "id")
+    labels = Label.objects.filter(schema__project=project, schema__name="").order_by("position", "id")
     return sorted(labels, key=lambda label: (not label.hotkey, label.hotkey or ""))
+
+
+def task_choices(project):
+    """The named tasks the annotate page shows under the main labels: [(task, its labels in order)], tasks without
+    labels left out."""
+    tasks = {task.pk: (task, []) for task in project.named_tasks}
+    for label in Label.objects.filter(schema_id__in=tasks).order_by("position", "id"):
+        tasks[label.schema_id][1].append(label)
+    return [(task, labels) for task, labels in tasks.values() if labels]

@@ -26,7 +26,8 @@ def shortcuts(schema, page=SHORTCUTS):
 def _task_context(user, project, assignment, error="", chosen=None, comment=None, spans=None):
     schema = getattr(project, "label_schema", None)
     context = {"project": project, "assignment": assignment, "error": error, "schema": schema,
-               "rejections": review.rejections_for(user, project), **tasks.task_state(user, project, assignment)}
+               "rejections": review.rejections_for(user, project), "named_tasks": tasks.task_choices(project),
+               **tasks.task_state(user, project, assignment)}
     context["span_labels"] = [{"name": label.name, "color": label.color, "key": label.hotkey,
                                "description": label.description} for label in schema.span_labels.all()] \
         if schema is not None else []
@@ -83,11 +84,13 @@ def annotate_submit(request, pk, document_pk):
     except ValueError:
         version = None
     comment = request.POST.get("comment", "")[:2000]
-    label_ids = spans = None
+    label_ids = spans = task_label_ids = None
     try:
         label_ids = tasks.posted_labels(request.POST)
+        task_label_ids = tasks.posted_task_labels(request.POST)
         spans = posted_spans(request.POST)
-        tasks.submit(request.user, project, document, label_ids, comment, version, spans=spans)
+        tasks.submit(request.user, project, document, label_ids, comment, version, spans=spans,
+                     task_label_ids=task_label_ids)
     except (tasks.TaskError, SpanError) as error:
         # The same note again, with what the annotator chose, and why it was not saved.
         held = tasks.current(request.user, project)
@@ -95,7 +98,7 @@ def annotate_submit(request, pk, document_pk):
         if same is None:
             return _next_or_back(request, project, str(error), status=409)
         return _next_or_back(request, project, str(error), status=409 if isinstance(error, tasks.StaleAnnotation) else 400,
-                             assignment=same, chosen=label_ids or [], comment=comment,
+                             assignment=same, chosen=[*(label_ids or []), *(task_label_ids or [])], comment=comment,
                              spans=spans if isinstance(spans, list) else None)
     return _next_or_back(request, project)
 

@@ -4,21 +4,26 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from ..access import get_label, get_project
-from ..forms import LabelAddForm, LabelEditForm, SchemaForm
-from ..models import Annotation, Role, Span
+from ..access import get_label, get_project, get_task
+from ..forms import LabelAddForm, LabelEditForm, SchemaForm, TaskForm
+from ..models import Annotation, Label, Role, Span
 from ..services import schema as schema_service
 
 
-def _page(request, project, status=200, schema_form=None, label_form=None, problem=""):
+def _page(request, project, status=200, schema_form=None, label_form=None, problem="", task_form=None):
     schema = getattr(project, "label_schema", None)
     labels = list(schema.labels.all()) if schema else []
-    used = dict(Annotation.labels.through.objects.filter(label__in=labels).values("label_id")
+    tasks = [(task, list(task.labels.all())) for task in project.named_tasks.prefetch_related("labels")]
+    for task, _labels in tasks:
+        task.form_id, task.next_color = f"labels-form-task-{task.pk}", schema_service.next_color(task)
+    every = labels + [label for _task, task_labels in tasks for label in task_labels]
+    used = dict(Annotation.labels.through.objects.filter(label__in=every).values("label_id")
                 .order_by().annotate(count=Count("id"))
                 .values_list("label_id", "count"))
-    for label in labels:
+    for label in every:
         label.used = used.get(label.pk, 0)
     span_labels = list(schema.span_labels.all()) if schema else []
     marked = dict(Span.objects.filter(label__in=span_labels).values("label_id").order_by().annotate(count=Count("id"))
@@ -27,6 +32,7 @@ def _page(request, project, status=200, schema_form=None, label_form=None, probl
         label.used = marked.get(label.pk, 0)
     context = {
         "project": project, "schema": schema, "labels": labels, "span_labels": span_labels, "problem": problem,
+        "named_tasks": tasks, "task_form": task_form or TaskForm(prefix="task"),
         "is_manager": request.user.is_superuser or project.has_role(Role.MANAGER),
         "schema_form": schema_form or SchemaForm(instance=schema, initial={"version": schema.version if schema else 1}),
         "label_form": label_form or LabelAddForm(prefix="new", initial={"color": schema_service.next_color(schema)}),
@@ -63,7 +69,8 @@ def label_add(request, pk):
     if not form.is_valid():
         return _page(request, project, 400, label_form=form)
     try:
-        label = schema_service.add_label(request.user, project, **form.cleaned_data)
+        task = int(request.POST["task"]) if request.POST.get("task", "").isdigit() else None
+        label = schema_service.add_label(request.user, project, **form.cleaned_data, task=task)
     except schema_service.SchemaError as error:
         return _page(request, project, 400, label_form=form, problem=str(error))
     messages.success(request, f"Added “{label.name}”.")
@@ -78,7 +85,8 @@ def labels_save(request, pk, span=False):
     project = get_project(request.user, pk, Role.MANAGER)
     schema = getattr(project, "label_schema", None)
     kind = "span-label" if span else "label"
-    labels = (schema.span_labels if span else schema.labels).all() if schema else []
+    labels = schema.span_labels.all() if span and schema else [] if span else Label.objects.filter(
+        schema__project=project)  # every task's: each form posts the rows of its table
     forms = [LabelEditForm(request.POST, prefix=f"{kind}-{label.pk}") for label in labels
              if f"{kind}-{label.pk}-name" in request.POST]
     problems = [f"{form.data.get(form.add_prefix('name')) or form.prefix}: {field} — {' '.join(errors)}"
@@ -123,4 +131,31 @@ def label_delete(request, pk, label_pk, span=False):
                       {"project": project, "label": label, "count": error.count, "message": str(error),
                        "action": "span-label-delete" if span else "label-delete"}, status=409)
     messages.success(request, f"Deleted “{label.name}”" + (f" from {count} annotations." if count else "."))
+    return redirect("label-list", pk=pk)
+
+
+@login_required
+@require_POST
+def task_add(request, pk):
+    project = get_project(request.user, pk, Role.MANAGER)
+    form = TaskForm(request.POST, prefix="task")
+    if not form.is_valid():
+        return _page(request, project, 400, task_form=form)
+    try:
+        task = schema_service.add_task(request.user, project, **form.cleaned_data)
+    except schema_service.SchemaError as error:
+        return _page(request, project, 400, task_form=form, problem=str(error))
+    messages.success(request, f"Added the task “{task.name}”: add its labels below.")
+    return redirect(f"{reverse('label-list', args=[project.pk])}#task-{task.pk}")
+
+
+@login_required
+@require_POST
+def task_delete(request, pk, task_pk):
+    task = get_task(request.user, pk, task_pk)
+    try:
+        schema_service.delete_task(request.user, task)
+    except schema_service.SchemaError as error:
+        return _page(request, task.project, error.status, problem=str(error))
+    messages.success(request, f"Deleted the task “{task.name}”.")
     return redirect("label-list", pk=pk)

@@ -261,6 +261,7 @@ SPECTACULAR_SETTINGS = {
         "CorpusRoleEnum": "labeling.models.Corpus.Role",
         "MemberRoleEnum": "labeling.models.Role",
         "SnapshotStatusEnum": "labeling.models.DatasetSnapshot.Status",
+        "LabelKindEnum": "labeling.models.LabelSchema.Kind",
         "CleaningRunStatusEnum": "training.models.CleaningRun.Status",
     },
 }

@@ -10,7 +10,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from labeling.models import AnnotatorPool, Corpus, DatasetSnapshot, Document, Membership, Role
+from labeling.models import AnnotatorPool, Corpus, DatasetSnapshot, Document, LabelSchema, Membership, Role
 from labeling.services import uploads
 from studio.models import Job, QueueCheck
 from tests.support.factories import MembershipFactory, UserFactory
@@ -78,6 +78,9 @@ HTML = [
     ("other project's document page", "get", "document-detail", lambda w: {"pk": w.project.pk, "document_pk": w.other_document.pk}, None, "M404 R404 A404 O404 S404 N302"),
     ("labels page", "get", "label-list", lambda w: {"pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N302"),
     ("add label", "post", "label-add", lambda w: {"pk": w.project.pk}, {"new-name": "X", "new-color": "#000000"}, "M302 R403 A403 O404 S404 N302"),
+    ("add task", "post", "task-add", lambda w: {"pk": w.project.pk}, {"task-name": "Smoker", "task-kind": "single"}, "M302 R403 A403 O404 S404 N302"),
+    ("delete task", "post", "task-delete", lambda w: {"pk": w.project.pk, "task_pk": w.task.pk}, {}, "M302 R403 A403 O404 S404 N302"),
+    ("delete another project's task", "post", "task-delete", lambda w: {"pk": w.project.pk, "task_pk": w.other_task.pk}, {}, "M404 R403 A403 O404 S404 N302"),
     ("save every label", "post", "labels-save", lambda w: {"pk": w.project.pk}, {}, "M302 R403 A403 O404 S404 N302"),
     ("combine classifiers, none chosen", "post", "ensemble-create", lambda w: {"pk": w.project.pk}, {}, "M302 R403 A403 O404 S404 N302"),
     ("save every span label", "post", "span-labels-save", lambda w: {"pk": w.project.pk}, {}, "M302 R403 A403 O404 S404 N302"),
@@ -185,6 +188,12 @@ API = [
     ("set label schema", "put", "api-schema-detail", lambda w: {"project_pk": w.project.pk}, {"kind": "multi"}, "M200 R403 A403 O404 S404 N401"),
     ("set label schema, stale version", "put", "api-schema-detail", lambda w: {"project_pk": w.project.pk}, {"kind": "multi", "version": 999}, "M409 R403 A403 O404 S404 N401"),
     ("add label", "post", "api-label-list", lambda w: {"project_pk": w.project.pk}, {"name": "X"}, "M201 R403 A403 O404 S404 N401"),
+    ("named tasks", "get", "api-task-list", lambda w: {"project_pk": w.project.pk}, None, "M200 R200 A200 O404 S404 N401"),
+    ("add task", "post", "api-task-list", lambda w: {"project_pk": w.project.pk}, {"name": "Smoker", "kind": "single"}, "M201 R403 A403 O404 S404 N401"),
+    ("task", "get", "api-task-detail", lambda w: {"project_pk": w.project.pk, "pk": w.task.pk}, None, "M200 R200 A200 O404 S404 N401"),
+    ("another project's task", "get", "api-task-detail", lambda w: {"project_pk": w.project.pk, "pk": w.other_task.pk}, None, "M404 R404 A404 O404 S404 N401"),
+    ("set task", "put", "api-task-detail", lambda w: {"project_pk": w.project.pk, "pk": w.task.pk}, {"kind": "multi"}, "M200 R403 A403 O404 S404 N401"),
+    ("delete task", "delete", "api-task-detail", lambda w: {"project_pk": w.project.pk, "pk": w.task.pk}, None, "M204 R403 A403 O404 S404 N401"),
     ("change labels, one unknown", "patch", "api-label-changes", lambda w: {"project_pk": w.project.pk}, {"labels": [{"id": 0}]}, "M404 R403 A403 O404 S404 N401"),
     ("change span labels, one unknown", "patch", "api-span-label-changes", lambda w: {"project_pk": w.project.pk}, {"labels": [{"id": 0}]}, "M404 R403 A403 O404 S404 N401"),
     ("combine classifiers, too few", "post", "api-ensembles", lambda w: {"project_pk": w.project.pk}, {"versions": [1], "snapshot": 1}, "M400 R403 A403 O404 S404 N401"),
@@ -304,6 +313,8 @@ class World:
         self.report = EvaluationReport.objects.create(project=project, model_version=self.version, snapshot=self.snapshot)
         self.other_report = EvaluationReport.objects.create(project=other_project, model_version=self.other_version,
                                                             snapshot=self.other_snapshot)
+        self.task = LabelSchema.objects.create(project=project, name="Risk")
+        self.other_task = LabelSchema.objects.create(project=other_project, name="Risk")
         self.pool = AnnotatorPool.objects.create(project=project, name="Pool")
         self.other_pool = AnnotatorPool.objects.create(project=other_project, name="Their pool")
         self.upload = uploads.store_upload(manager_user(project), project, "notes.csv", [b"id,text\na,b\n"])

@@ -152,9 +152,13 @@ def start_prediction(user, project, version, corpus, measure="least_confidence",
         raise PredictError("The corpus is not a ready corpus of this project.")
     if measure not in predictions.MEASURES:
         raise PredictError(f"measure: one of {', '.join(predictions.MEASURES)}.")
+    if version.lineage.get("task"):
+        raise PredictError(f"{version} labels the task “{version.lineage['task']}”; prediction jobs pre-select the "
+                           "main task's labels on the annotate page (the predict API serves it).")
     tagger = version.registered_model.kind == RegisteredModel.Kind.TAGGER
     missing = set(version.lineage.get("span_labels" if tagger else "labels") or []) - set(
-        (SpanLabel if tagger else Label).objects.filter(schema__project=project).values_list("name", flat=True))
+        (SpanLabel if tagger else Label).objects.filter(schema__project=project, schema__name="").values_list(
+            "name", flat=True))
     if missing:
         raise PredictError(f"{version} predicts labels the project does not have: {', '.join(sorted(missing))}.")
     with transaction.atomic():
