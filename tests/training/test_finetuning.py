@@ -102,7 +102,7 @@ def test_fine_tuning_evaluation_and_comparison_in_the_browser_and_the_api(
     form = client.get(reverse("finetune", args=[project.pk])).content.decode()
     assert 'value="baseline"' in form and 'value="folder:tiny"' in form and f'value="{snapshot.pk}"' in form
     fields = {setting.name: str(setting.default) for setting in SETTINGS
-              if setting.type is not bool and setting.name != "unlabeled_corpora"}  # checkboxes: none ticked
+              if setting.type is not bool and setting.type is not list}  # checkboxes: none ticked; lists: none given
     fields.update(snapshot=str(snapshot.pk), queue="cpu", model_name="Triage baseline")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("finetune", args=[project.pk]), fields)
@@ -175,7 +175,7 @@ def test_a_max_length_beyond_what_the_base_reads_is_refused_at_submission(
     from training.finetuning.service import SETTINGS
 
     fields = {setting.name: str(setting.default) for setting in SETTINGS
-              if setting.type is not bool and setting.name != "unlabeled_corpora"}  # checkboxes: none ticked
+              if setting.type is not bool and setting.type is not list}  # checkboxes: none ticked; lists: none given
     fields.update(snapshot=str(snapshot.pk), base=tiny_base, max_length="512", queue="cpu")
     page = client.post(reverse("finetune", args=[project.pk]), fields)
     assert page.status_code == 400 and "reads at most 128 tokens" in page.content.decode()

@@ -31,6 +31,14 @@ def window_overlap(reading, body):
     return max(0, body - min(reading["stride"], body))
 
 
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json")  # in one file, or in shards an index names
+
+
+def has_weights(folder):
+    """Whether a Hugging Face folder holds safetensors weights (pickled ones never count)."""
+    return any((folder / name).is_file() for name in WEIGHT_FILES)
+
+
 def read_settings(folder):
     return json.loads((folder / SETTINGS_FILE).read_text())
 

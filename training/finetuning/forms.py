@@ -9,11 +9,13 @@ from .service import CLASSIFIER_SETTINGS, CRF_SETTINGS, ENCODER_SETTINGS, SETTIN
 
 class FinetuneForm(SettingsForm):
     schema = SETTINGS
-    lines = ("synonyms",)
+    lines = ("synonyms", "task_weights")
 
     def __init__(self, *args, snapshots=(), bases=(), teachers=(), corpora=(), **kwargs):
         self.choices = {"base": list(bases), "teacher": [(0, "none: an ordinary fine-tune"), *teachers]}
-        self.many = {"unlabeled_corpora": list(corpora)}
+        self.many = {"unlabeled_corpora": list(corpora),
+                     "tasks": [(snapshot.pk, f"{snapshot.name} ({_task_of(snapshot)}, {snapshot.row_count:,} "
+                                             "documents)") for snapshot in snapshots]}
         super().__init__(*args, **kwargs)
         self.fields["snapshot"] = forms.TypedChoiceField(
             coerce=int, label="Snapshot", help_text="Trains on its train split, picks thresholds and stops early on "
@@ -37,4 +39,17 @@ class FinetuneForm(SettingsForm):
         defaulted = (*ENCODER_SETTINGS, *CRF_SETTINGS, *CLASSIFIER_SETTINGS, "task")
         data = {name: self.schema[name].default if name in defaulted and value in (None, "") else value
                 for name, value in data.items()}
-        return {**data, "teacher": int(data["teacher"] or 0)}
+        return {**data, "teacher": int(data["teacher"] or 0),
+                "task_weights": [_number(weight) for weight in data["task_weights"]]}
+
+
+def _task_of(snapshot):
+    return f"task {snapshot.task.name}" if snapshot.task_id else "main labels"
+
+
+def _number(text):
+    """A weight as typed: its number, or the text itself (which the settings' check refuses by name)."""
+    try:
+        return float(text)
+    except ValueError:
+        return text

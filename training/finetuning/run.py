@@ -38,6 +38,10 @@ def finetune(run, job, reporter):
         from ..tagging.run import train_tagger
 
         return train_tagger(run, job, reporter)
+    if config.get("tasks"):
+        from .multitask import train_tasks
+
+        return train_tasks(run, job, reporter)
     reporter.stage(0.0, f"Reading snapshot {snapshot.name}")
     labels, multi = data.snapshot_labels(snapshot)
     train = data.read_split(snapshot, "train", labels, multi)
@@ -168,7 +172,7 @@ class Trained:
 
 def register(run, job, config, trained, labels, multi, reporter):
     """The trained classifier as a version of the run's model, its test evaluation started: the job's result."""
-    version = _save_version(run, job, config, trained.output, labels, multi, trained.device, trained.measured,
+    version = save_version(run, job, config, trained.output, labels, multi, trained.device, trained.measured,
                             trained.lineage or {})
     evaluation = start_evaluation(run.created_by, run.project, version, run.snapshot)
     reporter.log(f"Evaluation of {version} on the test split started: report #{evaluation.pk}")
@@ -178,14 +182,17 @@ def register(run, job, config, trained, labels, multi, reporter):
                                                                              "augmented_copies")}}
 
 
-def _save_version(run, job, config, output, labels, multi, device, measured, extra_lineage):
-    snapshot = run.snapshot
+def save_version(run, job, config, output, labels, multi, device, measured, extra_lineage, snapshot=None,
+                 write=None):
+    """The classifier in `output` registered as a version of `config`'s model_name, trained on `snapshot` (the
+    run's by default); `write(path)` fills its folder (a copy of `output` by default)."""
+    snapshot = snapshot or run.snapshot
     lineage = {"snapshot": {"id": snapshot.pk, "name": snapshot.name, "sha256": snapshot.sha256},
                "labels": labels, "multi_label": multi, "base": config["base"], "device": device, "job": job.pk,
                **extra_lineage}
     try:
         return create_version(run.project, config["model_name"], RegisteredModel.Kind.CLASSIFIER,
-                              lambda path: shutil.copytree(output, path), job=job, params=config,
+                              write or (lambda path: shutil.copytree(output, path)), job=job, params=config,
                               metrics={key: value for key, value in measured.items()
                                        if value is not None and key != "attention"},  # the lineage says it
                               lineage=lineage, base=config["base"], created_by=run.created_by,

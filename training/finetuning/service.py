@@ -65,6 +65,12 @@ SETTINGS = Schema(
     Setting("task", str, "auto", choices=("auto", "labels", "spans"),
             help="labels: a classifier of the snapshot's document labels; spans: a span tagger of its spans; auto: "
                  "spans for the CRF or a snapshot with spans only, else labels."),
+    Setting("tasks", list, [],
+            help="Multi-task: snapshots (ids) of this project's other tasks, labeling the same notes differently; one "
+                 "encoder learns the run's snapshot and these together, a head per task, and registers one version "
+                 "per task (their encoder files shared)."),
+    Setting("task_weights", list, [],
+            help="Multi-task: each task's loss weight, the run's snapshot first (default: 1 each)."),
     Setting("c1", float, 0.05, minimum=0.0, maximum=10.0, help="CRF: L1 regularisation."),
     Setting("c2", float, 0.05, minimum=0.0, maximum=10.0, help="CRF: L2 regularisation."),
     Setting("iterations", int, 150, minimum=1, maximum=5000, help="CRF: optimiser iterations at most."),
@@ -90,7 +96,7 @@ SETTINGS = Schema(
 # What only an encoder's fine-tune reads; the baseline fits with the rest (its queue is always the CPU's).
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
                     "long_notes", "stride", "max_windows", "window_pooling", "warmup_ratio", "weight_decay",
-                    "early_stopping", "pooling", "seeds", "trials", "queue",
+                    "early_stopping", "pooling", "seeds", "trials", "queue", "tasks", "task_weights",
                     "teacher", "temperature", "alpha", "unlabeled_corpora", "max_unlabeled", "student_layers")
 CRF_SETTINGS = ("c1", "c2", "iterations")  # what only the CRF span tagger reads
 CLASSIFIER_SETTINGS = ("class_weighting", "augment_ratio", "synonyms")  # the baseline's and encoders', not the CRF's
@@ -130,6 +136,9 @@ def start_finetuning(user, project, snapshot, raw):
     if config["base"] not in ("baseline", "crf"):
         check_length(project, config["base"], config["max_length"])
     check_windows(config)
+    if config["task_weights"] and not config["tasks"]:
+        raise SettingsError("task_weights: weigh the tasks of a multi-task fine-tune (give tasks too).")
+    others = check_tasks(project, snapshot, config) if config["tasks"] else []
     kind = "span tagger" if config["task"] == "spans" else "classifier"
     config["model_name"] = config["model_name"] or f"{snapshot.name} {kind}"[:120]
     queue = "cpu" if config["base"] in ("baseline", "crf") else config["queue"]
@@ -144,7 +153,7 @@ def start_finetuning(user, project, snapshot, raw):
                             "it); train it once.")
     with transaction.atomic():
         run = Finetuning.objects.create(project=project, snapshot=snapshot, config=config, created_by=user)
-        inputs = [{"type": "snapshot", "id": snapshot.pk, "label": snapshot.name}]
+        inputs = [{"type": "snapshot", "id": other.pk, "label": other.name} for other in [snapshot, *others]]
         if teacher is not None:
             inputs.append({"type": "model_version", "id": teacher.pk, "label": f"teacher {teacher}"})
         run.job = jobs_service.start_job(user, "distill" if config["teacher"] else "finetune",
@@ -169,6 +178,38 @@ def check_windows(config):
     if config["stride"] > config["max_length"] - 2:
         raise SettingsError("stride: at most max_length − 2 (a window's tokens less its [CLS] and [SEP]), or "
                             "windows would leave tokens out.")
+
+
+def check_tasks(project, snapshot, config):
+    """A multi-task fine-tune: an encoder classifier, trained once as set, on snapshots of this project that hold
+    document labels (two of a task are one task twice: refused); each task's weight positive. The other tasks'
+    snapshots, in order."""
+    if config["base"] in ("baseline", "crf") or config["task"] != "labels":
+        raise SettingsError("tasks: a multi-task fine-tune trains an encoder (base version:<id> or folder:<name>) on "
+                            "document labels.")
+    if config["long_notes"] != "truncate" or config["teacher"] or config["trials"] or config["seeds"] > 1:
+        raise SettingsError("tasks: a multi-task fine-tune reads each note's first max_length tokens, has no "
+                            "teacher and trains once (long_notes truncate, teacher 0, trials 0, seeds 1).")
+    ids = [value for value in config["tasks"] if isinstance(value, int) or str(value).isdigit()]
+    ids = [int(value) for value in ids]
+    if len(ids) != len(config["tasks"]) or snapshot.pk in ids or len(set(ids)) != len(ids):
+        raise SettingsError("tasks: ids of other snapshots of this project, each once.")
+    others = {other.pk: other for other in DatasetSnapshot.objects.filter(
+        project=project, pk__in=ids, status=DatasetSnapshot.Status.READY)}
+    if len(others) != len(ids):
+        raise FinetuneError("tasks: ready snapshots of this project.")
+    frozen = [snapshot.task_id] + [others[pk].task_id for pk in ids]
+    if len(set(frozen)) != len(frozen):
+        raise FinetuneError("tasks: each snapshot of another task (two snapshots of one task would teach it twice).")
+    for other in others.values():
+        if not snapshot_contents(other)[0]:
+            raise FinetuneError(f"tasks: snapshot {other.name} holds no document labels.")
+    weights = config["task_weights"] or [1.0] * (len(ids) + 1)
+    if len(weights) != len(ids) + 1 or not all(isinstance(weight, (int, float)) and not isinstance(weight, bool)
+                                               and 0 < weight <= 100 for weight in weights):
+        raise SettingsError(f"task_weights: {len(ids) + 1} numbers above 0 (at most 100), the run's snapshot first.")
+    config["tasks"], config["task_weights"] = ids, [float(weight) for weight in weights]
+    return [others[pk] for pk in ids]
 
 
 def check_teacher(project, config):

@@ -6,7 +6,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from . import pooled, windows
-from .classifier_file import ClassifierLoadError
+from .classifier_file import ClassifierLoadError, has_weights
 
 
 @torch.no_grad()
@@ -26,7 +26,7 @@ def encoder_scores(model, tokenizer, texts, multi, max_length, batch_size=64):
 
 def load_model(folder, settings):
     """(model, tokenizer) of a classifier folder, in evaluation mode."""
-    if not (folder / "model.safetensors").is_file():
+    if not has_weights(folder):
         raise ClassifierLoadError(f"{folder.name} has no model.safetensors; pickled weights are never loaded.")
     labels, multi = settings["labels"], settings["multi"]
     model = (pooled.load(folder, labels, multi) if settings.get("pooling") == "mean" else

@@ -16,7 +16,7 @@ from .service import FinetuneError, start_finetuning
 
 
 def ready_snapshots(project):
-    return project.snapshots.filter(status=DatasetSnapshot.Status.READY)
+    return project.snapshots.filter(status=DatasetSnapshot.Status.READY).select_related("task")
 
 
 @login_required

@@ -9,6 +9,7 @@ from studio.errors import Refusal
 from studio.jobs import service as jobs_service
 
 from ..ensembles.service import members_of
+from ..finetuning.classifier_file import has_weights
 from ..models import RegisteredModel
 
 PRECISIONS = ("fp32", "int8")
@@ -21,7 +22,7 @@ class ExportError(Refusal):
 def exportable(version):
     """Whether the version is an encoder classifier in PyTorch (what an export reads)."""
     return (version.registered_model.kind == RegisteredModel.Kind.CLASSIFIER and version.path.is_dir()
-            and (version.path / "model.safetensors").is_file() and members_of(version.path) is None)
+            and has_weights(version.path) and members_of(version.path) is None)
 
 
 def start_export(user, project, version, precisions=PRECISIONS):

@@ -89,6 +89,11 @@ def model_card(version):
               *([f"- Exported to ONNX {_text(lineage.get('precision', ''))} from "
                  f"{_text(lineage['exported_from']['name'])} (sha256 {_code(lineage['exported_from']['sha256'])}); "
                  "served by ONNX Runtime"] if lineage.get("exported_from") else []),
+              *([f"- Multi-task: the head for {_text(lineage['multitask']['task'])}; one encoder learnt "
+                 f"{_text(', '.join(lineage['multitask']['tasks']))} (loss weights "
+                 f"{_code(lineage['multitask']['weights'])}), its file {_code(lineage['multitask']['encoder_file'])} "
+                 f"(sha256 {_code(lineage['multitask']['encoder_sha256'])}) shared by each task's version"]
+                if lineage.get("multitask") else []),
               *([f"- Long notes: {reading}"] if (reading := reading_in_words(
                   lineage, (version.params or {}).get("max_length", 0))) else []),
               f"- Job: #{version.job_id}" if version.job_id else "- Job: —",

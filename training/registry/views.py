@@ -49,6 +49,8 @@ def version_detail(request, pk, version_pk):
         "reading": reading_in_words(version.lineage or {}, (version.params or {}).get("max_length", 0)),
         "evaluations": version.evaluations.select_related("snapshot"), "exportable": exportable(version),
         "explainable": explainable(version),
+        "siblings": ModelVersion.objects.filter(job_id=version.job_id, lineage__multitask__isnull=False).exclude(
+            pk=version.pk).select_related("registered_model") if (version.lineage or {}).get("multitask") else [],
         "exports": ModelVersion.objects.filter(base=version, lineage__runtime="onnx").select_related(
             "registered_model"),
         "snapshots": project.snapshots.filter(status="ready") if version.registered_model.kind == "classifier" else [],
