@@ -52,8 +52,9 @@ def labeled_document_ids(project):
 
 def resolve(project, ids, with_text=False, spans=False, task=None):
     """Resolved for these document ids, in id order (a batch at a time); with `spans`, their spans too. The main
-    task's labels, or with `task` a named task's: there an annotation (or review) without any of its labels has
-    not answered it (it was made before the task, or it reviews the main labels) and does not count."""
+    task's labels, or with `task` a named task's: an annotation (or review) that carries only other tasks' labels
+    has not answered this one and does not count (one without any label is "no label applies" for the main task;
+    for a named task it was made before the task, or reviews the main labels)."""
     labels = Label.objects.filter(schema=task) if task is not None else Label.objects.filter(
         schema__project=project, schema__name="")
     order = {pk: position for position, pk in enumerate(labels.order_by("position", "id").values_list("id", flat=True))}
@@ -68,20 +69,20 @@ def resolve(project, ids, with_text=False, spans=False, task=None):
         votes = {}
         for document, annotation, label in (Annotation.objects.filter(document_id__in=batch, rejected_reason="")
                                             .values_list("document_id", "id", "labels")):
-            if task is not None and label not in names:
-                continue
+            if label not in names and (label is not None or task is not None):
+                continue  # another task's label, or a named task's annotation without one of its labels
             chosen = votes.setdefault(document, {}).setdefault(annotation, set())
-            if label in names:
+            if label is not None:
                 chosen.add(label)
         final_spans = {document: tuple(sorted((span["start"], span["end"], span["label"]) for span in found))
                        for document, found in Review.objects.filter(document_id__in=batch, spans__isnull=False)
                        .values_list("document_id", "spans")} if spans else {}
         finals = {}
         for document, label in Review.objects.filter(document_id__in=batch).values_list("document_id", "labels"):
-            if task is not None and label not in names:
+            if label not in names and (label is not None or task is not None):
                 continue
             chosen = finals.setdefault(document, set())
-            if label in names:
+            if label is not None:
                 chosen.add(label)
         marked = {}
         if spans:

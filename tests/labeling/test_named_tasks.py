@@ -116,16 +116,19 @@ def test_each_task_freezes_its_own_snapshot_on_the_same_splits(project, manager,
 @pytest.mark.django_db
 def test_a_task_added_later_leaves_earlier_notes_unanswered_for_it(project, manager, artifacts,
                                                                     django_capture_on_commit_callbacks):
-    make_corpus(project, 6)
+    make_corpus(project, 7)
     (user,) = annotators(project, 1)
     documents = list(Document.objects.order_by("id"))
     for document in documents[:3]:
         tasks.submit(user, project, document, [label_id(project)])
     task = risk_task(manager, project)
-    for document in documents[3:]:
+    for document in documents[3:6]:
         tasks.submit(user, project, document, [label_id(project)], task_label_ids=[task_label(task, "Low")])
+    # An imported annotation that answers the named task alone has not answered the main one.
+    Annotation.objects.create(document=documents[6], source=Annotation.Source.IMPORTED).labels.set(
+        [task_label(task, "High")])
     risk = build(manager, project, django_capture_on_commit_callbacks, name="risk", task=task.pk)
-    assert risk.row_count == 3
+    assert risk.row_count == 4
     assert build(manager, project, django_capture_on_commit_callbacks, name="main").row_count == 6
 
 
