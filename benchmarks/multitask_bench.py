@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _studio import ROOT, Studio, base_folder, machine, publish, read_abstracts, run_job  # noqa: E402
 
-from labeling.models import Annotation, DatasetSnapshot, Document, Label, Project  # noqa: E402
+from labeling.models import Annotation, DatasetSnapshot, Label, Project  # noqa: E402
 from labeling.services import corpora  # noqa: E402
 from training.models import EvaluationReport, Finetuning, ModelVersion  # noqa: E402
 

@@ -69,7 +69,7 @@ class TaskForm(forms.ModelForm):
     class Meta:
         model = LabelSchema
         fields = ["name", "kind", "guidelines"]
-        labels = {"name": "Task name", "kind": "Each note gets", "guidelines": "Guidelines (Markdown)"}
+        labels = {"name": "Task name", "kind": "The task takes", "guidelines": "Its guidelines, in Markdown"}
         widgets = {"guidelines": forms.Textarea(attrs={"rows": 3})}
 
 

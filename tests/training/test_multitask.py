@@ -110,6 +110,21 @@ def test_one_encoder_learns_two_tasks_and_registers_a_version_per_task(
         start_prediction(manager, project, second, main.corpora.get())
 
 
+def test_mean_pooled_heads_share_the_encoder_folder_s_weights(project, manager, artifacts, tiny,
+                                                              django_capture_on_commit_callbacks):
+    main, acuity = two_tasks(project, manager, django_capture_on_commit_callbacks, count=40)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = start_finetuning(manager, project, main, {**TRAINING, "epochs": 1, "pooling": "mean", "queue": "cpu",
+                                                        "tasks": [acuity.pk]})
+    execution.execute(run.job_id, "w@host", {})
+    job = Job.objects.get(pk=run.job_id)
+    assert job.status == "succeeded", job.error
+    first, second = (ModelVersion.objects.get(pk=pk) for pk in job.metrics["model_versions"])
+    assert first.lineage["multitask"]["encoder_file"] == "model.safetensors"
+    assert os.stat(first.path / "model.safetensors").st_ino == os.stat(second.path / "model.safetensors").st_ino
+    assert Classifier(second.path).scores(["wheeze"]).shape == (1, 2)
+
+
 def django_client_page(user, job, url=None):
     client = Client()
     client.force_login(user)
