@@ -37,7 +37,7 @@ def _rank(name):
     """Loss first, then the held-out metrics (their loss first), the learning rate, the rest; None: bookkeeping."""
     if name in BOOKKEEPING or name.endswith(BOOKKEEPING_ENDINGS):
         return None
-    if name == "loss":
+    if name == "loss" or name.startswith("loss_"):  # the training loss (a multi-task run's: one per task)
         return 0
     if name.startswith(("eval_", "validation_")):
         return 1 if name.endswith("loss") else 2

@@ -279,7 +279,7 @@ def train_tasks(run, job, reporter):
                         else "not measured: no validation split)"))
     Finetuning.objects.filter(pk=run.pk).update(output_id=results[0]["model_version"])
     scored = [result["validation_macro_f1"] for result in results if result["validation_macro_f1"] is not None]
-    return {"validation_macro_f1": float(np.mean(scored)) if scored else None,
+    return {"mean_validation_macro_f1": float(np.mean(scored)) if scored else None,
             "model_version": results[0]["model_version"], "evaluation": results[0]["evaluation"],
             "model_versions": [result["model_version"] for result in results],
             "evaluations": [result["evaluation"] for result in results],
