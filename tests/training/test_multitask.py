@@ -5,7 +5,6 @@ snapshot's test split and drawn as its own curves; what it cannot train is refus
 import os
 
 import pytest
-import torch
 from django.test import Client
 from django.urls import reverse
 
@@ -16,7 +15,7 @@ from studio.jobs import execution
 from studio.jobs import service as jobs_service
 from studio.models import Job
 from studio.settings_schema import SettingsError
-from tests.support.classifiers import build_tiny_base, finetune, labeled_snapshot
+from tests.support.classifiers import finetune, labeled_snapshot
 from training.finetuning.classifier import Classifier
 from training.finetuning.multitask import ENCODER_FILE, Task, schedule
 from training.finetuning.service import FinetuneError, start_finetuning
@@ -28,14 +27,6 @@ pytestmark = pytest.mark.django_db
 TRAINING = {"base": "folder:tiny", "learning_rate": 1e-3, "epochs": 12, "batch_size": 16, "early_stopping": 0,
             "max_length": 48}
 URGENT = {"Cardiology", "Neurology"}  # the second task: urgent for these, routine for the rest
-
-
-@pytest.fixture
-def tiny(settings, tmp_path):
-    settings.STUDIO_BASE_MODELS_DIR = tmp_path / "base-models"
-    torch.manual_seed(1)  # the tiny base's random weights, the same each run
-    build_tiny_base(settings.STUDIO_BASE_MODELS_DIR / "tiny")
-    return settings.STUDIO_BASE_MODELS_DIR / "tiny"
 
 
 def two_tasks(project, manager, capture, count=150):
