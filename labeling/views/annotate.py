@@ -43,8 +43,11 @@ def _task_context(user, project, assignment, error="", chosen=None, comment=None
         if chosen is None:
             # The annotator's own labels when redoing a note (none: "no label applies"); otherwise a model's.
             earlier = annotation or prediction
-            chosen = [label.pk for label in earlier.labels.all()] if earlier else []
-            context["none_chosen"] = annotation is not None and not chosen
+            earlier_labels = list(earlier.labels.all()) if earlier else []
+            chosen = [label.pk for label in earlier_labels]
+            # "No label applies" answers the main labels: a named task's label beside it leaves it ticked.
+            context["none_chosen"] = annotation is not None and not any(
+                label.schema_id == getattr(schema, "pk", None) for label in earlier_labels)
         context["chosen"] = chosen
         context["comment"] = comment if comment is not None else (annotation.comment if annotation else "")
     return context
