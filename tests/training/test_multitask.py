@@ -97,6 +97,11 @@ def test_one_encoder_learns_two_tasks_and_registers_a_version_per_task(
     assert 'id="version-multitask"' in version_page and "loss weights 1, 2)" in version_page
     assert 'id="predict-task"' in version_page and 'id="predict-form"' not in version_page
     assert reverse("model-version", args=[project.pk, first.pk]) in version_page
+    # Served on its own through the predict API.
+    served = api_client(manager).post(reverse("api-predict", args=[project.pk]),
+                                      {"texts": ["left arm weakness with aphasia."], "version": second.pk},
+                                      content_type="application/json")
+    assert served.status_code == 200 and served.json()["predictions"][0]["labels"] == ["Urgent"], served.content
     # A named task's version does not pre-select the main task's labels.
     with pytest.raises(PredictError, match="labels the task “Acuity”"):
         start_prediction(manager, project, second, main.corpora.get())
@@ -117,10 +122,14 @@ def test_mean_pooled_heads_share_the_encoder_folder_s_weights(project, manager, 
     assert Classifier(second.path).scores(["wheeze"]).shape == (1, 2)
 
 
-def django_client_page(user, job, url=None):
+def api_client(user):
     client = Client()
     client.force_login(user)
-    return client.get(url or f"/jobs/{job.pk}/").content.decode()
+    return client
+
+
+def django_client_page(user, job, url=None):
+    return api_client(user).get(url or f"/jobs/{job.pk}/").content.decode()
 
 
 def test_the_fine_tune_form_starts_a_multi_task_run(client, project, manager, artifacts, tiny,
