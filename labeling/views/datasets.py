@@ -27,7 +27,7 @@ def dataset_list(request, pk):
         else:
             messages.success(request, f"Snapshot {snapshot.name!r} is being written.")
             return redirect("snapshot-detail", pk=project.pk, snapshot_pk=snapshot.pk)
-    context = {"project": project, "form": form, "snapshots": project.snapshots.select_related("job", "created_by"),
+    context = {"project": project, "form": form, "snapshots": project.snapshots.select_related("job", "created_by", "task"),
                "formats": [fmt for fmt in exports.FORMATS if fmt != "conll"], "contents": exports.CONTENTS,
                "spans": SpanLabel.objects.filter(schema__project=project).exists()}
     return render(request, "labeling/datasets.html", context, status=400 if form.errors else 200)

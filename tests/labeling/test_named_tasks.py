@@ -171,3 +171,22 @@ def test_the_labels_page_adds_a_task_its_labels_and_deletes_it(client, project, 
     Annotation.objects.all().delete()
     assert client.post(f"/projects/{project.pk}/tasks/{task.pk}/delete/").status_code == 302
     assert not project.named_tasks.exists() and project.label_schema.labels.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_datasets_page_freezes_a_named_task(client, project, manager, artifacts, django_capture_on_commit_callbacks):
+    corpus = make_corpus(project, 4)
+    task = risk_task(manager, project)
+    client.force_login(manager)
+    page = client.get(f"/projects/{project.pk}/datasets/").content.decode()
+    assert "Main labels" in page and f'<option value="{task.pk}">Risk</option>' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(f"/projects/{project.pk}/datasets/", {
+            "name": "risk v1", "train_ratio": 0.5, "validation_ratio": 0.25, "test_ratio": 0.25, "seed": 13,
+            "corpora": [corpus.pk], "task": task.pk})
+    assert answer.status_code == 302
+    snapshot = project.snapshots.get()
+    assert snapshot.task_id == task.pk
+    assert "task Risk" in client.get(f"/projects/{project.pk}/datasets/").content.decode()
+    assert f"#task-{task.pk}\">Risk</a>" in client.get(
+        f"/projects/{project.pk}/snapshots/{snapshot.pk}/").content.decode()
