@@ -70,6 +70,7 @@ urlpatterns = [
     path("projects/<int:pk>/labels/add/", labels.label_add, name="label-add"),
     path("projects/<int:pk>/tasks/add/", labels.task_add, name="task-add"),
     path("projects/<int:pk>/tasks/<int:task_pk>/delete/", labels.task_delete, name="task-delete"),
+    path("projects/<int:pk>/tasks/<int:task_pk>/gold/", labels.task_gold, name="task-gold"),
     path("projects/<int:pk>/labels/save/", labels.labels_save, name="labels-save"),
     path("projects/<int:pk>/labels/<int:label_pk>/", labels.label_update, name="label-update"),
     path("projects/<int:pk>/labels/<int:label_pk>/delete/", labels.label_delete, name="label-delete"),

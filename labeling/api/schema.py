@@ -44,12 +44,16 @@ class LabelWriteSerializer(serializers.ModelSerializer):
 
 class NamedTaskSerializer(serializers.ModelSerializer):
     labels = LabelSerializer(many=True, read_only=True)
+    gold_snapshot = serializers.IntegerField(
+        source="gold_snapshot_id", required=False, allow_null=True,
+        help_text="PUT: a ready snapshot of the task's labels whose test split its candidates for production are "
+                  "evaluated on (null: none). Leave it out to keep it.")
     version = serializers.IntegerField(required=False, min_value=1, help_text="PUT: the version you last read: a "
                                        "task changed since answers 409. Leave it out to overwrite.")
 
     class Meta:
         model = LabelSchema
-        fields = ["id", "name", "kind", "guidelines", "version", "labels"]
+        fields = ["id", "name", "kind", "guidelines", "version", "gold_snapshot", "labels"]
         read_only_fields = ["id", "labels"]
 
 
@@ -192,6 +196,12 @@ class TaskDetail(ProjectAPIView):
         task = schema_service.update_schema(request.user, self.project, kind=data["kind"],
                                             guidelines=data.get("guidelines", ""), version=data.get("version"),
                                             task=task.pk)
+        if "gold_snapshot_id" in data:
+            gold = data["gold_snapshot_id"]
+            snapshot = None if gold is None else self.project.snapshots.filter(pk=gold).first()
+            if gold is not None and snapshot is None:
+                raise schema_service.SchemaError(f"gold_snapshot: no snapshot {gold} in this project.")
+            task = schema_service.set_task_gold(request.user, task, snapshot)
         return Response(NamedTaskSerializer(task).data)
 
     @extend_schema(responses={204: None, 409: ErrorSerializer})

@@ -132,6 +132,10 @@ class LabelSchema(models.Model):
     guidelines = models.TextField(blank=True, help_text="Markdown; raw HTML is shown as text.")
     version = models.PositiveIntegerField(default=1, help_text="Counts its changes: a change that names an older "
                                                                   "version is refused (409).")
+    gold_snapshot = models.ForeignKey(
+        "DatasetSnapshot", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="A named task's: the snapshot of its labels whose test split its candidates for production are "
+                  "evaluated on (the main task's is the project's).")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

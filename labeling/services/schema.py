@@ -83,6 +83,18 @@ def add_task(actor, project, *, name, kind=LabelSchema.Kind.SINGLE, guidelines="
 
 
 @transaction.atomic
+def set_task_gold(actor, task, snapshot):
+    """The named task's gold snapshot (None: none): a ready snapshot of its labels."""
+    if snapshot is not None and (snapshot.task_id != task.pk or snapshot.status != snapshot.Status.READY):
+        raise SchemaError(f"gold_snapshot: a ready snapshot of the task “{task.name}”'s labels.")
+    task.gold_snapshot = snapshot
+    task.save(update_fields=["gold_snapshot", "updated_at"])
+    audit.record(actor, "task.gold", task, project_id=task.project_id, name=task.name,
+                 snapshot=snapshot.pk if snapshot else None)
+    return task
+
+
+@transaction.atomic
 def delete_task(actor, task):
     """Delete a named task with its labels; refused while annotations carry them or a snapshot froze them."""
     lock_schema(task.project_id)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..access import get_label, get_project, get_task
 from ..forms import LabelAddForm, LabelEditForm, SchemaForm, TaskForm
-from ..models import Annotation, Label, Role, Span
+from ..models import Annotation, DatasetSnapshot, Label, Role, Span
 from ..services import schema as schema_service
 
 
@@ -19,6 +19,7 @@ def _page(request, project, status=200, schema_form=None, label_form=None, probl
     tasks = [(task, list(task.labels.all())) for task in project.named_tasks.prefetch_related("labels")]
     for task, _labels in tasks:
         task.form_id, task.next_color = f"labels-form-task-{task.pk}", schema_service.next_color(task)
+        task.gold_choices = task.snapshots.filter(status=DatasetSnapshot.Status.READY).order_by("-id")
     every = labels + [label for _task, task_labels in tasks for label in task_labels]
     used = dict(Annotation.labels.through.objects.filter(label__in=every).values("label_id")
                 .order_by().annotate(count=Count("id"))
@@ -159,3 +160,20 @@ def task_delete(request, pk, task_pk):
         return _page(request, task.project, error.status, problem=str(error))
     messages.success(request, f"Deleted the task “{task.name}”.")
     return redirect("label-list", pk=pk)
+
+
+@login_required
+@require_POST
+def task_gold(request, pk, task_pk):
+    task = get_task(request.user, pk, task_pk)
+    chosen = request.POST.get("gold_snapshot", "")
+    snapshot = task.snapshots.filter(pk=chosen).first() if chosen.isdigit() else None
+    try:
+        if chosen and snapshot is None:
+            raise schema_service.SchemaError(f"gold_snapshot: a ready snapshot of the task “{task.name}”'s labels.")
+        schema_service.set_task_gold(request.user, task, snapshot)
+    except schema_service.SchemaError as error:
+        return _page(request, task.project, error.status, problem=str(error))
+    messages.success(request, f"{task.name}'s candidates for production are judged on "
+                              + (f"“{snapshot.name}”." if snapshot else "no snapshot now."))
+    return redirect(f"{reverse('label-list', args=[pk])}#task-{task.pk}")

@@ -80,6 +80,8 @@ HTML = [
     ("add label", "post", "label-add", lambda w: {"pk": w.project.pk}, {"new-name": "X", "new-color": "#000000"}, "M302 R403 A403 O404 S404 N302"),
     ("add task", "post", "task-add", lambda w: {"pk": w.project.pk}, {"task-name": "Smoker", "task-kind": "single"}, "M302 R403 A403 O404 S404 N302"),
     ("delete task", "post", "task-delete", lambda w: {"pk": w.project.pk, "task_pk": w.task.pk}, {}, "M302 R403 A403 O404 S404 N302"),
+    ("set a task's gold", "post", "task-gold", lambda w: {"pk": w.project.pk, "task_pk": w.task.pk}, {"gold_snapshot": ""}, "M302 R403 A403 O404 S404 N302"),
+    ("set another project's task's gold", "post", "task-gold", lambda w: {"pk": w.project.pk, "task_pk": w.other_task.pk}, {"gold_snapshot": ""}, "M404 R403 A403 O404 S404 N302"),
     ("delete another project's task", "post", "task-delete", lambda w: {"pk": w.project.pk, "task_pk": w.other_task.pk}, {}, "M404 R403 A403 O404 S404 N302"),
     ("save every label", "post", "labels-save", lambda w: {"pk": w.project.pk}, {}, "M302 R403 A403 O404 S404 N302"),
     ("combine classifiers, none chosen", "post", "ensemble-create", lambda w: {"pk": w.project.pk}, {}, "M302 R403 A403 O404 S404 N302"),

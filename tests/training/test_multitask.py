@@ -16,11 +16,14 @@ from studio.jobs import service as jobs_service
 from studio.models import Job
 from studio.settings_schema import SettingsError
 from tests.support.classifiers import finetune, labeled_snapshot
+from tests.support.factories import UserFactory, make_admin
 from training.finetuning.classifier import Classifier
 from training.finetuning.multitask import ENCODER_FILE, Task, schedule
 from training.finetuning.service import FinetuneError, start_finetuning
 from training.finetuning.service import SETTINGS
 from training.models import EvaluationReport, Finetuning, ModelVersion
+from training.registry import aliases
+from training.registry.aliases import promotion_case
 from training.serving.service import PredictError, start_prediction
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +105,18 @@ def test_one_encoder_learns_two_tasks_and_registers_a_version_per_task(
                                       {"texts": ["left arm weakness with aphasia."], "version": second.pk},
                                       content_type="application/json")
     assert served.status_code == 200 and served.json()["predictions"][0]["labels"] == ["Urgent"], served.content
+    # Promoted on its own, judged on its task's gold snapshot (set on the labels page or through the API).
+    admin = make_admin(UserFactory(username="ward-admin"))
+    assert "The task “Acuity” has no gold snapshot" in " ".join(promotion_case(second)["problems"])
+    client = api_client(manager)
+    task = acuity.task
+    wrong = client.post(reverse("task-gold", args=[project.pk, task.pk]), {"gold_snapshot": main.pk})
+    assert wrong.status_code == 400 and "a ready snapshot of the task" in wrong.content.decode()
+    assert client.post(reverse("task-gold", args=[project.pk, task.pk]), {"gold_snapshot": acuity.pk}).status_code == 302
+    assert client.put(reverse("api-task-detail", args=[project.pk, task.pk]), {"kind": "single",
+                      "gold_snapshot": acuity.pk}, content_type="application/json").json()["gold_snapshot"] == acuity.pk
+    aliases.promote(admin, second, reason="the head for acuity")
+    assert second.aliases.get().name == "production" and not first.aliases.exists()
     # A named task's version does not pre-select the main task's labels.
     with pytest.raises(PredictError, match="labels the task “Acuity”"):
         start_prediction(manager, project, second, main.corpora.get())

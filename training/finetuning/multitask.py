@@ -258,7 +258,8 @@ def train_tasks(run, job, reporter):
                    "multitask": {"task": task.snapshot.name, "tasks": [other.snapshot.name for other in tasks],
                                  "weights": [other.weight for other in tasks],
                                  "encoder_file": shared_file(head), "encoder_sha256": encoder_sha},
-                   **({"task": task.snapshot.task.name} if task.snapshot.task_id else {})}
+                   **({"task": task.snapshot.task.name, "task_id": task.snapshot.task_id}
+                      if task.snapshot.task_id else {})}
         version = done.get(task.snapshot.name)
         if version is None:
             trained = Trained(output, "cuda" if torch.cuda.is_available() else "cpu",

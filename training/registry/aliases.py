@@ -48,12 +48,23 @@ def gold_evaluation(version, snapshot):
             .order_by("-id").first())
 
 
+def gold_snapshot_of(version):
+    """(the snapshot a candidate is judged on, its named task or None): the project's gold snapshot, or for a
+    version that labels a named task (a multi-task fine-tune's head) that task's."""
+    task = (version.lineage or {}).get("task")
+    project = version.registered_model.project
+    if not task:
+        return project.gold_snapshot, None
+    schema = project.schemas.select_related("gold_snapshot").filter(
+        pk=version.lineage.get("task_id") or 0).first()
+    return (schema.gold_snapshot if schema else None), task
+
+
 def promotion_case(version):
     """What an admin sees before promoting: the candidate's and production's gold evaluations, the
     comparison table and paired test, and whether the candidate is worse on the primary metric."""
     registered = version.registered_model
-    project = registered.project
-    snapshot = project.gold_snapshot
+    snapshot, task = gold_snapshot_of(version)
     production = holder(registered, Alias.PRODUCTION)
     metric, metric_name = PRIMARY_METRICS.get(registered.kind, (None, None))
     case = {"snapshot": snapshot, "production": production, "candidate": version, "problems": [], "collapsed": None,
@@ -64,7 +75,9 @@ def promotion_case(version):
         case["problems"].append("Only classifiers and span taggers go to production.")
         return case
     if snapshot is None:
-        case["problems"].append("The project has no gold snapshot: a manager sets one in the project's settings.")
+        case["problems"].append(f"The task “{task}” has no gold snapshot: a manager sets one on the labels page."
+                                if task else
+                                "The project has no gold snapshot: a manager sets one in the project's settings.")
         return case
     if case["candidate_report"] is None:
         case["problems"].append(f"{version} has no finished evaluation on the gold snapshot “{snapshot.name}”: "

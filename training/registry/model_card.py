@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ..finetuning.classifier_file import reading_in_words
 from ..models import EvaluationReport
+from .aliases import gold_snapshot_of
 
 _MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
@@ -53,12 +54,13 @@ def model_card(version):
         .select_related("snapshot").order_by("-id")[:5]
     lines += ["", "## Evaluation", ""]
     if reports:
+        gold_snapshot, _task = gold_snapshot_of(version)
         lines += ["| snapshot | split | documents | macro F1 (95% interval) | micro F1 | accuracy | ECE |",
                   "| --- | --- | ---: | --- | ---: | ---: | ---: |"]
         for report in reports:
             figures = report.metrics
             low, high = (figures.get("macro_f1_interval") or [None, None])[:2]
-            gold = " (gold)" if project.gold_snapshot_id == report.snapshot_id else ""
+            gold = " (gold)" if gold_snapshot == report.snapshot else ""
             lines.append(f"| {_text(report.snapshot.name)}{gold} | {report.split} | {figures.get('documents', '—')} | "
                          f"{_figure(figures.get('macro_f1'))} ({_figure(low)}–{_figure(high)}) | "
                          f"{_figure(figures.get('micro_f1'))} | {_figure(figures.get('accuracy'))} | "
