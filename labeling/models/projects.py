@@ -87,6 +87,10 @@ class Project(Authored):
             self.__dict__["_main_task"] = cached
         return cached
 
+    def refresh_from_db(self, *args, **kwargs):
+        self.__dict__.pop("_main_task", None)  # read again, as a one-to-one's cache would be
+        super().refresh_from_db(*args, **kwargs)
+
     @property
     def named_tasks(self):
         """The project's other labeling tasks, in the order they were added (each its own labels, keys and
