@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='datasetsnapshot',
             name='task',
-            field=models.ForeignKey(blank=True, help_text="The named task whose labels it freezes (none: the main task's).", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='snapshots', to='labeling.labelschema'),
+            field=models.ForeignKey(blank=True, help_text="The named task whose labels it freezes (none: the main task's).", null=True, on_delete=django.db.models.deletion.RESTRICT, related_name='snapshots', to='labeling.labelschema'),
         ),
         migrations.AddField(
             model_name='labelschema',

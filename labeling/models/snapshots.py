@@ -21,7 +21,7 @@ class DatasetSnapshot(Authored):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="snapshots")
     name = models.CharField(max_length=120)
-    task = models.ForeignKey("labeling.LabelSchema", null=True, blank=True, on_delete=models.PROTECT,
+    task = models.ForeignKey("labeling.LabelSchema", null=True, blank=True, on_delete=models.RESTRICT,
                              related_name="snapshots", help_text="The named task whose labels it freezes (none: the "
                                                                  "main task's).")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.BUILDING)

@@ -5,7 +5,8 @@ import pyarrow.parquet as pq
 import pytest
 from rest_framework.test import APIClient
 
-from labeling.models import Annotation, Document, Label, LabelSchema
+from labeling.models import Annotation, DatasetSnapshot, Document, Label, LabelSchema
+from labeling.services import corpora
 from labeling.services import schema as schema_service
 from labeling.services import tasks
 from tests.labeling.test_snapshots import build
@@ -111,6 +112,14 @@ def test_each_task_freezes_its_own_snapshot_on_the_same_splits(project, manager,
     assert sum(row["labels"] == ["High"] for row in risk_rows) == 10
     assert pq.read_metadata(risk.path).metadata[b"vertical_studio"].decode().count('"task": "Risk"') == 1
     assert risk.task_id == task.pk and main.task_id is None
+    # A task whose labels a snapshot froze stays; its project is deleted with it all.
+    with pytest.raises(schema_service.SchemaError, match="30 annotations carry the task's labels"):
+        schema_service.delete_task(manager, task)
+    Annotation.objects.all().delete()
+    with pytest.raises(schema_service.SchemaError, match="Snapshots froze"):
+        schema_service.delete_task(manager, task)
+    corpora.delete_project_data(project)
+    assert not LabelSchema.objects.exists() and not DatasetSnapshot.objects.exists()
 
 
 @pytest.mark.django_db
