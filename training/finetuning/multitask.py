@@ -37,7 +37,7 @@ from ..evaluation.service import start_evaluation
 from ..models import EvaluationReport, Finetuning, ModelVersion
 from ..pretraining.config import base_path
 from . import classifier_file, data, pooled
-from .encoder import class_weights, load_base
+from .encoder import class_weights, load_base, parameter_groups
 from .run import Trained, save_version
 from .service import FinetuneError
 from .torch_scorer import encoder_scores
@@ -78,7 +78,8 @@ def read_tasks(run):
 
 
 class MultiTask(torch.nn.Module):
-    """One classifier per task, all reading the first one's encoder."""
+    """One classifier per task, all reading the first one's encoder (named as a single classifier's is, so the
+    fine-tune's learning-rate groups apply: the encoder's layers, the heads at the head's rate)."""
 
     def __init__(self, heads):
         super().__init__()
@@ -86,6 +87,7 @@ class MultiTask(torch.nn.Module):
         prefix = heads[0].base_model_prefix
         for head in heads[1:]:
             setattr(head, prefix, getattr(heads[0], prefix))
+        self.base_model_prefix, self.config = f"heads.0.{prefix}", heads[0].config
 
 
 def _loss(logits, targets, multi, weights):
@@ -136,12 +138,8 @@ def train(base, config, tasks, reporter):
     epochs = max(1, math.ceil(config["epochs"]))
     per_epoch = batches_per_task(tasks, config["batch_size"]) * len(tasks)
     total = max(1, round(per_epoch * config["epochs"]))
-    prefix = heads[0].base_model_prefix
-    groups = [{"params": [parameter for name, parameter in model.named_parameters()
-                          if (".%s." % prefix in name) == encoder], "lr": rate}
-              for encoder, rate in ((True, config["learning_rate"]),
-                                    (False, config.get("head_learning_rate") or config["learning_rate"]))]
-    optimizer = torch.optim.AdamW(groups, weight_decay=config["weight_decay"])
+    optimizer = torch.optim.AdamW(parameter_groups(model, config["learning_rate"], config.get("head_learning_rate", 0.0),
+                                                   config.get("layer_decay", 1.0), config["weight_decay"]))
     scheduler = get_linear_schedule_with_warmup(optimizer, math.ceil(config["warmup_ratio"] * total), total)
     step, best, kept, history, started, tokens = 0, None, None, [], time.perf_counter(), 0
     losses = {number: [] for number in range(len(tasks))}
