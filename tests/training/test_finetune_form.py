@@ -10,7 +10,7 @@ BASES = [("baseline", "baseline"), ("folder:tiny", "folder: tiny")]
 
 
 class Snapshot:
-    pk, name, row_count = 7, "v1", 240
+    pk, name, row_count, task_id = 7, "v1", 240, None
 
 
 def test_encoder_settings_are_marked_and_not_required():

