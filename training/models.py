@@ -49,6 +49,11 @@ class CleaningRun(RunRecord):
     def __str__(self):
         return f"cleaning of {self.source}"
 
+    @property
+    def folder(self):
+        """Where the run's shards leave their results while it runs."""
+        return Path(settings.STUDIO_ARTIFACTS_DIR) / "cleaning" / f"run-{self.pk}"
+
 
 class CleaningOutcome(models.Model):
     """What a cleaning run did to one source document. Ids, not foreign keys: provenance outlives
@@ -68,6 +73,43 @@ class CleaningOutcome(models.Model):
             models.Index(fields=["run", "cluster"], condition=models.Q(cluster__isnull=False), name="outcome_run_cluster"),
             models.Index(fields=["run", "document_id"], name="outcome_run_document"),
         ]
+
+
+class CleaningShard(models.Model):
+    """One slice of a cleaning run's source notes (an id range) for one pass: any cpu worker takes a pending shard,
+    beats while it works and leaves its result in the run's folder; the run's own job merges the results."""
+
+    class Phase(models.TextChoices):
+        LINES = "lines", "Counting repeated lines"
+        SCAN = "scan", "Cleaning"
+        WRITE = "write", "De-identifying"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(CleaningRun, on_delete=models.CASCADE, related_name="shards")
+    phase = models.CharField(max_length=8, choices=Phase.choices)
+    index = models.PositiveIntegerField()
+    first_id = models.BigIntegerField(help_text="The first source document id of the shard.")
+    last_id = models.BigIntegerField(help_text="The last source document id of the shard.")
+    documents = models.PositiveIntegerField()
+    done = models.PositiveIntegerField(default=0, help_text="Documents of the shard processed so far.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    worker = models.CharField(max_length=200, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    starts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "phase", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "phase", "index"], name="unique_cleaning_shard")]
+
+    def __str__(self):
+        return f"Shard {self.index + 1} ({self.get_phase_display().lower()}) of the {self.run}"
 
 
 class RegisteredModel(models.Model):

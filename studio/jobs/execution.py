@@ -21,7 +21,7 @@ from .service import fail_after_too_many_starts
 logger = logging.getLogger(__name__)
 
 
-def _process_alive(pid):
+def process_alive(pid):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -38,7 +38,7 @@ def _run_is_dead(job, worker):
         return True
     # Same worker, and the pool process that ran it is gone: a crash re-delivered at once.
     return job.worker == worker and job.worker_pid is not None and (
-        job.worker_pid == os.getpid() or not _process_alive(job.worker_pid)
+        job.worker_pid == os.getpid() or not process_alive(job.worker_pid)
     )
 
 

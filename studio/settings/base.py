@@ -281,6 +281,8 @@ STUDIO_JOB_HEARTBEAT_SECONDS = env_int("STUDIO_JOB_HEARTBEAT_SECONDS", 5, minimu
 STUDIO_JOB_STALE_SECONDS = env_int("STUDIO_JOB_STALE_SECONDS", 60, minimum=2)
 STUDIO_JOB_REAPER_SECONDS = env_int("STUDIO_JOB_REAPER_SECONDS", 30, minimum=1)
 STUDIO_JOB_MAX_STARTS = env_int("STUDIO_JOB_MAX_STARTS", 3, minimum=1)
+# A cleaning job splits its corpus into shards of this many notes, which every free cpu worker takes.
+STUDIO_CLEAN_SHARD_DOCUMENTS = env_int("STUDIO_CLEAN_SHARD_DOCUMENTS", 50_000, minimum=1)
 # A queued job no worker has taken for this long is sent again: its message may have been lost.
 STUDIO_JOB_RESEND_SECONDS = env_int("STUDIO_JOB_RESEND_SECONDS", 600, minimum=10)
 STUDIO_JOB_LOG_MAX_BYTES = env_int("STUDIO_JOB_LOG_MAX_BYTES", 64 * 1024, minimum=1024)

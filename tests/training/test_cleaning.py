@@ -14,7 +14,7 @@ from labeling.services import tasks
 from studio.jobs import execution
 from studio.models import AuditEvent, Job
 from tests.support.phi_notes import LISTED, body, generate, near_copy
-from tests.labeling.test_tasks import annotators, label_id, make_corpus
+from tests.labeling.test_tasks import annotators, label_id
 from training.cleaning import recipe as recipes
 from training.cleaning import text as steps
 from training.cleaning.deid import CATEGORIES, Deidentifier, shift_date
@@ -122,22 +122,6 @@ def test_near_duplicates_found_with_few_false_merges():
     print(f"near-copies found {found}/{len(planted)}, other merges {len(merged)}, false merges {len(false_merges)}")
     assert found / len(planted) >= 0.95
     assert not false_merges  # every merge is confirmed by the exact Jaccard similarity
-
-
-@pytest.fixture
-def raw_corpus(project):
-    """20 notes: 2 exact repeats, 1 near-copy, 1 too short, a repeated footer, identifiers in all."""
-    corpus = make_corpus(project, 0)
-    rng = random.Random(3)
-    texts = []
-    for index, (text, _planted) in enumerate(generate(16, seed=9)):
-        texts.append(f"<b>Clinic note</b>\n{text}\n{body(rng, 6)}\nCONFIDENTIAL - Printed copy, do not file")
-    texts += [texts[0], texts[1], near_copy(texts[2], rng, 2), "ok"]
-    Document.objects.bulk_create(Document(corpus=corpus, external_id=f"n{i}", text=text, content_hash=str(i),
-                                          length=len(text), meta={"ward": "A"}) for i, text in enumerate(texts))
-    corpus.document_count = len(texts)
-    corpus.save()
-    return corpus
 
 
 def clean(manager, project, corpus, django_capture_on_commit_callbacks, **settings):

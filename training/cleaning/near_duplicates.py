@@ -6,7 +6,6 @@ costs one comparison per member, not one per pair."""
 
 import hashlib
 import math
-import zlib
 
 import numpy as np
 
@@ -48,8 +47,8 @@ class MinHasher:
         ids = []
         for word in words:
             value = vocabulary.get(word)
-            if value is None:
-                value = vocabulary[word] = zlib.crc32(word.encode()) | (len(vocabulary) << 32)
+            if value is None:  # the word's own hash, not its order of arrival: shards of a corpus agree on it
+                value = vocabulary[word] = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest())
             ids.append(value)
         return np.array(ids, dtype=np.uint64)
 

@@ -1,23 +1,21 @@
 """The `clean` job: a corpus in, a new cleaned corpus out; the source is only read.
 
-Three passes in document id order, a batch at a time, so memory holds per-document flags and
-the surviving notes' shingles, never the corpus's text:
-1. (with boilerplate removal) count each line's documents after normalisation;
-2. normalise, drop repeated lines, filter by length, drop exact repeats, MinHash the rest;
-   then cluster near-copies and keep the first of each cluster;
-3. read the kept notes again, normalise and de-identify them, and write the new corpus;
-then record each source document's outcome and move its annotations (with the queue's hold on it, its review and
-predictions) to the cleaned note: the cleaned corpus takes its source's place in the queue and in snapshots, and the
-source is kept aside, so no note and no label counts twice.
-Every seed is the recipe's, so the same recipe on the same corpus writes the same corpus.
+Three passes over the source notes in id order, each split into shards that every free cpu worker takes (see
+`shards`; `passes` says what each does), each merged here before the next: repeated lines; length, exact repeats
+and near-copies; normalisation and de-identification of the kept notes. Then the kept notes are stored in id order,
+each source document's outcome recorded, and its annotations (with the queue's hold on it, its review and
+predictions) moved to the cleaned note: the cleaned corpus takes its source's place in the queue and in snapshots,
+and the source is kept aside, so no note and no label counts twice.
+Every seed is the recipe's and every merge goes in id order, so the same recipe on the same corpus writes the same
+corpus, however many shards and workers did it.
 """
 
 import hashlib
 import json
+import shutil
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 
-import numpy as np
 from django.db import transaction
 from django.db.models import Case, Max, Value, When
 
@@ -26,56 +24,18 @@ from labeling.services import corpora, imports, search
 from labeling.services.document_writer import write_batch
 from studio.jobs import service as jobs_service
 
-from ..models import CleaningOutcome, CleaningRun, ModelVersion
-from . import text as steps
-from .deid import Deidentifier
-from .near_duplicates import MinHasher, clusters, lsh_bands
+from ..models import CleaningOutcome, CleaningRun
+from . import passes
+from .shards import run_pass
 
-BATCH = 2000
 MOVE_BATCH = 500  # source notes per statement moving their annotations (one CASE branch each)
-SAMPLES = 12
-SAMPLE_CHARS = 4000
-NORMALISERS = (("unicode", "normalize_unicode", steps.normalize_unicode),
-               ("markup", "strip_markup", steps.strip_markup),
-               ("whitespace", "normalize_whitespace", steps.normalize_whitespace))
-
-
-def _batches(corpus, *fields):
-    documents = Document.objects.filter(corpus=corpus).order_by("id").values_list("id", *fields)
-    after = 0
-    while batch := list(documents.filter(id__gt=after)[:BATCH]):
-        yield batch
-        after = batch[-1][0]
-
-
-class _Clock:
-    """Seconds spent per step, for the report's documents-per-second figures."""
-
-    def __init__(self):
-        self.seconds = defaultdict(float)
-
-    def run(self, step, function, *args):
-        started = time.perf_counter()
-        result = function(*args)
-        self.seconds[step] += time.perf_counter() - started
-        return result
-
-
-def _normalise(text, recipe, clock, changed):
-    for step, setting, function in NORMALISERS:
-        if recipe[setting]:
-            new = clock.run(step, function, text)
-            if new != text:
-                changed.append(step)
-            text = new
-    return text
 
 
 def run_cleaning(job, reporter):
     """The `clean` job; what a run that does not finish leaves is removed by `service.cleanup`."""
     run = CleaningRun.objects.select_related("source", "project").get(pk=job.params["run_id"])
     recipe, source = run.steps, run.source
-    if run.output_id:  # a re-delivered job starts over
+    if run.output_id:  # a re-delivered job writes the corpus again (the shards already done stay done)
         corpora.delete_documents(run.output)
         CleaningOutcome.objects.filter(run=run).delete()
     output = run.output or Corpus.objects.create(
@@ -85,102 +45,40 @@ def run_cleaning(job, reporter):
     )
     CleaningRun.objects.filter(pk=run.pk).update(output=output)
     total = Document.objects.filter(corpus=source).count()
-    clock = _Clock()
 
-    boilerplate = set()
     if recipe["remove_boilerplate"]:
-        seen = Counter()
-        for done, batch in _counted(_batches(source, "text"), BATCH):
-            for _id, text in batch:
-                seen.update(clock.run("boilerplate", steps.line_keys, _normalise(text, recipe, _Clock(), [])))
-            reporter.progress(0.2 * done / max(total, 1), f"Counting repeated lines: {done:,} of {total:,} notes")
-            reporter.check_cancel()
-        least = max(recipe["boilerplate_min_documents"], recipe["boilerplate_min_share"] * total)
-        boilerplate = {key for key, count in seen.items() if count >= least}
-        del seen
+        shards = run_pass(job, reporter.span(0, 0.2), run, "lines", "Counting repeated lines")
+        repeated = passes.merge_lines(run, shards, total)
+        reporter.log(f"{repeated:,} repeated lines to remove")
+    shards = run_pass(job, reporter.span(0.2 if recipe["remove_boilerplate"] else 0, 0.6), run, "scan", "Cleaning")
+    reporter.stage(0.6, "Finding exact repeats and near-copies across the shards")
+    scanned = passes.merge_scan(run, shards)
+    shards = run_pass(job, reporter.span(0.65, 0.85), run, "write",
+                      "De-identifying" if recipe["deidentify"] else "Normalising the kept notes")
+    clock = scanned.clock
+    deidentified, found_by, samples = passes.merge_write(run, shards, clock)
+    changed = scanned.changed
 
-    dropped, changed, kept = {}, {}, []
-    removed_lines, hashes = {}, set()
-    hasher = MinHasher(recipe["num_perm"], recipe["shingle_size"], recipe["seed"]) if recipe["near_dedup"] else None
-    signatures, shingles = [], []
-    for done, batch in _counted(_batches(source, "text"), BATCH):
-        for pk, text in batch:
-            notes = []
-            text = _normalise(text, recipe, clock, notes)
-            if boilerplate:
-                before, text = text, clock.run("boilerplate", steps.remove_lines, text, boilerplate)
-                if text is not before:
-                    notes.append("boilerplate")
-                    if len(removed_lines) < 50:
-                        for line in before.split("\n"):
-                            if line.strip() and steps.line_key(line) in boilerplate:
-                                removed_lines.setdefault(steps.line_key(line), line.strip())
-            changed[pk] = notes
-            reason = clock.run("length", _length_rule, text, recipe)
-            if reason is None and recipe["exact_dedup"]:
-                digest = clock.run("exact_duplicate", lambda value: hashlib.sha256(value.encode()).digest(), text)
-                if digest in hashes:
-                    reason = "exact_duplicate"
-                hashes.add(digest)
-            if reason:
-                dropped[pk] = reason
-                continue
-            kept.append(pk)
-            if hasher is not None:
-                words = steps.words(text)
-                shingles.append(clock.run("near_duplicate", hasher.shingles, words))
-                signatures.append(clock.run("near_duplicate", hasher.signature, words))
-        reporter.progress(0.2 + 0.4 * done / max(total, 1), f"Cleaning: {done:,} of {total:,} notes")
-        reporter.check_cancel()
-    del hashes
-
-    cluster_of = {}
-    if hasher is not None and kept:
-        reporter.stage(0.6, "Finding near-copies")
-        bands, rows = lsh_bands(recipe["num_perm"], recipe["near_threshold"])
-        started = time.perf_counter()
-        members = clusters(kept, np.stack(signatures), shingles, recipe["near_threshold"], bands, rows)
-        clock.seconds["near_duplicate"] += time.perf_counter() - started
-        for member, representative in members.items():
-            dropped[member] = "near_duplicate"
-            cluster_of[member] = cluster_of[representative] = representative
-        kept = [pk for pk in kept if pk not in members]
-    del signatures, shingles
-
-    deidentifier = Deidentifier(recipe["categories"], recipe["replacement"], recipe["shift_dates"],
-                                recipe["id_patterns"], recipe["names"], recipe["seed"], recipe.get("keep_year", True),
-                                _deid_model(run, reporter)) if recipe["deidentify"] else None
-    deidentified, found_by, samples, written = Counter(), Counter(), [], {}
-    keep = set(kept)
     id_floor = (Document.objects.aggregate(last=Max("id"))["last"] or 0) + 1
-    done = 0
-    for batch in _batches(source, "external_id", "text", "meta", "split"):
-        rows = []
-        for pk, external_id, raw, meta, split in batch:
-            if pk not in keep:
-                continue
-            text = steps.remove_lines(_normalise(raw, recipe, _Clock(), []), boilerplate)
-            if deidentifier is not None:
-                reporter.check_cancel()  # between documents: a cancel never waits for a batch of them
-                new, counts = clock.run("deidentify", deidentifier.apply, text, pk, found_by)
-                if counts:
-                    changed[pk].append("deidentify")
-                    deidentified.update(counts)
-                text = new
-            if changed[pk] and len(samples) < SAMPLES:
-                samples.append({"source": pk, "external_id": external_id, "before": raw[:SAMPLE_CHARS],
-                                "after": text[:SAMPLE_CHARS], "steps": changed[pk]})
-            rows.append((output.pk, external_id, text, json.dumps(meta), hashlib.sha256(text.encode()).hexdigest(),
-                         len(text), split))
-            written[external_id] = pk
-        clock.run("write", write_batch, output.pk, rows, {}, lambda: jobs_service.check_held(job))
-        done += len(batch)
-        reporter.progress(0.65 + 0.3 * done / max(total, 1), f"Writing the cleaned corpus: {done:,} of {total:,} notes")
-        reporter.check_cancel()
+    written, rows, done, kept = {}, [], 0, len(scanned.kept)
+    store = reporter.span(0.85, 0.95)
+    for note in passes.written(run, shards):
+        if note["deidentified"]:
+            changed[note["source"]].append("deidentify")
+        text = note["text"]
+        rows.append((output.pk, note["external_id"], text, json.dumps(note["meta"]),
+                     hashlib.sha256(text.encode()).hexdigest(), len(text), note["split"]))
+        written[note["external_id"]] = note["source"]
+        if len(rows) == passes.BATCH:
+            done += _store(job, output, rows, clock)
+            store.progress(done / max(kept, 1), f"Writing the cleaned corpus: {done:,} of {kept:,} notes")
+            store.check_cancel()
+    done += _store(job, output, rows, clock)
 
     reporter.stage(0.95, "Recording what happened to each note")
     derived = {written[external_id]: pk for external_id, pk in
                Document.objects.filter(corpus=output).values_list("external_id", "id").iterator(chunk_size=10_000)}
+    dropped, cluster_of = scanned.dropped, scanned.cluster_of
     started = time.perf_counter()
     ids = sorted(dropped.keys() | derived.keys())
     for start in range(0, len(ids), 5000):
@@ -201,7 +99,8 @@ def run_cleaning(job, reporter):
         "deidentified": dict(sorted(deidentified.items())), "clusters": len(set(cluster_of.values())),
         "found_by": {source: {category: count for (by, category), count in sorted(found_by.items()) if by == source}
                      for source in sorted({source for source, _category in found_by})},
-        "boilerplate": list(removed_lines.values()), "timings": {step: round(value, 3) for step, value in clock.seconds.items()},
+        "boilerplate": list(scanned.removed_lines.values()),
+        "timings": {step: round(value, 3) for step, value in clock.seconds.items()},
         "samples": samples,
     }
     with transaction.atomic():  # the annotations move with the corpus becoming ready, or not at all
@@ -212,42 +111,19 @@ def run_cleaning(job, reporter):
             id_ceiling=Document.objects.filter(corpus=output).aggregate(last=Max("id"))["last"], role=source.role)
         Corpus.objects.filter(pk=source.pk).update(role=Corpus.Role.ASIDE)
         CleaningRun.objects.filter(pk=run.pk).update(**report)
+    shutil.rmtree(run.folder, ignore_errors=True)  # the shards' files hold note text: they go once it is stored
     reporter.log(f"{moved:,} annotations moved to the cleaned notes; {source.name} is kept aside from now on")
     return {"documents_in": total, "documents_out": len(derived), **{f"dropped_{rule}": count for rule, count in
                                                                       report["drops"].items()}}
 
 
-def _deid_model(run, reporter):
-    """The recipe's span tagger (checked when the run started), loaded; None when the recipe has none."""
-    if not run.steps.get("deid_model"):
-        return None
-    from ..tagging.loader import load_tagger
-
-    version = ModelVersion.objects.select_related("registered_model").get(pk=run.steps["deid_model"],
-                                                                          registered_model__project=run.project)
-    reporter.log(f"Finding identifiers with {version} beside the patterns")
-    return load_tagger(version.path)
-
-
-def _counted(batches, size):
-    done = 0
-    for batch in batches:
-        done += len(batch)
-        yield done, batch
-
-
-def _length_rule(text, recipe):
-    if len(text) < recipe["min_chars"]:
-        return "too_short"
-    if len(text) > recipe["max_chars"]:
-        return "too_long"
-    if recipe["min_tokens"] or recipe["max_tokens"]:
-        count = len(steps.words(text))
-        if count < recipe["min_tokens"]:
-            return "too_short"
-        if recipe["max_tokens"] and count > recipe["max_tokens"]:
-            return "too_long"
-    return None
+def _store(job, output, rows, clock):
+    """Write a batch of cleaned notes (emptying `rows`); how many there were."""
+    count = len(rows)
+    if rows:
+        clock.run("write", write_batch, output.pk, list(rows), {}, lambda: jobs_service.check_held(job))
+        rows.clear()
+    return count
 
 
 def _move_annotations(derived):

@@ -1,6 +1,8 @@
 """Cleaning, web side: check a request, record the run, start its `clean` job; and what a cleaning
 that did not finish leaves behind."""
 
+import shutil
+
 from django.db import transaction
 
 from labeling.models import Corpus
@@ -9,7 +11,7 @@ from studio import audit
 from studio.errors import Refusal
 from studio.jobs import service as jobs_service
 
-from ..models import CleaningOutcome, CleaningRun, ModelVersion, RegisteredModel
+from ..models import CleaningOutcome, CleaningRun, CleaningShard, ModelVersion, RegisteredModel
 from . import recipe as recipes
 from .deid import CATEGORIES
 
@@ -63,8 +65,10 @@ def _check_deid_model(project, recipe):
 
 
 def cleanup(job):
-    """A cleaning that did not finish leaves no half-made corpus and no outcomes."""
+    """A cleaning that did not finish leaves no half-made corpus, no outcomes and no shards."""
     for run in CleaningRun.objects.filter(job=job).select_related("output"):
+        CleaningShard.objects.filter(run=run).delete()
+        shutil.rmtree(run.folder, ignore_errors=True)
         if run.output_id:
             output = run.output
             corpora.delete_documents(output)
