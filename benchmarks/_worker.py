@@ -18,8 +18,8 @@ def start_worker(app, *extra, queues="cpu"):
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if app.control.inspect(timeout=1).ping():
+    while time.monotonic() < deadline:  # this worker's answer: others may be running beside it
+        if any(replier.startswith(name.split("@")[0] + "@") for replier in app.control.inspect(timeout=1).ping() or {}):
             return process
     process.terminate()
     raise SystemExit("no worker answered within 90 s")

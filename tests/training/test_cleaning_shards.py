@@ -3,9 +3,11 @@ worker died is done again alone; a failed shard fails the job; a cancelled job's
 workers, both take shards of one cleaning."""
 
 import random
+import re
 import subprocess
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from labeling.models import Document
@@ -56,6 +58,35 @@ def test_any_number_of_shards_gives_the_same_corpus(settings, tmp_path, project,
         assert result(run) == result(whole)
         assert not run.folder.exists()  # the shards' files (note text) are gone with the run done
     assert result(whole)[2]["drops"] == {"exact_duplicate": 2, "near_duplicate": 1, "too_short": 1}
+
+
+@pytest.mark.django_db
+def test_the_run_page_and_api_show_each_pass_s_shards(client, login, settings, tmp_path, project, manager, raw_corpus,
+                                                     django_capture_on_commit_callbacks):
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+    sharded(settings, 7)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = start_cleaning(manager, project, raw_corpus, {"boilerplate_min_documents": 5})
+    planned = shards.plan(run, "lines")
+    shards.run_shard(planned[0].pk, "other@elsewhere")
+    CleaningShard.objects.filter(pk=planned[1].pk).update(status="running", worker="w2@host")
+    login(manager)
+    page_url = reverse("cleaning-run", args=[project.pk, run.pk])
+    running = client.get(page_url).content.decode()
+    assert re.search(r"<td>Counting repeated lines</td><td>20</td>\s*<td>1 of 3</td>\s*<td>1</td>\s*"
+                     r"<td>other@elsewhere \(1\)</td>", running), running
+    CleaningShard.objects.filter(pk=planned[1].pk).update(status="pending", worker="")
+    from studio.jobs import execution
+    execution.execute(run.job_id, "w@host", {})
+    page = client.get(page_url).content.decode()
+    assert re.search(r"<td>Counting repeated lines</td><td>20</td>\s*<td>3 of 3</td>\s*<td>0</td>\s*"
+                     r"<td>other@elsewhere \(1\), w@host \(2\)</td>", page), page
+    assert "<td>Cleaning</td>" in page and "<td>De-identifying</td>" in page
+    detail = client.get(reverse("api-cleaning-run", args=[project.pk, run.pk])).json()
+    assert detail["shards"][0] == {"phase": "lines", "label": "Counting repeated lines", "total": 3, "done": 3,
+                                   "running": 0, "failed": 0, "notes": 20,
+                                   "workers": {"other@elsewhere": 1, "w@host": 2}}
+    assert [row["phase"] for row in detail["shards"]] == ["lines", "scan", "write"]
 
 
 def _dead_pid():

@@ -6,7 +6,7 @@ import re
 
 from labeling.models import Document
 
-from ..models import CleaningOutcome
+from ..models import CleaningOutcome, CleaningShard
 
 _TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 
@@ -57,3 +57,19 @@ def cluster_documents(run, representative):
     outcomes = {row.source_id: row for row in CleaningOutcome.objects.filter(run=run, cluster=representative)}
     documents = Document.objects.filter(corpus_id=run.source_id, id__in=list(outcomes)).order_by("id")
     return [(document, outcomes[document.pk]) for document in documents]
+
+
+def shards(run):
+    """Each pass's shards: [{phase, label, total, done, running, failed, notes, workers: {worker: shards done}}]."""
+    passes = {}
+    for phase, status, worker, documents in CleaningShard.objects.filter(run=run).values_list(
+            "phase", "status", "worker", "documents"):
+        row = passes.setdefault(phase, {"phase": phase, "label": CleaningShard.Phase(phase).label, "total": 0,
+                                        "done": 0, "running": 0, "failed": 0, "notes": 0, "workers": {}})
+        row["total"] += 1
+        row["notes"] += documents
+        if status != CleaningShard.Status.PENDING:
+            row[status] += 1
+        if status == CleaningShard.Status.DONE:
+            row["workers"][worker] = row["workers"].get(worker, 0) + 1
+    return [passes[phase] for phase in CleaningShard.Phase.values if phase in passes]

@@ -1,8 +1,10 @@
 """Cleaning recipes and runs as JSON."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import CleaningRecipe, CleaningRun
+from . import report
 
 
 class RecipeSerializer(serializers.ModelSerializer):
@@ -27,10 +29,27 @@ class RunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ShardPassSerializer(serializers.Serializer):
+    phase = serializers.CharField()
+    label = serializers.CharField()
+    total = serializers.IntegerField(help_text="Shards of the pass.")
+    done = serializers.IntegerField()
+    running = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    notes = serializers.IntegerField(help_text="Source notes over the pass's shards.")
+    workers = serializers.DictField(child=serializers.IntegerField(), help_text="{worker: shards it did}.")
+
+
 class RunReportSerializer(RunSerializer):
+    shards = serializers.SerializerMethodField(help_text="Each pass's shards and the workers that did them.")
+
     class Meta(RunSerializer.Meta):
-        fields = RunSerializer.Meta.fields + ["samples"]
+        fields = RunSerializer.Meta.fields + ["samples", "shards"]
         read_only_fields = fields
+
+    @extend_schema_field(ShardPassSerializer(many=True))
+    def get_shards(self, run):
+        return report.shards(run)
 
 
 class ClusterMemberSerializer(serializers.Serializer):

@@ -155,7 +155,7 @@ def _retry_silent(job, reporter, of_pass):
     """Shards whose worker stopped beating (or died on this machine) go back to pending, each sent again alone."""
     stale = timezone.now() - timedelta(seconds=settings.STUDIO_JOB_STALE_SECONDS)
     for shard in of_pass.filter(status=Status.RUNNING):
-        dead = shard.heartbeat_at < stale or (
+        dead = shard.heartbeat_at is None or shard.heartbeat_at < stale or (
             shard.worker == job.worker and shard.worker_pid and not process_alive(shard.worker_pid))
         if not dead:
             continue

@@ -71,7 +71,7 @@ def cleaning_run(request, pk, run_pk):
         "project": run.project, "run": run, "clusters": found, "next_after": next_after,
         "drop_chart": charts.bar_chart("Documents dropped", list(run.drops.items())),
         "deid_chart": charts.bar_chart("Identifiers replaced", list(run.deidentified.items())),
-        "deid_rows": report.deidentified(run),
+        "deid_rows": report.deidentified(run), "shards": report.shards(run),
         "speeds": [(step, value, run.documents_in / value) for step, value in
                    sorted(seconds.items(), key=lambda item: -item[1])],
         "samples": [{**sample, "diff": report.diff(sample["before"], sample["after"])} for sample in run.samples],
