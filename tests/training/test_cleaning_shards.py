@@ -30,7 +30,8 @@ def result(run):
     run.refresh_from_db()
     source = dict(Document.objects.filter(corpus=run.source).values_list("id", "external_id"))
     derived = dict(Document.objects.filter(corpus=run.output).values_list("id", "external_id"))
-    notes = list(run.output.documents.order_by("id").values_list("external_id", "text", "meta", "split", "content_hash"))
+    notes = list(run.output.documents.order_by("id").values_list("external_id", "text", "meta", "split",
+                                                                  "content_hash"))
     outcomes = [(source[o.source_id], derived.get(o.document_id), o.dropped_by, o.changed_by, source.get(o.cluster))
                 for o in CleaningOutcome.objects.filter(run=run).order_by("source_id")]
     report = {name: getattr(run, name) for name in REPORT}

@@ -148,6 +148,10 @@ def length_rule(text, recipe):
     return None
 
 
+def _sha256(text):
+    return hashlib.sha256(text.encode()).digest()
+
+
 def _bits(changed):
     return sum(1 << CHANGES.index(step) for step in changed)
 
@@ -178,7 +182,7 @@ def scan(run, shard, beat):
             if reason:
                 continue
             if recipe["exact_dedup"]:
-                digests.append(clock.run("exact_duplicate", lambda value: hashlib.sha256(value.encode()).digest(), text))
+                digests.append(clock.run("exact_duplicate", _sha256, text))
             if hasher is not None:
                 words = steps.words(text)
                 shingles.append(clock.run("near_duplicate", hasher.shingles, words))

@@ -51,9 +51,8 @@ def plan(run, phase):
     size = settings.STUDIO_CLEAN_SHARD_DOCUMENTS
     ids = list(Document.objects.filter(corpus_id=run.source_id).order_by("id").values_list("id", flat=True))
     return CleaningShard.objects.bulk_create([
-        CleaningShard(run=run, phase=phase, index=index, first_id=ids[start], last_id=ids[min(start + size, len(ids)) - 1],
-                      documents=min(size, len(ids) - start))
-        for index, start in enumerate(range(0, len(ids), size))])
+        CleaningShard(run=run, phase=phase, index=index, first_id=chunk[0], last_id=chunk[-1], documents=len(chunk))
+        for index, chunk in enumerate(ids[start:start + size] for start in range(0, len(ids), size))])
 
 
 def _take(shards, worker):
@@ -115,8 +114,9 @@ def run_pass(job, reporter, run, phase, label):
     """Do one pass over every shard, with the workers that are free; the shards, in order, once all are done.
     Progress is the share of the pass's notes done, over all shards: one bar."""
     shards = plan(run, phase)
+    last_file = "npz" if phase == "lines" else "json"  # a shard writes it last
     for shard in shards:  # a re-delivered job redoes a done shard whose files are gone
-        if shard.status == Status.DONE and not passes.shard_file(run, shard, "json" if phase != "lines" else "npz").exists():
+        if shard.status == Status.DONE and not passes.shard_file(run, shard, last_file).exists():
             CleaningShard.objects.filter(pk=shard.pk).update(status=Status.PENDING)
     of_pass = CleaningShard.objects.filter(run=run, phase=phase)
     pending = list(of_pass.exclude(status=Status.DONE).values_list("pk", flat=True))
