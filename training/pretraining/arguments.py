@@ -5,6 +5,8 @@ import math
 
 from transformers import TrainingArguments
 
+from ..distributed import trainer_arguments
+
 
 def total_steps(config, blocks):
     per_epoch = max(1, math.ceil(blocks / (config["batch_size"] * config["gradient_accumulation"])))
@@ -20,5 +22,5 @@ def training_arguments(config, output_dir, blocks, precision, checkpoints=True):
         num_train_epochs=config["epochs"], max_steps=config["max_steps"] or -1,
         save_strategy="steps" if checkpoints else "no", save_steps=config["checkpoint_every"], save_total_limit=2,
         logging_steps=max(1, min(50, total_steps(config, blocks) // 20)), seed=config["seed"], data_seed=config["seed"], report_to=[],
-        disable_tqdm=True, remove_unused_columns=False, **precision,
+        disable_tqdm=True, remove_unused_columns=False, **precision, **trainer_arguments(config.get("devices", 1)),
     )

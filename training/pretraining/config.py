@@ -34,7 +34,7 @@ SETTINGS = Schema(
     Setting("mlm_probability", float, 0.15, minimum=0.01, maximum=0.5, help="MLM: share of tokens chosen (80% masked, 10% random, 10% kept)."),
     Setting("temperature", float, 0.05, minimum=0.001, maximum=1.0, help="Contrastive: InfoNCE temperature τ."),
     Setting("max_length", int, 128, minimum=16, maximum=4096, help="Tokens per block (documents are packed into blocks of this length)."),
-    Setting("batch_size", int, 16, minimum=1, maximum=4096, help="Blocks per device batch."),
+    Setting("batch_size", int, 16, minimum=1, maximum=4096, help="Blocks per batch (split evenly among the devices)."),
     Setting("gradient_accumulation", int, 1, minimum=1, maximum=1024, help="Batches per optimiser step."),
     Setting("learning_rate", float, 5e-4, minimum=1e-7, maximum=1.0, help="Peak learning rate."),
     Setting("warmup_ratio", float, 0.06, minimum=0.0, maximum=0.5, help="Share of the steps spent warming up."),
@@ -44,6 +44,9 @@ SETTINGS = Schema(
     Setting("eval_share", float, 0.05, minimum=0.0, maximum=0.5, help="Share of documents held out for evaluation."),
     Setting("checkpoint_every", int, 200, minimum=1, maximum=10_000_000, help="Save a checkpoint every this many steps (a crash resumes from it)."),
     Setting("seed", int, 13, minimum=0, maximum=2**31 - 1, help="Fixes the split, the masking and the initial weights."),
+    Setting("devices", int, 1, minimum=1, maximum=16, help="GPUs of one worker to train on together (PyTorch DDP): "
+            "each takes an equal part of every batch, so the same settings train the same model faster. A worker "
+            "without GPUs runs that many processes on its CPU."),
     Setting("queue", str, "gpu", choices=("gpu", "cpu"), help="Which workers run it: gpu (CPU-only machines run it on the CPU too) or cpu."),
     what="pretraining setting",
 )
@@ -98,6 +101,9 @@ def clean(raw):
         raise SettingsError("corpora: a list of corpus ids.")
     if len(config["model_name"]) > 120:
         raise SettingsError("model_name: at most 120 characters.")
+    if config["batch_size"] % config["devices"]:
+        raise SettingsError(f"batch_size: {config['batch_size']} blocks cannot be split evenly among "
+                            f"{config['devices']} devices; choose a multiple of {config['devices']}.")
     hidden = config["hidden"] or PRESETS[config["preset"]][1]
     heads = config["heads"] or PRESETS[config["preset"]][2]
     if config["start"] == "scratch" and hidden % heads:

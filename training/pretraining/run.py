@@ -24,6 +24,7 @@ from transformers import (
 
 from studio.jobs import service as jobs_service
 
+from .. import distributed
 from ..device import attention_implementation, training_precision
 from ..models import Pretraining, RegisteredModel
 from .config import base_path
@@ -94,8 +95,10 @@ def _train(run, job, reporter):
     config = run.config
     folder = jobs_service.workdir(job)
     corpus_ids = config["corpora"]
-    device, precision = training_precision()
-    reporter.log(f"Training on {device}")
+    device, _precision = training_precision()
+    devices = config.get("devices", 1)
+    distributed.check_devices(devices)
+    reporter.log(distributed.describe(devices, config["batch_size"], config["gradient_accumulation"], device))
     tokenizer, model, base = _tokenizer_and_model(run, config, folder, corpus_ids, reporter)
 
     reporter.stage(0, "Packing the corpus into blocks")
@@ -103,6 +106,33 @@ def _train(run, job, reporter):
         _write_once(folder / f"{name}.parquet", lambda target, evaluation=evaluation: blocks.write_blocks(
             tokenizer, corpus.texts(corpus_ids, config["seed"], config["eval_share"], evaluation),
             config["max_length"], target))
+    if devices > 1:
+        for name in ("train", "eval"):  # the datasets cache, made once here rather than by every process at once
+            blocks.load_blocks(folder / f"{name}.parquet", folder / "cache")
+        metrics = distributed.launch(job, reporter, devices, folder)
+        distributed.load_trained(model, folder / "trained.safetensors")
+    else:
+        metrics, model = _fit(config, folder, tokenizer, model, base, reporter)
+    attention = metrics.pop("attention")
+    version = _save_version(run, job, model, tokenizer, config, metrics, device, base)
+    return {**metrics, "attention": attention, "model_version": version.pk}
+
+
+def fit_in_rank(job, reporter):
+    """One of several training processes (see `training.distributed`): the model the job prepared, trained; rank 0
+    saves it for the job to register and returns the figures."""
+    run = Pretraining.objects.select_related("project").get(pk=job.params["pretraining_id"])
+    folder = jobs_service.workdir(job)
+    tokenizer, model, base = _tokenizer_and_model(run, run.config, folder, run.config["corpora"], distributed.SILENT)
+    metrics, model = _fit(run.config, folder, tokenizer, model, base, reporter)
+    if distributed.rank() == 0:
+        distributed.save_trained(model, folder / "trained.safetensors")
+    return metrics
+
+
+def _fit(config, folder, tokenizer, model, base, reporter):
+    """(figures, the trained model): the packed blocks learnt, measured on the held-out slice before and after."""
+    _device, precision = training_precision()
     train = blocks.load_blocks(folder / "train.parquet", folder / "cache")
     held_out = blocks.load_blocks(folder / "eval.parquet", folder / "cache")
     if len(train) == 0:
@@ -122,8 +152,12 @@ def _train(run, job, reporter):
                           callbacks=[reporter.as_trainer_callback()])
 
     before_file = folder / "before.json"
-    measure_before = lambda: before_file.write_text(  # noqa: E731
-        json.dumps(_evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}))
+
+    def measure_before():  # every rank measures (the evaluation is shared among them); rank 0 writes
+        measured = _evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}
+        if distributed.rank() == 0:
+            before_file.write_text(json.dumps(measured))
+
     new_head = bool(base and base["new_head"])
     if new_head:  # "before" is the base with its new head fitted, measured when the body starts training
         head_steps = max(1, round(HEAD_SHARE * total_steps(config, len(train))))
@@ -137,18 +171,18 @@ def _train(run, job, reporter):
     before = json.loads(before_file.read_text()) if before_file.exists() else {}
     reporter.stage(0.97, "Measuring the held-out slice after training")
     after = _evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}
-    tokens_per_step = config["batch_size"] * config["gradient_accumulation"] * config["max_length"]
+    effective_batch = config["batch_size"] * config["gradient_accumulation"]
     metrics = {
         **{f"{name}_before": value for name, value in before.items()},
         **{f"{name}_after": value for name, value in after.items()},
         "train_loss": train_loss, "steps": result.global_step, "train_blocks": len(train),
-        "eval_blocks": len(held_out), "tokens_per_second": round(steps_run * tokens_per_step / max(seconds, 1e-9), 1),
-        **({"new_head": 1} if new_head else {}),
+        "eval_blocks": len(held_out), "devices": config.get("devices", 1), "effective_batch_size": effective_batch,
+        "tokens_per_second": round(steps_run * effective_batch * config["max_length"] / max(seconds, 1e-9), 1),
+        **({"new_head": 1} if new_head else {}), "attention": attention,
     }
     for name, value in after.items():
         reporter.metric(f"eval_{name}", result.global_step, value)
-    version = _save_version(run, job, trainer.model, tokenizer, config, metrics, device, base)
-    return {**metrics, "attention": attention, "model_version": version.pk}
+    return metrics, trainer.model
 
 
 def _evaluate(trainer, held_out, contrastive, tokenizer):

@@ -1,0 +1,64 @@
+"""Pretraining on several devices (DDP) through a real worker: two processes on the CPU (gloo) train the same
+model one process does with the same seed, within a small tolerance; rank 0 alone reports and the job registers one
+version; the effective batch size is reported."""
+
+import random
+
+import pytest
+
+from labeling.models import Corpus, Document
+from studio.celery import app
+from studio.models import Job, MetricPoint
+from tests.support.phi_notes import body
+from tests.support.worker import WorkerProcess, wait_for
+from tests.training.test_pretraining import TINY
+from training.models import ModelVersion, Pretraining
+from training.pretraining.config import SettingsError, clean
+from training.pretraining.service import start_pretraining
+
+pytestmark = pytest.mark.worker
+TOLERANCE = 0.02  # relative, on the losses: each process draws its own dropout masks for its half of a batch
+
+
+def test_two_processes_train_what_one_does(transactional_db, tmp_path, settings, manager, project):
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+    rng = random.Random(4)
+    corpus = Corpus.objects.create(project=project, name="Ward notes", status=Corpus.Status.READY, document_count=300)
+    Document.objects.bulk_create(Document(corpus=corpus, external_id=f"n{i}", text=body(rng, 4), content_hash=str(i),
+                                          length=100) for i in range(300))
+    app.control.purge()
+    worker = WorkerProcess(queues="cpu", artifacts_dir=tmp_path).start()
+    runs = {}
+    try:
+        for devices in (1, 2):
+            run = start_pretraining(manager, project, {**TINY, "max_steps": 60, "batch_size": 16, "devices": devices,
+                                                       "model_name": f"ward-{devices}"})
+            assert wait_for(lambda run=run: Pretraining.objects.get(pk=run.pk).status in ("done", "failed"),
+                            timeout=300), worker.log(60)
+            runs[devices] = Pretraining.objects.get(pk=run.pk)
+    finally:
+        worker.stop()
+    one, two = runs[1], runs[2]
+    job = Job.objects.get(pk=two.job_id)
+    assert two.status == "done", f"{job.error}\n{job.log}"
+    assert one.status == "done", Job.objects.get(pk=one.job_id).error
+    assert "Training on 2 processes on the CPU with DistributedDataParallel: each batch of 16 is split 8 a process; " \
+           "effective batch 16" in job.log
+    figures = two.output.metrics
+    assert figures["devices"] == 2 and figures["effective_batch_size"] == 16 and figures["steps"] == 60
+    for name in ("train_loss", "loss_after"):  # the mean training loss, and the held-out loss after training
+        first, second = one.output.metrics[name], figures[name]
+        print(f"{name}: one process {first:.4f}, two {second:.4f}")
+        assert abs(second - first) / first < TOLERANCE, (name, first, second)
+    assert figures["perplexity_after"] < figures["perplexity_before"] / 2  # it learnt
+    # Rank 0's curves reached the job once (not once a process); the job registered one version.
+    losses = MetricPoint.objects.filter(job=job, name="loss").values_list("step", flat=True)
+    assert list(losses) and len(losses) == len(set(losses))
+    assert ModelVersion.objects.filter(job=job).count() == 1
+    assert (two.output.path / "model.safetensors").is_file()
+
+
+def test_a_batch_the_devices_cannot_share_is_refused():
+    with pytest.raises(SettingsError, match="batch_size: 10 blocks cannot be split evenly among 4 devices"):
+        clean({"batch_size": 10, "devices": 4})
+    assert clean({"batch_size": 16, "devices": 4})["devices"] == 4
