@@ -6,13 +6,14 @@ split among the processes (`batch_size` / `devices` each), so the same settings 
 process would, faster. Rank 0 alone reports — its progress, curves and log reach the job through a file of events
 the job relays to its Reporter — and alone checkpoints (the Trainer's rule) and saves the trained weights, which
 the job then registers; the other ranks say nothing. The job keeps its heartbeat while they train; a cancel stops
-every process. A rank that dies takes the others down with it, and torchrun starts them all again once, from the
-last checkpoint; a second death fails the job with torchrun's last lines. A re-delivered job (its worker died)
-starts them again from the last checkpoint too.
+every process, and a process dies with the job's. A rank that is killed takes the others down with it, and the
+job starts them all again once, from the last checkpoint; a second death, or an error in a process, fails the job
+with its last lines. A re-delivered job (its worker died) starts them again from the last checkpoint too.
 
     python -m torch.distributed.run --standalone --nproc-per-node N -m training.distributed JOB_ID
 """
 
+import ctypes
 import json
 import logging
 import os
@@ -75,17 +76,34 @@ def check_devices(devices):
 
 
 def launch(job, reporter, devices, folder):
-    """Run the job kind's fit in `devices` processes, relaying rank 0's reports; rank 0's result."""
+    """Run the job kind's fit in `devices` processes, relaying rank 0's reports; rank 0's result. When a process
+    was killed (a signal, not an error of its own), all of them start again once, from the last checkpoint."""
     folder = Path(folder) / "ranks"
     folder.mkdir(parents=True, exist_ok=True)
-    events, result, output = folder / "events.jsonl", folder / "result.json", folder / "torchrun.log"
-    events.unlink(missing_ok=True)
+    result = folder / "result.json"
     result.unlink(missing_ok=True)
+    for attempt in range(RESTARTS + 1):
+        status, lines = _run_ranks(job, reporter, devices, folder, attempt)
+        if status == 0 and result.exists():
+            return json.loads(result.read_text())
+        killed = _killed(lines)
+        if attempt == RESTARTS or not killed:
+            causes = [line for line in lines if _ERROR.match(line)]
+            raise RanksFailed(f"The training processes stopped (exit status {status})"
+                              + (f": {causes[-1]}" if causes else "") + "\n" + "\n".join(lines[-15:]))
+        reporter.log(f"A training process was stopped ({killed}): all {devices} start again from the last "
+                     f"checkpoint (restart {attempt + 1} of {RESTARTS})", logging.WARNING)
+
+
+def _run_ranks(job, reporter, devices, folder, attempt):
+    """torchrun's exit status and its output's lines, once it has ended."""
+    events, output = folder / "events.jsonl", folder / f"torchrun-{attempt}.log"
+    events.unlink(missing_ok=True)
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={devices}",
-               f"--max-restarts={RESTARTS}", "-m", "training.distributed", str(job.pk)]
+               "--max-restarts=0", "-m", "training.distributed", str(job.pk)]
     with open(output, "wb") as log:
         process = subprocess.Popen(command, env={**os.environ, EVENTS: str(events)}, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+                                   stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
         offset = 0
         try:
             while process.poll() is None:
@@ -95,12 +113,24 @@ def launch(job, reporter, devices, folder):
             _relay(events, offset, reporter)
         finally:
             _stop(process)
-    if process.returncode != 0 or not result.exists():
-        lines = [line for line in output.read_text(errors="replace").splitlines() if line.strip()]
-        causes = [line for line in lines if _ERROR.match(line)]
-        raise RanksFailed(f"The training processes stopped (exit status {process.returncode})"
-                          + (f": {causes[-1]}" if causes else "") + "\n" + "\n".join(lines[-15:]))
-    return json.loads(result.read_text())
+    return process.returncode, [line for line in output.read_text(errors="replace").splitlines() if line.strip()]
+
+
+def _killed(lines):
+    """"signal 9" when torchrun's first observed failure was a process killed by a signal; "" otherwise."""
+    text = "\n".join(lines)
+    cause = text[text.find("Root Cause"):] if "Root Cause" in text else ""
+    found = re.search(r"exitcode\s*:\s*-(\d+)", cause)
+    return f"signal {found[1]}" if found else ""
+
+
+def _die_with_parent():
+    """In the child, before torchrun starts: a SIGTERM when the job's process dies (torchrun then stops its ranks),
+    so that no training outlives the worker that ran it."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (AttributeError, OSError):
+        pass
 
 
 def _relay(events, offset, reporter):
@@ -203,10 +233,6 @@ def main(job_id):
     job = Job.objects.get(pk=job_id)
     events = Path(os.environ[EVENTS])
     reporter = RankReporter(events, speaking=rank() == 0)
-    restarts = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0"))
-    if restarts:
-        reporter.log(f"A training process stopped: all {os.environ.get('WORLD_SIZE')} started again "
-                     f"(restart {restarts} of {RESTARTS})", logging.WARNING)
     result = import_string(FITS[job.kind])(job, reporter)
     if rank() == 0:
         partial = events.with_name("result.json.partial")

@@ -2,12 +2,16 @@
 model one process does with the same seed, within a small tolerance; rank 0 alone reports and the job registers one
 version; the effective batch size is reported."""
 
+import os
 import random
+import signal
+from pathlib import Path
 
 import pytest
 
 from labeling.models import Corpus, Document
 from studio.celery import app
+from studio.jobs.service import cancel_job
 from studio.models import Job, MetricPoint
 from tests.support.phi_notes import body
 from tests.support.worker import WorkerProcess, wait_for
@@ -20,12 +24,31 @@ pytestmark = pytest.mark.worker
 TOLERANCE = 0.02  # relative, on the losses: each process draws its own dropout masks for its half of a batch
 
 
-def test_two_processes_train_what_one_does(transactional_db, tmp_path, settings, manager, project):
-    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+def ward_notes(project):
     rng = random.Random(4)
     corpus = Corpus.objects.create(project=project, name="Ward notes", status=Corpus.Status.READY, document_count=300)
     Document.objects.bulk_create(Document(corpus=corpus, external_id=f"n{i}", text=body(rng, 4), content_hash=str(i),
                                           length=100) for i in range(300))
+
+
+def ranks(job):
+    """{rank: pid} of the job's training processes now running."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            if b"training.distributed" in command and str(job.pk).encode() in command:
+                environment = dict(line.split(b"=", 1) for line in (entry / "environ").read_bytes().split(b"\0")
+                                   if b"=" in line)
+                found[int(environment[b"RANK"])] = int(entry.name)
+        except (OSError, KeyError, ValueError):
+            continue
+    return found
+
+
+def test_two_processes_train_what_one_does(transactional_db, tmp_path, settings, manager, project):
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+    ward_notes(project)
     app.control.purge()
     worker = WorkerProcess(queues="cpu", artifacts_dir=tmp_path).start()
     runs = {}
@@ -56,6 +79,39 @@ def test_two_processes_train_what_one_does(transactional_db, tmp_path, settings,
     assert list(losses) and len(losses) == len(set(losses))
     assert ModelVersion.objects.filter(job=job).count() == 1
     assert (two.output.path / "model.safetensors").is_file()
+
+
+def test_a_killed_rank_restarts_the_run_from_its_checkpoint_and_a_cancel_stops_every_rank(
+        transactional_db, tmp_path, settings, manager, project):
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+    ward_notes(project)
+    app.control.purge()
+    worker = WorkerProcess(queues="cpu", artifacts_dir=tmp_path).start()
+    try:
+        run = start_pretraining(manager, project, {**TINY, "max_steps": 120, "checkpoint_every": 10, "devices": 2})
+        job = run.job
+        assert wait_for(lambda: (job.refresh_from_db() or job.progress) >= 0.3 and len(ranks(job)) == 2,
+                        timeout=240), f"{job.status} {job.progress} {job.error}\n{worker.log(60)}"
+        os.kill(ranks(job)[1], signal.SIGKILL)  # rank 1 dies: torchrun stops rank 0 and starts both again
+        assert wait_for(lambda: Pretraining.objects.get(pk=run.pk).status in ("done", "failed"), timeout=300), \
+            worker.log(60)
+        job.refresh_from_db()
+        assert job.status == "succeeded", f"{job.error}\n{job.log}"
+        assert "A training process was stopped (signal 9): all 2 start again from the last checkpoint (restart 1 of 1)" \
+            in job.log
+        resumed_at = int(job.log.split("Resuming from checkpoint-")[1].split()[0])
+        assert resumed_at >= 30 and Pretraining.objects.get(pk=run.pk).output.metrics["steps"] == 120
+        assert not ranks(job)
+
+        cancelled = start_pretraining(manager, project, {**TINY, "max_steps": 2000, "devices": 2})
+        job = cancelled.job
+        assert wait_for(lambda: (job.refresh_from_db() or job.progress) >= 0.05 and len(ranks(job)) == 2,
+                        timeout=240), f"{job.status} {job.progress} {job.error}\n{worker.log(60)}"
+        cancel_job(manager, job)
+        assert wait_for(lambda: (job.refresh_from_db() or job.status) == "cancelled", timeout=60), worker.log(60)
+        assert wait_for(lambda: not ranks(job), timeout=30)  # no training process outlives the cancel
+    finally:
+        worker.stop()
 
 
 def test_a_batch_the_devices_cannot_share_is_refused():
