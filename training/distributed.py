@@ -10,7 +10,9 @@ every process, and a process dies with the job's. A rank that is killed takes th
 job starts them all again once, from the last checkpoint; a second death, or an error in a process, fails the job
 with its last lines. A re-delivered job (its worker died) starts them again from the last checkpoint too.
 
-    python -m torch.distributed.run --standalone --nproc-per-node N -m training.distributed JOB_ID
+    python -m torch.distributed.run --standalone --nproc-per-node N -m training.distributed FIT ARGUMENT
+
+where FIT is the dotted path of the stage's `fit(argument, reporter)`.
 """
 
 import ctypes
@@ -29,7 +31,6 @@ from django.utils.module_loading import import_string
 from studio.errors import Refusal
 
 EVENTS = "STUDIO_RANK_EVENTS"  # the events file's path, in each rank's environment
-FITS = {"pretrain": "training.pretraining.run.fit_in_rank"}
 RESTARTS = 1
 POLL_SECONDS = 0.5
 _ERROR = re.compile(r"^[\w.]*(Error|Exception|Exit)\b")  # a traceback's last line
@@ -75,15 +76,21 @@ def check_devices(devices):
         raise DevicesError(f"devices: {devices} asked for, and this worker has {torch.cuda.device_count()} GPU(s).")
 
 
-def launch(job, reporter, devices, folder):
-    """Run the job kind's fit in `devices` processes, relaying rank 0's reports; rank 0's result. When a process
-    was killed (a signal, not an error of its own), all of them start again once, from the last checkpoint."""
+def shared_folder():
+    """In a rank: the folder the job gave its processes (their events, result and whatever it left them)."""
+    return Path(os.environ[EVENTS]).parent
+
+
+def launch(fit, argument, reporter, devices, folder):
+    """Run `fit(argument, reporter)` (a dotted path) in `devices` processes, relaying rank 0's reports; the result
+    rank 0's fit returned (JSON). When a process was killed (a signal, not an error of its own), all of them start
+    again once, from the last checkpoint. `folder`/ranks holds what the processes and the job share."""
     folder = Path(folder) / "ranks"
     folder.mkdir(parents=True, exist_ok=True)
     result = folder / "result.json"
     result.unlink(missing_ok=True)
     for attempt in range(RESTARTS + 1):
-        status, lines = _run_ranks(job, reporter, devices, folder, attempt)
+        status, lines = _run_ranks(fit, argument, reporter, devices, folder, attempt)
         if status == 0 and result.exists():
             return json.loads(result.read_text())
         killed = _killed(lines)
@@ -95,12 +102,12 @@ def launch(job, reporter, devices, folder):
                      f"checkpoint (restart {attempt + 1} of {RESTARTS})", logging.WARNING)
 
 
-def _run_ranks(job, reporter, devices, folder, attempt):
+def _run_ranks(fit, argument, reporter, devices, folder, attempt):
     """torchrun's exit status and its output's lines, once it has ended."""
     events, output = folder / "events.jsonl", folder / f"torchrun-{attempt}.log"
     events.unlink(missing_ok=True)
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={devices}",
-               "--max-restarts=0", "-m", "training.distributed", str(job.pk)]
+               "--max-restarts=0", "-m", "training.distributed", fit, str(argument)]
     with open(output, "wb") as log:
         process = subprocess.Popen(command, env={**os.environ, EVENTS: str(events)}, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
@@ -224,21 +231,17 @@ class RankReporter:
 SILENT = RankReporter()  # what a rank's preparations say (the job said it already)
 
 
-def main(job_id):
+def main(fit, argument):
     import django
 
     django.setup()
-    from studio.models import Job
-
-    job = Job.objects.get(pk=job_id)
-    events = Path(os.environ[EVENTS])
-    reporter = RankReporter(events, speaking=rank() == 0)
-    result = import_string(FITS[job.kind])(job, reporter)
+    reporter = RankReporter(Path(os.environ[EVENTS]), speaking=rank() == 0)
+    result = import_string(fit)(argument, reporter)
     if rank() == 0:
-        partial = events.with_name("result.json.partial")
+        partial = shared_folder() / "result.json.partial"
         partial.write_text(json.dumps(result))
-        os.replace(partial, events.with_name("result.json"))
+        os.replace(partial, shared_folder() / "result.json")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(*sys.argv[1:3])

@@ -97,8 +97,8 @@ def test_a_killed_rank_restarts_the_run_from_its_checkpoint_and_a_cancel_stops_e
             worker.log(60)
         job.refresh_from_db()
         assert job.status == "succeeded", f"{job.error}\n{job.log}"
-        assert "A training process was stopped (signal 9): all 2 start again from the last checkpoint (restart 1 of 1)" \
-            in job.log
+        assert "A training process was stopped (signal 9): all 2 start again from the last checkpoint " \
+               "(restart 1 of 1)" in job.log
         resumed_at = int(job.log.split("Resuming from checkpoint-")[1].split()[0])
         assert resumed_at >= 30 and Pretraining.objects.get(pk=run.pk).output.metrics["steps"] == 120
         assert not ranks(job)

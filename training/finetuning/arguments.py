@@ -5,6 +5,8 @@ import math
 
 from transformers import TrainingArguments
 
+from ..distributed import trainer_arguments
+
 
 def training_arguments(config, output_dir, examples, precision, evaluate, checkpoints=True, metric="macro_f1"):
     """Evaluation each epoch when there is a validation split; with checkpoints, one per epoch, and with early
@@ -21,5 +23,5 @@ def training_arguments(config, output_dir, examples, precision, evaluate, checkp
         save_strategy="epoch" if checkpoints else "no", save_total_limit=2, load_best_model_at_end=keep_best,
         metric_for_best_model=metric if keep_best else None, greater_is_better=True,
         logging_steps=max(1, min(50, total // 20)), seed=config["seed"], data_seed=config["seed"], report_to=[],
-        disable_tqdm=True, **precision,
+        disable_tqdm=True, **precision, **trainer_arguments(config.get("devices", 1)),
     )

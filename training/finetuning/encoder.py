@@ -4,8 +4,10 @@ from the last one. Each epoch is scored on the validation split by the rule the 
 (multi-label: tuned thresholds, each half scored with the other half's); with early stopping the best
 epoch by that figure is kept (the earlier of equals), without it the last."""
 
+import json
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,12 +21,14 @@ from transformers import (
     set_seed,
 )
 
+from .. import distributed
 from ..device import attention_implementation, training_precision
 from ..evaluation.metrics import held_out_f1
 from ..resume import train_resuming
 from . import pooled, windows
 from .arguments import training_arguments
 from .classifier_file import long_notes
+from .data import Split
 from .torch_scorer import encoder_scores
 
 
@@ -127,8 +131,46 @@ class WeightedTrainer(Trainer):
 
 def train(base, config, labels, multi, train_split, validation, folder, output, reporter, teaching=None):
     """Fine-tune `base` and save it to `output`; (validation scores or None, device, figures). With `teaching`
-    (a distill.Teaching), the student learns from the teacher's probabilities too."""
-    device, precision = training_precision()
+    (a distill.Teaching), the student learns from the teacher's probabilities too. With `devices` above 1, the
+    training runs in that many processes (see `training.distributed`)."""
+    device, _precision = training_precision()
+    devices = config.get("devices", 1)
+    distributed.check_devices(devices)
+    reporter.log(distributed.describe(devices, config["batch_size"], 1, device))
+    shared = {"devices": devices, "effective_batch_size": config["batch_size"]}
+    if devices <= 1:
+        scores, figures = _fit(base, config, labels, multi, train_split, validation, folder, output, reporter, teaching)
+        return scores, device, {**figures, **shared}
+    inputs = folder / "ranks" / "inputs.json"
+    inputs.parent.mkdir(parents=True, exist_ok=True)
+    inputs.write_text(json.dumps({
+        "base": str(base), "config": config, "labels": labels, "multi": multi, "folder": str(folder),
+        "output": str(output), "train": _split_json(train_split), "validation": _split_json(validation)}))
+    fitted = distributed.launch("training.finetuning.encoder.fit_in_rank", inputs, reporter, devices, folder)
+    scores = None if fitted["scores"] is None else np.array(fitted["scores"], dtype=np.float32)
+    return scores, device, {**fitted["figures"], **shared}
+
+
+def _split_json(split):
+    return {"ids": split.ids, "external_ids": split.external_ids, "texts": split.texts,
+            "targets": np.asarray(split.targets).tolist()}
+
+
+def fit_in_rank(inputs, reporter):
+    """One of several training processes: the fine-tune the job handed over, trained; rank 0 saves the classifier,
+    scores the validation split and returns the scores and figures."""
+    given = json.loads(Path(inputs).read_text())
+    splits = [Split(part["ids"], part["external_ids"], part["texts"], np.array(part["targets"]))
+              for part in (given["train"], given["validation"])]
+    scores, figures = _fit(given["base"], given["config"], given["labels"], given["multi"], *splits,
+                           Path(given["folder"]), Path(given["output"]), reporter)
+    return {"scores": None if scores is None else np.asarray(scores).tolist(), "figures": figures}
+
+
+def _fit(base, config, labels, multi, train_split, validation, folder, output, reporter, teaching=None):
+    """(validation scores or None, figures) of the fine-tune, its classifier saved to `output`; in a run over several
+    processes, rank 0 saves and scores (the others return None)."""
+    _device, precision = training_precision()
     pooling = config.get("pooling", "auto")
     pooling = pooled.default_pooling(base) if pooling == "auto" else pooling
     reporter.log(f"Reading the encoder by {'the mean of its token states' if pooling == 'mean' else 'its [CLS] head'}"
@@ -171,12 +213,14 @@ def train(base, config, labels, multi, train_split, validation, folder, output, 
                             layer_decay=config.get("layer_decay", 1.0), **extra)
     train_loss, result, seconds, steps = train_resuming(trainer, reporter)
     kept_epoch = report_kept(trainer, reporter)
+    if distributed.rank() != 0:
+        return None, {}
     shutil.rmtree(output, ignore_errors=True)
     trainer.model.save_pretrained(output, safe_serialization=True)
     tokenizer.save_pretrained(output)
     validation_scores = (encoder_scores(trainer.model, tokenizer, validation.texts, multi, config["max_length"])
                          if evaluate else None)
-    return validation_scores, device, {
+    return validation_scores, {
         **({"layers": layers} if teaching is not None else {}), "pooling": pooling, "train_loss": train_loss,
         "steps": result.global_step, "kept_epoch": kept_epoch, "attention": attention,
         **({"windows_per_note": round(sum(map(len, train_set["input_ids"])) / max(1, len(train_set)), 2),

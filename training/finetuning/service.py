@@ -88,6 +88,10 @@ SETTINGS = Schema(
             help="Distil: at most this many unlabeled notes."),
     Setting("student_layers", int, 0, minimum=0, maximum=48,
             help="Distil: keep this many of the base's layers, evenly spaced (0: all): a smaller, faster student."),
+    Setting("devices", int, 1, minimum=1, maximum=16,
+            help="GPUs of one worker to train on together (PyTorch DDP): each takes an equal part of every batch, so "
+                 "the same settings train the same model faster. A worker without GPUs runs that many processes on "
+                 "its CPU. An encoder classifier of one task only."),
     Setting("queue", str, "gpu", choices=("gpu", "cpu"), help="gpu (CPU-only machines run it on the CPU too) or cpu."),
     what="fine-tuning setting",
 )
@@ -97,7 +101,7 @@ SETTINGS = Schema(
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
                     "long_notes", "stride", "max_windows", "window_pooling", "warmup_ratio", "weight_decay",
                     "early_stopping", "pooling", "seeds", "trials", "queue", "tasks", "task_weights",
-                    "teacher", "temperature", "alpha", "unlabeled_corpora", "max_unlabeled", "student_layers")
+                    "teacher", "temperature", "alpha", "unlabeled_corpora", "max_unlabeled", "student_layers", "devices")
 CRF_SETTINGS = ("c1", "c2", "iterations")  # what only the CRF span tagger reads
 CLASSIFIER_SETTINGS = ("class_weighting", "augment_ratio", "synonyms")  # the baseline's and encoders', not the CRF's
 
@@ -147,6 +151,7 @@ def start_finetuning(user, project, snapshot, raw):
         raise SettingsError("seeds and trials: a span tagger trains once per run.")
     if config["trials"] and (config["base"] == "baseline" or config["seeds"] > 1):
         raise SettingsError("trials: a search is for an encoder, and trains one seed per trial (set seeds to 1).")
+    check_devices(config)
     teacher = check_teacher(project, config) if config["teacher"] else None
     if config["base"] == "baseline" and config["seeds"] > 1 and not config["augment_ratio"]:
         raise SettingsError("seeds: the baseline gives the same model for every seed (only augmentation draws on "
@@ -210,6 +215,17 @@ def check_tasks(project, snapshot, config):
         raise SettingsError(f"task_weights: {len(ids) + 1} numbers above 0 (at most 100), the run's snapshot first.")
     config["tasks"], config["task_weights"] = ids, [float(weight) for weight in weights]
     return [others[pk] for pk in ids]
+
+
+def check_devices(config):
+    if config["devices"] == 1:
+        return
+    if config["base"] in ("baseline", "crf") or config["task"] == "spans" or config["tasks"] or config["teacher"]:
+        raise SettingsError("devices: several devices train an encoder classifier of one task (not the baseline, a "
+                            "span tagger, a multi-task fine-tune or a distillation's student).")
+    if config["batch_size"] % config["devices"]:
+        raise SettingsError(f"devices: a batch of {config['batch_size']} cannot be split evenly among "
+                            f"{config['devices']} devices; choose a batch size that is a multiple of {config['devices']}.")
 
 
 def check_teacher(project, config):

@@ -23,6 +23,7 @@ from transformers import (
 )
 
 from studio.jobs import service as jobs_service
+from studio.models import Job
 
 from .. import distributed
 from ..device import attention_implementation, training_precision
@@ -109,7 +110,7 @@ def _train(run, job, reporter):
     if devices > 1:
         for name in ("train", "eval"):  # the datasets cache, made once here rather than by every process at once
             blocks.load_blocks(folder / f"{name}.parquet", folder / "cache")
-        metrics = distributed.launch(job, reporter, devices, folder)
+        metrics = distributed.launch("training.pretraining.run.fit_in_rank", job.pk, reporter, devices, folder)
         distributed.load_trained(model, folder / "trained.safetensors")
     else:
         metrics, model = _fit(config, folder, tokenizer, model, base, reporter)
@@ -118,9 +119,10 @@ def _train(run, job, reporter):
     return {**metrics, "attention": attention, "model_version": version.pk}
 
 
-def fit_in_rank(job, reporter):
+def fit_in_rank(job_id, reporter):
     """One of several training processes (see `training.distributed`): the model the job prepared, trained; rank 0
     saves it for the job to register and returns the figures."""
+    job = Job.objects.get(pk=job_id)
     run = Pretraining.objects.select_related("project").get(pk=job.params["pretraining_id"])
     folder = jobs_service.workdir(job)
     tokenizer, model, base = _tokenizer_and_model(run, run.config, folder, run.config["corpora"], distributed.SILENT)
