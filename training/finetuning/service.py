@@ -101,7 +101,8 @@ SETTINGS = Schema(
 ENCODER_SETTINGS = ("learning_rate", "head_learning_rate", "layer_decay", "epochs", "batch_size", "max_length",
                     "long_notes", "stride", "max_windows", "window_pooling", "warmup_ratio", "weight_decay",
                     "early_stopping", "pooling", "seeds", "trials", "queue", "tasks", "task_weights",
-                    "teacher", "temperature", "alpha", "unlabeled_corpora", "max_unlabeled", "student_layers", "devices")
+                    "teacher", "temperature", "alpha", "unlabeled_corpora", "max_unlabeled", "student_layers",
+                    "devices")
 CRF_SETTINGS = ("c1", "c2", "iterations")  # what only the CRF span tagger reads
 CLASSIFIER_SETTINGS = ("class_weighting", "augment_ratio", "synonyms")  # the baseline's and encoders', not the CRF's
 
@@ -225,7 +226,8 @@ def check_devices(config):
                             "span tagger, a multi-task fine-tune or a distillation's student).")
     if config["batch_size"] % config["devices"]:
         raise SettingsError(f"devices: a batch of {config['batch_size']} cannot be split evenly among "
-                            f"{config['devices']} devices; choose a batch size that is a multiple of {config['devices']}.")
+                            f"{config['devices']} devices; choose a batch size that is a multiple of "
+                            f"{config['devices']}.")
 
 
 def check_teacher(project, config):
