@@ -7,6 +7,7 @@ the same model on the same blocks with the same arguments through a bare `transf
 Target: overhead ≤ 10%.
 
     .venv/bin/python benchmarks/pretrain_bench.py [--documents 3000] [--preset mini] [--steps 200] [--checkpoint-every 100]
+        [--devices 2]
 
 `--bare-presets small,base` needs no database or Django: it trains each preset bare on random
 token blocks with the precision the studio picks for the device (bf16 and TF32 on CUDA) and
@@ -99,7 +100,7 @@ def bare_presets(names, steps, length, batch):
               f"peak GPU memory {memory:.1f} GiB")
 
 
-def studio_against_bare(documents, preset, steps, length, batch, checkpoint_every):
+def studio_against_bare(documents, preset, steps, length, batch, checkpoint_every, devices):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings.local")
     import django
 
@@ -128,7 +129,7 @@ def studio_against_bare(documents, preset, steps, length, batch, checkpoint_ever
     try:
         run = start_pretraining(user, project, {"preset": preset, "max_length": length, "batch_size": batch,
                                                 "max_steps": steps, "checkpoint_every": checkpoint_every,
-                                                "eval_share": 0.02, "queue": "cpu"})
+                                                "eval_share": 0.02, "queue": "cpu", "devices": devices})
         execution.execute(run.job_id, "bench@host", {})
         job = Job.objects.get(pk=run.job_id)
         if job.status != Job.Status.SUCCEEDED:
@@ -144,9 +145,13 @@ def studio_against_bare(documents, preset, steps, length, batch, checkpoint_ever
         with tempfile.TemporaryDirectory() as scratch:
             bare = bare_run(run.config, dataset, tokenizer, model, scratch, precision)
         print(f"{preset}, {steps} steps of {batch}×{length} tokens on {run.output.lineage['device']}:")
-        print(f"  studio pretrain job (Reporter, curves, {steps // checkpoint_every} checkpoints): {studio:,.0f} tokens/s")
-        print(f"  bare transformers.Trainer:                        {bare:,.0f} tokens/s")
-        print(f"  studio overhead: {(bare - studio) / bare:+.1%} (target ≤ 10%)")
+        print(f"  studio pretrain job (Reporter, curves, {steps // checkpoint_every} checkpoints"
+              + (f", {devices} processes with DDP" if devices > 1 else "") + f"): {studio:,.0f} tokens/s")
+        print(f"  bare transformers.Trainer, one process:           {bare:,.0f} tokens/s")
+        if devices == 1:
+            print(f"  studio overhead: {(bare - studio) / bare:+.1%} (target ≤ 10%)")
+        else:
+            print(f"  {devices} devices against one bare process: {studio / bare:.2f}×")
     finally:
         corpora.delete_project_data(project)
 
@@ -159,12 +164,14 @@ def main():
     parser.add_argument("--length", type=int, default=128)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--checkpoint-every", type=int, default=100, help="the studio job's checkpoint interval")
+    parser.add_argument("--devices", type=int, default=1, help="the studio job's devices (DDP above 1)")
     parser.add_argument("--bare-presets", default="", help="e.g. small,base: bare runs only, no database")
     args = parser.parse_args()
     if args.bare_presets:
         bare_presets(args.bare_presets.split(","), args.steps, args.length, args.batch)
     else:
-        studio_against_bare(args.documents, args.preset, args.steps, args.length, args.batch, args.checkpoint_every)
+        studio_against_bare(args.documents, args.preset, args.steps, args.length, args.batch, args.checkpoint_every,
+                            args.devices)
 
 
 if __name__ == "__main__":

@@ -10,9 +10,9 @@ every process, and a process dies with the job's. A rank that is killed takes th
 job starts them all again once, from the last checkpoint; a second death, or an error in a process, fails the job
 with its last lines. A re-delivered job (its worker died) starts them again from the last checkpoint too.
 
-    python -m torch.distributed.run --standalone --nproc-per-node N -m training.distributed FIT ARGUMENT
+    python -m training.distributed torchrun --standalone --nproc-per-node N -m training.distributed FIT ARGUMENT
 
-where FIT is the dotted path of the stage's `fit(argument, reporter)`.
+(torchrun, dying with the job) where FIT is the dotted path of the stage's `fit(argument, reporter)`.
 """
 
 import ctypes
@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import runpy
 import signal
 import subprocess
 import sys
@@ -106,11 +107,11 @@ def _run_ranks(fit, argument, reporter, devices, folder, attempt):
     """torchrun's exit status and its output's lines, once it has ended."""
     events, output = folder / "events.jsonl", folder / f"torchrun-{attempt}.log"
     events.unlink(missing_ok=True)
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={devices}",
+    command = [sys.executable, "-m", "training.distributed", "torchrun", "--standalone", f"--nproc-per-node={devices}",
                "--max-restarts=0", "-m", "training.distributed", fit, str(argument)]
     with open(output, "wb") as log:
         process = subprocess.Popen(command, env={**os.environ, EVENTS: str(events)}, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
+                                   stderr=subprocess.STDOUT, start_new_session=True)
         offset = 0
         try:
             while process.poll() is None:
@@ -131,13 +132,15 @@ def _killed(lines):
     return f"signal {found[1]}" if found else ""
 
 
-def _die_with_parent():
-    """In the child, before torchrun starts: a SIGTERM when the job's process dies (torchrun then stops its ranks),
+def _torchrun(arguments):
+    """The job's launcher: torchrun, told to end (SIGTERM, on which it stops its ranks) when the job's process dies,
     so that no training outlives the worker that ran it."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
     except (AttributeError, OSError):
         pass
+    sys.argv = ["torchrun", *arguments]
+    runpy.run_module("torch.distributed.run", run_name="__main__", alter_sys=True)
 
 
 def _relay(events, offset, reporter):
@@ -244,4 +247,7 @@ def main(fit, argument):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    if sys.argv[1] == "torchrun":
+        _torchrun(sys.argv[2:])
+    else:
+        main(*sys.argv[1:3])

@@ -81,7 +81,7 @@ def test_two_processes_train_what_one_does(transactional_db, tmp_path, settings,
     assert (two.output.path / "model.safetensors").is_file()
 
 
-def test_a_killed_rank_restarts_the_run_from_its_checkpoint_and_a_cancel_stops_every_rank(
+def test_a_killed_rank_restarts_the_run_and_a_cancel_or_the_worker_s_death_stops_every_rank(
         transactional_db, tmp_path, settings, manager, project):
     settings.STUDIO_ARTIFACTS_DIR = tmp_path
     ward_notes(project)
@@ -110,6 +110,11 @@ def test_a_killed_rank_restarts_the_run_from_its_checkpoint_and_a_cancel_stops_e
         cancel_job(manager, job)
         assert wait_for(lambda: (job.refresh_from_db() or job.status) == "cancelled", timeout=60), worker.log(60)
         assert wait_for(lambda: not ranks(job), timeout=30)  # no training process outlives the cancel
+
+        orphaned = start_pretraining(manager, project, {**TINY, "max_steps": 2000, "devices": 2}).job
+        assert wait_for(lambda: len(ranks(orphaned)) == 2, timeout=240), worker.log(60)
+        worker.kill()  # the machine's worker dies: its training processes go with it
+        assert wait_for(lambda: not ranks(orphaned), timeout=60)
     finally:
         worker.stop()
 
