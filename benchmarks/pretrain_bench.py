@@ -143,7 +143,7 @@ def studio_against_bare(documents, preset, steps, length, batch, checkpoint_ever
         set_seed(run.config["seed"])
         model = BertForMaskedLM(bert_config(len(tokenizer), preset, max_length=length))
         with tempfile.TemporaryDirectory() as scratch:
-            bare = bare_run(run.config, dataset, tokenizer, model, scratch, precision)
+            bare = bare_run({**run.config, "devices": 1}, dataset, tokenizer, model, scratch, precision)
         print(f"{preset}, {steps} steps of {batch}×{length} tokens on {run.output.lineage['device']}:")
         print(f"  studio pretrain job (Reporter, curves, {steps // checkpoint_every} checkpoints"
               + (f", {devices} processes with DDP" if devices > 1 else "") + f"): {studio:,.0f} tokens/s")
