@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from labeling.models import Document
+from studio import dispatch
 from studio.models import Job
 from tests.support.phi_notes import LISTED, body, generate, near_copy
 from tests.support.worker import WorkerProcess, wait_for
@@ -74,8 +75,9 @@ def test_the_run_page_and_api_show_each_pass_s_shards(client, login, settings, t
     login(manager)
     page_url = reverse("cleaning-run", args=[project.pk, run.pk])
     running = client.get(page_url).content.decode()
-    assert re.search(r"<td>Counting repeated lines</td><td>20</td>\s*<td>1 of 3</td>\s*<td>1</td>\s*"
-                     r"<td>other@elsewhere \(1\)</td>", running), running
+    assert re.search(r"<td>Counting repeated lines</td><td>20</td>\s*<td>1 of 3</td>\s*"
+                     r'<td>1 <span class="muted">\(w2@host\)</span></td>\s*<td>other@elsewhere \(1\)</td>',
+                     running), running
     CleaningShard.objects.filter(pk=planned[1].pk).update(status="pending", worker="")
     from studio.jobs import execution
     execution.execute(run.job_id, "w@host", {})
@@ -86,8 +88,27 @@ def test_the_run_page_and_api_show_each_pass_s_shards(client, login, settings, t
     detail = client.get(reverse("api-cleaning-run", args=[project.pk, run.pk])).json()
     assert detail["shards"][0] == {"phase": "lines", "label": "Counting repeated lines", "total": 3, "done": 3,
                                    "running": 0, "failed": 0, "notes": 20,
-                                   "workers": {"other@elsewhere": 1, "w@host": 2}}
+                                   "workers": {"other@elsewhere": 1, "w@host": 2}, "at_work": []}
     assert [row["phase"] for row in detail["shards"]] == ["lines", "scan", "write"]
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_the_job_does_every_shard_itself(settings, tmp_path, project, manager, raw_corpus,
+                                                              django_capture_on_commit_callbacks, monkeypatch):
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+    whole = clean(manager, project, raw_corpus, django_capture_on_commit_callbacks)
+    sharded(settings, 7)
+
+    def refused(*args, **kwargs):
+        raise dispatch.BrokerUnavailable("The task broker is unreachable: connection refused")
+
+    monkeypatch.setattr(dispatch, "send_group", refused)
+    run = clean(manager, project, raw_corpus, django_capture_on_commit_callbacks)
+    job = Job.objects.get(pk=run.job_id)
+    assert run.status == "done", job.error
+    assert "Other workers could not be asked to help (The task broker is unreachable: connection refused); this " \
+           "job does the shards itself" in job.log
+    assert set(run.shards.values_list("worker", flat=True)) == {"w@host"} and result(run) == result(whole)
 
 
 def _dead_pid():

@@ -60,16 +60,20 @@ def cluster_documents(run, representative):
 
 
 def shards(run):
-    """Each pass's shards: [{phase, label, total, done, running, failed, notes, workers: {worker: shards done}}]."""
+    """Each pass's shards: [{phase, label, total, done, running, failed, notes, workers: {worker: shards done},
+    at_work: [workers running one now]}]."""
     passes = {}
     for phase, status, worker, documents in CleaningShard.objects.filter(run=run).values_list(
             "phase", "status", "worker", "documents"):
         row = passes.setdefault(phase, {"phase": phase, "label": CleaningShard.Phase(phase).label, "total": 0,
-                                        "done": 0, "running": 0, "failed": 0, "notes": 0, "workers": {}})
+                                        "done": 0, "running": 0, "failed": 0, "notes": 0, "workers": {},
+                                        "at_work": []})
         row["total"] += 1
         row["notes"] += documents
         if status != CleaningShard.Status.PENDING:
             row[status] += 1
         if status == CleaningShard.Status.DONE:
             row["workers"][worker] = row["workers"].get(worker, 0) + 1
+        elif status == CleaningShard.Status.RUNNING and worker not in row["at_work"]:
+            row["at_work"].append(worker)
     return [passes[phase] for phase in CleaningShard.Phase.values if phase in passes]

@@ -38,6 +38,7 @@ class ShardPassSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
     notes = serializers.IntegerField(help_text="Source notes over the pass's shards.")
     workers = serializers.DictField(child=serializers.IntegerField(), help_text="{worker: shards it did}.")
+    at_work = serializers.ListField(child=serializers.CharField(), help_text="Workers doing one of its shards now.")
 
 
 class RunReportSerializer(RunSerializer):

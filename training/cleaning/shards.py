@@ -121,7 +121,7 @@ def run_pass(job, reporter, run, phase, label):
     of_pass = CleaningShard.objects.filter(run=run, phase=phase)
     pending = list(of_pass.exclude(status=Status.DONE).values_list("pk", flat=True))
     if len(pending) > 1:
-        dispatch.send_group(TASK, [[pk] for pk in pending], queue="cpu")
+        _ask_workers(reporter, lambda: dispatch.send_group(TASK, [[pk] for pk in pending], queue="cpu"))
     total = sum(shard.documents for shard in shards) or 1
 
     def progress():
@@ -166,7 +166,16 @@ def _retry_silent(job, reporter, of_pass):
             reporter.log(f"{shard} stopped answering on {shard.worker}: "
                          + ("sent again, alone" if again else "given up"), logging.WARNING)
             if again:
-                dispatch.send(TASK, [shard.pk], "cpu")
+                _ask_workers(reporter, lambda shard=shard: dispatch.send(TASK, [shard.pk], "cpu"))
+
+
+def _ask_workers(reporter, send):
+    """Send shard tasks; where the broker refuses them, this job does the shards itself and says so."""
+    try:
+        send()
+    except dispatch.BrokerUnavailable as error:
+        reporter.log(f"Other workers could not be asked to help ({error}); this job does the shards itself",
+                     logging.WARNING)
 
 
 def _workers(shards):
