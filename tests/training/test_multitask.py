@@ -17,6 +17,7 @@ from studio.models import Job
 from studio.settings_schema import SettingsError
 from tests.support.classifiers import finetune, labeled_snapshot
 from tests.support.factories import UserFactory, make_admin
+from training.finetuning import data
 from training.finetuning.classifier import Classifier
 from training.finetuning.multitask import ENCODER_FILE, Task, schedule
 from training.finetuning.service import FinetuneError, start_finetuning
@@ -89,8 +90,10 @@ def test_one_encoder_learns_two_tasks_and_registers_a_version_per_task(
     assert acuity_report.metrics["macro_f1"] > 0.8, acuity_report.metrics
     classifier = Classifier(second.path)
     assert classifier.labels == ["Urgent", "Routine"]
-    assert classifier.labels_of(classifier.scores(["troponin raised with chest pain.",
-                                                   "wheeze with reduced air entry."])) == [["Urgent"], ["Routine"]]
+    test = data.read_split(acuity, "test", *data.snapshot_labels(acuity))
+    predicted = classifier.labels_of(classifier.scores(test.texts))
+    gold = [[data.snapshot_labels(acuity)[0][target]] for target in test.targets]
+    assert sum(mine == right for mine, right in zip(predicted, gold)) >= 0.8 * len(gold)
     # A curve per task on the job page.
     series = jobs_service.metric_series(job)
     assert {"loss_specialty", "loss_acuity", "eval_macro_f1_specialty", "eval_macro_f1_acuity"} <= set(series)
@@ -102,9 +105,9 @@ def test_one_encoder_learns_two_tasks_and_registers_a_version_per_task(
     assert reverse("model-version", args=[project.pk, first.pk]) in version_page
     # Served on its own through the predict API.
     served = api_client(manager).post(reverse("api-predict", args=[project.pk]),
-                                      {"texts": ["left arm weakness with aphasia."], "version": second.pk},
-                                      content_type="application/json")
-    assert served.status_code == 200 and served.json()["predictions"][0]["labels"] == ["Urgent"], served.content
+                                      {"texts": test.texts[:5], "version": second.pk}, content_type="application/json")
+    assert served.status_code == 200, served.content
+    assert [prediction["labels"] for prediction in served.json()["predictions"]] == predicted[:5]
     # Promoted on its own, judged on its task's gold snapshot (set on the labels page or through the API).
     admin = make_admin(UserFactory(username="ward-admin"))
     assert "The task “Acuity” has no gold snapshot" in " ".join(promotion_case(second)["problems"])

@@ -21,7 +21,9 @@ from training.pretraining.config import SettingsError, clean
 from training.pretraining.service import start_pretraining
 
 pytestmark = pytest.mark.worker
-TOLERANCE = 0.02  # relative, on the losses: each process draws its own dropout masks for its half of a batch
+# Relative: each process draws its own masks and dropout for its half of a batch, so the runs part a little. The mean
+# training loss is read over every step; the held-out loss after training over the few blocks of a 10% slice.
+TOLERANCE = {"train_loss": 0.02, "loss_after": 0.06}
 
 
 def ward_notes(project):
@@ -69,10 +71,10 @@ def test_two_processes_train_what_one_does(transactional_db, tmp_path, settings,
            "effective batch 16" in job.log
     figures = two.output.metrics
     assert figures["devices"] == 2 and figures["effective_batch_size"] == 16 and figures["steps"] == 60
-    for name in ("train_loss", "loss_after"):  # the mean training loss, and the held-out loss after training
+    for name, tolerance in TOLERANCE.items():
         first, second = one.output.metrics[name], figures[name]
         print(f"{name}: one process {first:.4f}, two {second:.4f}")
-        assert abs(second - first) / first < TOLERANCE, (name, first, second)
+        assert abs(second - first) / first < tolerance, (name, first, second)
     assert figures["perplexity_after"] < figures["perplexity_before"] / 2  # it learnt
     # Rank 0's curves reached the job once (not once a process); the job registered one version.
     losses = MetricPoint.objects.filter(job=job, name="loss").values_list("step", flat=True)
