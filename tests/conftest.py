@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import pytest
 from django.core.cache import cache
 
@@ -11,6 +13,7 @@ from tests.support.factories import (
     make_project_creator,
 )
 from tests.support.importing import run
+from tests.support.object_store import SeaweedServer
 
 
 @pytest.fixture(autouse=True)
@@ -91,3 +94,27 @@ def sent(monkeypatch):
 @pytest.fixture
 def do_import(manager, project, sent, artifacts, django_capture_on_commit_callbacks):
     return lambda name, data, **mapping: run(manager, project, name, data, django_capture_on_commit_callbacks, **mapping)
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory):
+    """One real S3-compatible server for the session; each test takes a bucket of its own."""
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweed")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def object_store(seaweed, settings, tmp_path, monkeypatch):
+    """Artifacts in a fresh bucket of the real store, this process's cache in a folder of its own; `env` is what a
+    worker process needs to use the same store."""
+    bucket = seaweed.new_bucket()
+    url = f"s3://{bucket}/studio"
+    for name, value in seaweed.environment().items():
+        monkeypatch.setenv(name, value)
+    settings.STUDIO_ARTIFACTS_URL = url
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path / "web"
+    return SimpleNamespace(server=seaweed, bucket=bucket, url=url, cache=tmp_path / "web",
+                           env={**seaweed.environment(), "STUDIO_ARTIFACTS_URL": url},
+                           keys=lambda prefix="": [key.removeprefix("studio/")
+                                                   for key in seaweed.keys(bucket, f"studio/{prefix}")])

@@ -1,9 +1,8 @@
-from pathlib import Path
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from studio import artifacts
 from studio.jobs.records import RunRecord
 from studio.models import Authored
 
@@ -51,8 +50,8 @@ class CleaningRun(RunRecord):
 
     @property
     def folder(self):
-        """Where the run's shards leave their results while it runs."""
-        return Path(settings.STUDIO_ARTIFACTS_DIR) / "cleaning" / f"run-{self.pk}"
+        """The key in the artifacts under which the run's shards leave their results while it runs."""
+        return f"cleaning/run-{self.pk}"
 
 
 class CleaningOutcome(models.Model):
@@ -158,7 +157,13 @@ class ModelVersion(Authored):
 
     @property
     def path(self):
-        return Path(settings.STUDIO_ARTIFACTS_DIR) / self.folder
+        """Where this machine reads the version's folder (fetched into its cache, by sha256, when the artifacts live
+        elsewhere); a folder that is not there when the artifacts lack it."""
+        return artifacts.store().fetch(self.folder, self.sha256, missing_ok=True)
+
+    def file_names(self):
+        """The names of the version's files, read where they live: nothing is fetched to list them."""
+        return {name for name, _size in artifacts.store().files(self.folder)}
 
 
 class Alias(models.TextChoices):

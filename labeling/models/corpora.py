@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 
+from studio import artifacts
 from studio.models import Authored
 
 from .projects import Project
@@ -31,10 +32,16 @@ class Upload(models.Model):
         return self.original_name
 
     @property
+    def key(self):
+        """The uploaded file's name in the artifacts."""
+        return f"uploads/{self.stored_name}"
+
+    @property
     def path(self):
+        """Where this machine reads the file: a server file in place, an upload from the artifacts."""
         if self.server_path:
             return Path(self.server_path)
-        return Path(settings.STUDIO_ARTIFACTS_DIR) / "uploads" / self.stored_name
+        return artifacts.store().fetch(self.key, self.sha256, missing_ok=True)
 
 
 class Corpus(Authored):

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from studio import artifacts
 from studio.models import Authored
 
 from .projects import Project
@@ -48,5 +48,16 @@ class DatasetSnapshot(Authored):
         return self.name
 
     @property
+    def key(self):
+        """The Parquet file's name in the artifacts."""
+        return f"snapshots/{self.file_name}"
+
+    @property
+    def spacy_key(self):
+        """A snapshot with spans: the name of its spaCy training files (a zip of a DocBin per split)."""
+        return f"snapshots/{Path(self.file_name).stem}-spacy.zip"
+
+    @property
     def path(self):
-        return Path(settings.STUDIO_ARTIFACTS_DIR) / "snapshots" / self.file_name
+        """Where this machine reads the Parquet file (fetched into its cache when the artifacts live elsewhere)."""
+        return artifacts.store().fetch(self.key, self.sha256, missing_ok=True)

@@ -14,13 +14,9 @@ import zipfile
 SPLIT_FILES = {"train": "train.spacy", "validation": "dev.spacy", "test": "test.spacy"}
 
 
-def zip_path(snapshot_path):
-    return snapshot_path.with_name(snapshot_path.stem + "-spacy.zip")
-
-
-def write(snapshot_path, labels):
-    """The zip of a split's DocBin each beside the snapshot's Parquet file, read from it a batch at a time; a split
-    without notes has no file. Returns the zip's path."""
+def write(snapshot_path, labels, path):
+    """The zip of a split's DocBin each, written to `path` from the snapshot's Parquet file read a batch at a time; a
+    split without notes has no file."""
     import pyarrow.parquet as pq
     import spacy
     from spacy.tokens import DocBin
@@ -45,6 +41,4 @@ def write(snapshot_path, labels):
         for split, name in SPLIT_FILES.items():
             if len(bins[split]):
                 archive.writestr(name, bins[split].to_bytes())
-    path = zip_path(snapshot_path)
     path.write_bytes(buffer.getvalue())
-    return path

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from studio import audit
+from studio import artifacts, audit
 from studio.disk import ensure_space
 from studio.errors import Refusal
 from studio.jobs import service as jobs_service
@@ -142,8 +142,8 @@ def cleanup(job):
     for snapshot in DatasetSnapshot.objects.filter(job=job, status=DatasetSnapshot.Status.BUILDING):
         DatasetSnapshot.objects.filter(pk=snapshot.pk).update(status=DatasetSnapshot.Status.FAILED)
         if snapshot.file_name:
-            snapshot.path.unlink(missing_ok=True)
-            spacy_files(snapshot).unlink(missing_ok=True)
+            artifacts.store().delete(snapshot.key)
+            artifacts.store().delete(snapshot.spacy_key)
 
 
 def _build(snapshot, reporter):
@@ -176,10 +176,11 @@ def _build(snapshot, reporter):
         row.split = row.split or new_splits[row.id]
 
     snapshot.file_name = f"snapshot-{snapshot.pk}.parquet"
-    snapshot.path.parent.mkdir(parents=True, exist_ok=True)
+    store = artifacts.store()
+    staged = store.staging(snapshot.key)
     # At most the project's text: compressed, the file takes less.
     text = Document.objects.filter(corpus_id__in=corpus_ids).aggregate(total=Sum("length"))["total"] or 0
-    ensure_space(snapshot.path.parent, text, f"snapshot “{snapshot.name}”")
+    ensure_space(staged.parent, text, f"snapshot “{snapshot.name}”")
     metadata = {"labels": names, "kind": schema.kind, **({"task": schema.name} if schema.name else {}), "seed": snapshot.seed, "ratios": ratios,
                 "rules": dict(sorted(Counter(row.rule for row in rows).items())), "unresolved": ties,
                 "label_rule": "adjudicated > majority > single",
@@ -187,17 +188,23 @@ def _build(snapshot, reporter):
                     "unresolved_spans": sum(1 for row in rows if row.spans is None)} if span_names else {})}
     from .snapshot_file import write  # pyarrow: loaded by the worker that writes, never by the web process
 
-    write(snapshot.path, rows, single, metadata, reporter, spans=bool(span_names))
-    if span_names:
-        reporter.stage(0.96, "Writing spaCy's training files")
-        from .docbin import write as write_docbins  # spaCy: the worker's, never the web process's
+    try:
+        write(staged, rows, single, metadata, reporter, spans=bool(span_names))
+        if span_names:
+            reporter.stage(0.96, "Writing spaCy's training files")
+            from .docbin import write as write_docbins  # spaCy: the worker's, never the web process's
 
-        write_docbins(snapshot.path, names)
-
-    digest = hashlib.sha256()
-    with open(snapshot.path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+            staged_zip = store.staging(snapshot.spacy_key)
+            write_docbins(staged, names, staged_zip)
+            store.publish(staged_zip, snapshot.spacy_key)
+        digest = hashlib.sha256()
+        with open(staged, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        size = staged.stat().st_size
+        store.publish(staged, snapshot.key, digest.hexdigest())
+    finally:
+        staged.unlink(missing_ok=True)
     counts = {split: {} for split in SPLITS}
     for row in rows:
         for label in row.labels:
@@ -213,17 +220,10 @@ def _build(snapshot, reporter):
                 Document.objects.filter(id__in=chosen[start:start + 5000]).update(split=split)
         DatasetSnapshot.objects.filter(pk=snapshot.pk).update(
             status=DatasetSnapshot.Status.READY, file_name=snapshot.file_name, sha256=digest.hexdigest(),
-            size=snapshot.path.stat().st_size, row_count=len(rows), counts=counts, rules=metadata["rules"],
+            size=size, row_count=len(rows), counts=counts, rules=metadata["rules"],
             split_sizes=sizes, unresolved=ties,
         )
     return {"rows": len(rows), "unresolved": ties, **{f"{split}_rows": size for split, size in sizes.items()}}
-
-
-def spacy_files(snapshot):
-    """Where a snapshot with spans keeps spaCy's training files (a zip of a DocBin per split)."""
-    from .docbin import zip_path
-
-    return zip_path(snapshot.path)
 
 
 def download_name(snapshot):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from studio import audit
+from studio import artifacts, audit
 from studio.errors import Refusal
 
 from ..importing.sources import ImportFileError
@@ -19,16 +19,11 @@ class UploadTooLarge(Refusal):
     status = 413
 
 
-def uploads_folder():
-    folder = Path(settings.STUDIO_ARTIFACTS_DIR) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def store_upload(user, project, name, chunks):
-    """Write the uploaded chunks to disk, hashing as they come; refuse past the size limit."""
+    """Write the uploaded chunks to disk, hashing as they come, then into the artifacts; refuse past the size limit."""
     stored_name = f"{uuid.uuid4().hex}.upload"  # never the user's name or extension
-    path = uploads_folder() / stored_name
+    key = Upload(stored_name=stored_name).key
+    path = artifacts.store().staging(key)
     digest = hashlib.sha256()
     size = 0
     try:
@@ -48,6 +43,7 @@ def store_upload(user, project, name, chunks):
     if size == 0:
         path.unlink(missing_ok=True)
         raise ImportFileError(f"{name} is empty.")
+    artifacts.store().publish(path, key, digest.hexdigest())
     upload = Upload.objects.create(
         project=project, uploaded_by=user, original_name=Path(name).name[:255], stored_name=stored_name,
         size=size, sha256=digest.hexdigest(),
@@ -85,7 +81,10 @@ def readable_path(upload):
     """Where to read an upload. A server file is checked again as it is opened: it must still be a regular file
     inside a server import folder, reached through no link (one swapped in after registration is refused)."""
     if not upload.server_path:
-        return upload.path
+        try:
+            return artifacts.store().fetch(upload.key, upload.sha256)
+        except artifacts.ArtifactMissing:
+            raise ImportFileError(f"{upload.original_name} is no longer in the artifacts; upload it again.") from None
     registered = Path(upload.server_path)
     try:
         if registered.resolve(strict=True) != registered:

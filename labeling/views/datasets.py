@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from studio import charts
+from studio import artifacts, charts
 
 from ..access import get_project, get_snapshot
 from ..downloads import export_response, snapshot_file_response
@@ -43,7 +43,7 @@ def snapshot_detail(request, pk, snapshot_pk):
                                                       snapshots.SPLITS]) if snapshot.split_sizes else ""
     return render(request, "labeling/snapshot_detail.html", {
         "project": snapshot.project, "snapshot": snapshot, "table": table, "splits": snapshots.SPLITS,
-        "split_chart": sizes, "spacy_files": bool(snapshot.file_name) and snapshots.spacy_files(snapshot).is_file(),
+        "split_chart": sizes, "spacy_files": bool(snapshot.file_name) and artifacts.store().exists(snapshot.spacy_key),
         "has_spans": snapshots.contents(snapshot)[1],
     })
 

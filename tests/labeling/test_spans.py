@@ -11,6 +11,7 @@ from labeling.models import Corpus, Document, LabelSchema, Span, SpanLabel
 from labeling.services import schema as schema_service
 from labeling.services.schema import SchemaError
 from labeling.services.spans import SpanError, check_spans
+from studio.artifacts import store
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +230,7 @@ def test_snapshots_carry_resolved_spans_as_a_parquet_column_and_spacy_s_training
     metadata = json.loads(table.schema.metadata[snapshots.METADATA_KEY])
     assert metadata["span_labels"] == ["Problem", "Drug"] and metadata["labels"] == []
     assert metadata["unresolved_spans"] == 1
-    archive = zipfile.ZipFile(snapshots.spacy_files(snapshot))
+    archive = zipfile.ZipFile(store().fetch(snapshot.spacy_key))
     assert archive.namelist() == ["train.spacy"]  # the validation and test splits are empty
     docs = {doc.user_data["document_id"]: doc for doc in
             DocBin().from_bytes(archive.read("train.spacy")).get_docs(spacy.blank("en").vocab)}
@@ -245,7 +246,7 @@ def test_snapshots_carry_resolved_spans_as_a_parquet_column_and_spacy_s_training
     for name in ("snapshot-spacy", "api-snapshot-spacy"):
         download = client.get(reverse(name, args=[project.pk, snapshot.pk]))
         assert download.status_code == 200 and download["Content-Type"] == "application/zip"
-        assert b"".join(download.streaming_content) == snapshots.spacy_files(snapshot).read_bytes()
+        assert b"".join(download.streaming_content) == store().fetch(snapshot.spacy_key).read_bytes()
 
 
 def test_exports_carry_spans_and_conll_tags_whitespace_tokens(client, project, manager, annotator):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from labeling.models import Document
-from studio import dispatch
+from studio import artifacts, dispatch
 from studio.models import Job
 from tests.support.phi_notes import LISTED, body, generate, near_copy
 from tests.support.worker import WorkerProcess, wait_for
@@ -58,7 +58,7 @@ def test_any_number_of_shards_gives_the_same_corpus(settings, tmp_path, project,
         assert run.shards.filter(phase="scan").count() == -(-20 // size)
         assert set(run.shards.values_list("phase", flat=True)) == {"lines", "scan", "write"}
         assert result(run) == result(whole)
-        assert not run.folder.exists()  # the shards' files (note text) are gone with the run done
+        assert not artifacts.store().exists(run.folder)  # the shards' files (note text) are gone with the run done
     assert result(whole)[2]["drops"] == {"exact_duplicate": 2, "near_duplicate": 1, "too_short": 1}
 
 
@@ -155,7 +155,7 @@ def test_a_failed_shard_fails_the_cleaning_and_leaves_nothing(settings, tmp_path
         run = start_cleaning(manager, project, raw_corpus, {"boilerplate_min_documents": 5})
     first, second = shards.plan(run, "lines")[:2]
     shards.run_shard(first.pk, "other@elsewhere")  # done by another worker
-    assert CleaningShard.objects.get(pk=first.pk).status == "done" and passes.shard_file(run, first, "npz").exists()
+    assert CleaningShard.objects.get(pk=first.pk).status == "done" and artifacts.store().exists(passes.shard_file(run, first, "npz"))
 
     def broken(run, shard, beat):
         raise ValueError("a note this pass cannot read")
@@ -173,7 +173,7 @@ def test_a_failed_shard_fails_the_cleaning_and_leaves_nothing(settings, tmp_path
     assert run.status == "failed" and job.status == "failed"
     assert job.error == (f"ShardFailed: Shard 2 (counting repeated lines) of the cleaning of {raw_corpus} failed on "
                          "other@elsewhere: ValueError: a note this pass cannot read")
-    assert run.output is None and not CleaningShard.objects.filter(run=run).exists() and not run.folder.exists()
+    assert run.output is None and not CleaningShard.objects.filter(run=run).exists() and not artifacts.store().exists(run.folder)
 
 
 @pytest.mark.django_db
@@ -187,7 +187,7 @@ def test_a_cancelled_cleaning_s_shards_are_not_taken(settings, tmp_path, project
     Job.objects.filter(pk=run.job_id).update(cancel_requested=True)
     shards.run_shard(planned[0].pk, "other@elsewhere")
     assert CleaningShard.objects.get(pk=planned[0].pk).status == "pending"
-    assert not passes.shard_file(run, planned[0], "npz").exists()
+    assert not artifacts.store().exists(passes.shard_file(run, planned[0], "npz"))
 
 
 def many_notes(project, count):

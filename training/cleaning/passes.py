@@ -7,20 +7,21 @@ shards' results in id order, so that any number of shards gives the result one s
    merged into the kept notes (`kept.npy`): the first of each exact repeat and of each near-copy cluster;
 3. `write`: normalise and de-identify the kept notes, written as JSON lines for the run to store in order.
 
-A shard's results are files in the run's folder, written whole or not at all (a temporary name, then a rename).
+A shard's results are files under the run's key in the artifacts, published whole or not at all, so that any worker
+can read what another wrote.
 Every seed is the recipe's: the same recipe on the same corpus gives the same files.
 """
 
 import hashlib
 import json
 import logging
-import os
 import time
 from collections import Counter, defaultdict
 
 import numpy as np
 
 from labeling.models import Document
+from studio import artifacts
 
 from ..models import ModelVersion
 from . import text as steps
@@ -40,7 +41,17 @@ logger = logging.getLogger("jobs.cleaning")
 
 
 def shard_file(run, shard, suffix):
-    return run.folder / f"{shard.phase}-{shard.index:05d}.{suffix}"
+    """The key of one of a shard's result files in the artifacts."""
+    return f"{run.folder}/{shard.phase}-{shard.index:05d}.{suffix}"
+
+
+def run_file(run, name):
+    return f"{run.folder}/{name}"
+
+
+def fetched(key):
+    """A local copy of a result file, wherever the shard that wrote it ran."""
+    return artifacts.store().fetch(key)
 
 
 class Clock:
@@ -76,17 +87,20 @@ def documents(run, shard, *fields):
         after = batch[-1][0]
 
 
-def _save(path, write):
-    """Write a result file under a temporary name, then rename it: a reader never sees half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    with open(partial, "wb") as handle:
-        write(handle)
-    os.replace(partial, path)
+def _save(key, write):
+    """Write a result file aside, then publish it: a reader never sees half of one."""
+    store = artifacts.store()
+    staged = store.staging(key)
+    try:
+        with open(staged, "wb") as handle:
+            write(handle)
+        store.publish(staged, key)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
-def _save_json(path, value):
-    _save(path, lambda handle: handle.write(json.dumps(value, sort_keys=True).encode()))
+def _save_json(key, value):
+    _save(key, lambda handle: handle.write(json.dumps(value, sort_keys=True).encode()))
 
 
 def _keys_array(keys):
@@ -95,10 +109,9 @@ def _keys_array(keys):
 
 def boilerplate(run):
     """The run's repeated lines (their 8-byte keys); empty without boilerplate removal."""
-    path = run.folder / "boilerplate.npy"
     if not run.steps["remove_boilerplate"]:
         return set()
-    values = np.load(path).astype(">u8").tobytes()
+    values = np.load(fetched(run_file(run, "boilerplate.npy"))).astype(">u8").tobytes()
     return {values[start:start + 8] for start in range(0, len(values), 8)}
 
 
@@ -119,7 +132,7 @@ def merge_lines(run, shards, total):
     """The lines in at least the recipe's number and share of notes, saved for the next passes; their count."""
     keys, counts = [], []
     for shard in shards:
-        with np.load(shard_file(run, shard, "npz")) as result:
+        with np.load(fetched(shard_file(run, shard, "npz"))) as result:
             keys.append(result["keys"])
             counts.append(result["counts"])
     if not keys:
@@ -128,7 +141,7 @@ def merge_lines(run, shards, total):
     summed = np.bincount(inverse, weights=np.concatenate(counts), minlength=len(unique))
     least = max(run.steps["boilerplate_min_documents"], run.steps["boilerplate_min_share"] * total)
     repeated = unique[summed >= least]
-    _save(run.folder / "boilerplate.npy", lambda handle: np.save(handle, repeated))
+    _save(run_file(run, "boilerplate.npy"), lambda handle: np.save(handle, repeated))
     return len(repeated)
 
 
@@ -212,11 +225,11 @@ def merge_scan(run, shards):
     recipe, merged, hashes = run.steps, Scanned(), set()
     candidates, signatures, shingles = [], [], []
     for shard in shards:
-        with np.load(shard_file(run, shard, "npz")) as result:
+        with np.load(fetched(shard_file(run, shard, "npz"))) as result:
             ids, reasons, changes = result["ids"].tolist(), result["reasons"].tolist(), result["changes"].tolist()
             digests, offsets = result["digests"], result["offsets"]
             shard_signatures, shard_shingles = result["signatures"], result["shingles"]
-        report = json.loads(shard_file(run, shard, "json").read_bytes())
+        report = json.loads(fetched(shard_file(run, shard, "json")).read_bytes())
         for step, seconds in report["seconds"].items():
             merged.clock.seconds[step] += seconds
         for lines in report["boilerplate"]:
@@ -250,7 +263,7 @@ def merge_scan(run, shards):
             merged.cluster_of[member] = merged.cluster_of[representative] = representative
         candidates = [pk for pk in candidates if pk not in members]
     merged.kept = candidates
-    _save(run.folder / "kept.npy", lambda handle: np.save(handle, np.array(candidates, dtype=np.int64)))
+    _save(run_file(run, "kept.npy"), lambda handle: np.save(handle, np.array(candidates, dtype=np.int64)))
     return merged
 
 
@@ -270,7 +283,7 @@ def deid_model(run):
 
 def write(run, shard, beat):
     recipe, repeated, clock = run.steps, boilerplate(run), Clock()
-    kept = np.load(run.folder / "kept.npy")
+    kept = np.load(fetched(run_file(run, "kept.npy")))
     kept = set(kept[(kept >= shard.first_id) & (kept <= shard.last_id)].tolist())
     deidentifier = Deidentifier(recipe["categories"], recipe["replacement"], recipe["shift_dates"],
                                 recipe["id_patterns"], recipe["names"], recipe["seed"], recipe.get("keep_year", True),
@@ -311,7 +324,7 @@ def written(run, shards):
     """The kept notes as the write pass left them, in id order: dicts of source, external_id, text, meta, split,
     deidentified."""
     for shard in shards:
-        with open(shard_file(run, shard, "jsonl"), "rb") as handle:
+        with open(fetched(shard_file(run, shard, "jsonl")), "rb") as handle:
             for line in handle:
                 yield json.loads(line)
 
@@ -321,7 +334,7 @@ def merge_write(run, shards, clock):
     the first samples)."""
     deidentified, found_by, samples = Counter(), Counter(), []
     for shard in shards:
-        report = json.loads(shard_file(run, shard, "json").read_bytes())
+        report = json.loads(fetched(shard_file(run, shard, "json")).read_bytes())
         for step, seconds in report["seconds"].items():
             clock.seconds[step] += seconds
         deidentified.update(report["deidentified"])

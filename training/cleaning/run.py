@@ -12,7 +12,6 @@ corpus, however many shards and workers did it.
 
 import hashlib
 import json
-import shutil
 import time
 from collections import Counter
 
@@ -22,6 +21,7 @@ from django.db.models import Case, Max, Value, When
 from labeling.models import Annotation, Assignment, Corpus, Document, Prediction, Review
 from labeling.services import corpora, imports, search
 from labeling.services.document_writer import write_batch
+from studio import artifacts
 from studio.jobs import service as jobs_service
 
 from ..models import CleaningOutcome, CleaningRun
@@ -111,7 +111,7 @@ def run_cleaning(job, reporter):
             id_ceiling=Document.objects.filter(corpus=output).aggregate(last=Max("id"))["last"], role=source.role)
         Corpus.objects.filter(pk=source.pk).update(role=Corpus.Role.ASIDE)
         CleaningRun.objects.filter(pk=run.pk).update(**report)
-    shutil.rmtree(run.folder, ignore_errors=True)  # the shards' files hold note text: they go once it is stored
+    artifacts.store().delete(run.folder)  # the shards' files hold note text: they go once it is stored
     reporter.log(f"{moved:,} annotations moved to the cleaned notes; {source.name} is kept aside from now on")
     return {"documents_in": total, "documents_out": len(derived), **{f"dropped_{rule}": count for rule, count in
                                                                       report["drops"].items()}}

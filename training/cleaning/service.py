@@ -1,13 +1,12 @@
 """Cleaning, web side: check a request, record the run, start its `clean` job; and what a cleaning
 that did not finish leaves behind."""
 
-import shutil
 
 from django.db import transaction
 
 from labeling.models import Corpus
 from labeling.services import corpora
-from studio import audit
+from studio import artifacts, audit
 from studio.errors import Refusal
 from studio.jobs import service as jobs_service
 
@@ -68,7 +67,7 @@ def cleanup(job):
     """A cleaning that did not finish leaves no half-made corpus, no outcomes and no shards."""
     for run in CleaningRun.objects.filter(job=job).select_related("output"):
         CleaningShard.objects.filter(run=run).delete()
-        shutil.rmtree(run.folder, ignore_errors=True)
+        artifacts.store().delete(run.folder)
         if run.output_id:
             output = run.output
             corpora.delete_documents(output)

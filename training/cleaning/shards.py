@@ -21,7 +21,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from labeling.models import Document
-from studio import dispatch
+from studio import artifacts, dispatch
 from studio.jobs.execution import process_alive
 from studio.models import Job
 from studio.redaction import redact
@@ -116,7 +116,7 @@ def run_pass(job, reporter, run, phase, label):
     shards = plan(run, phase)
     last_file = "npz" if phase == "lines" else "json"  # a shard writes it last
     for shard in shards:  # a re-delivered job redoes a done shard whose files are gone
-        if shard.status == Status.DONE and not passes.shard_file(run, shard, last_file).exists():
+        if shard.status == Status.DONE and not artifacts.store().exists(passes.shard_file(run, shard, last_file)):
             CleaningShard.objects.filter(pk=shard.pk).update(status=Status.PENDING)
     of_pass = CleaningShard.objects.filter(run=run, phase=phase)
     pending = list(of_pass.exclude(status=Status.DONE).values_list("pk", flat=True))

@@ -19,11 +19,11 @@ class ExplainError(Refusal):
 def explainable(version):
     """Whether a version's predictions can be explained: a classifier, the baseline or an encoder in PyTorch (not
     an ONNX export, not an ensemble)."""
-    from ..ensembles.service import members_of
+    from ..ensembles.service import ENSEMBLE_FILE
     from ..models import RegisteredModel
 
     return (version.registered_model.kind == RegisteredModel.Kind.CLASSIFIER
-            and (version.lineage or {}).get("runtime") != "onnx" and members_of(version.path) is None)
+            and (version.lineage or {}).get("runtime") != "onnx" and ENSEMBLE_FILE not in version.file_names())
 
 
 def finder(classifier):

@@ -8,8 +8,8 @@ from studio import audit
 from studio.errors import Refusal
 from studio.jobs import service as jobs_service
 
-from ..ensembles.service import members_of
-from ..finetuning.classifier_file import has_weights
+from ..ensembles.service import ENSEMBLE_FILE
+from ..finetuning.classifier_file import WEIGHT_FILES
 from ..models import RegisteredModel
 
 PRECISIONS = ("fp32", "int8")
@@ -21,8 +21,9 @@ class ExportError(Refusal):
 
 def exportable(version):
     """Whether the version is an encoder classifier in PyTorch (what an export reads)."""
-    return (version.registered_model.kind == RegisteredModel.Kind.CLASSIFIER and version.path.is_dir()
-            and has_weights(version.path) and members_of(version.path) is None)
+    names = version.file_names()
+    return (version.registered_model.kind == RegisteredModel.Kind.CLASSIFIER and bool(names & set(WEIGHT_FILES))
+            and ENSEMBLE_FILE not in names)
 
 
 def start_export(user, project, version, precisions=PRECISIONS):

@@ -1,5 +1,5 @@
-"""New model versions: numbered 1, 2, 3… per registered model, their files written once under the
-artifacts folder and fingerprinted (sha256) so that a changed byte is noticed before promotion or
+"""New model versions: numbered 1, 2, 3… per registered model, their files written once into the
+artifacts and fingerprinted (sha256) so that a changed byte is noticed before promotion or
 serving."""
 
 import hashlib
@@ -8,7 +8,7 @@ import shutil
 from django.db import transaction
 from django.db.models import Max
 
-from studio import audit
+from studio import artifacts, audit
 from studio.disk import ensure_space, folder_size
 from studio.errors import Refusal
 from studio.jobs.service import check_held
@@ -51,11 +51,16 @@ def create_version(project, name, kind, write, *, job, params, metrics, lineage,
             version.base_id = int(base[8:])
         elif base:
             version.base_name = base
-        ensure_space(version.path, needed, f"{registered.name} v{number}")
-        shutil.rmtree(version.path, ignore_errors=True)
-        write(version.path)
-        version.size = folder_size(version.path)
-        version.sha256 = artifact_sha256(version.path)
+        store = artifacts.store()
+        staged = store.staging(version.folder)
+        ensure_space(staged, needed, f"{registered.name} v{number}")
+        try:
+            write(staged)
+            version.size = folder_size(staged)
+            version.sha256 = artifact_sha256(staged)
+            store.publish(staged, version.folder, version.sha256)  # every file, then the row that names them
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
         version.save()
         audit.record(created_by, "model.version", version, project_id=project.pk, model=registered.name,
                      version=number, job=job.pk if job else None)

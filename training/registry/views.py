@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from labeling.access import get_project, one_of
 from labeling.models import Corpus, Role
+from studio import artifacts
 
 from ..access import get_version
 from ..models import ModelVersion, RegisteredModel
@@ -41,8 +42,7 @@ def model_list(request, pk):
 @require_GET
 def version_detail(request, pk, version_pk):
     version = get_version(request.user, pk, version_pk, admins=True)
-    files = sorted((path.relative_to(version.path).as_posix(), path.stat().st_size)
-                   for path in version.path.rglob("*") if path.is_file()) if version.path.is_dir() else []
+    files = artifacts.store().files(version.folder)  # listed where they live: nothing is fetched to show them
     project = version.registered_model.project
     return render(request, "training/version.html", {
         "project": project, "version": version, "files": files,

@@ -1,0 +1,244 @@
+"""Where artifacts live — uploads, snapshots, model versions, a cleaning run's files, checkpoints — behind one
+interface with two backends, chosen by STUDIO_ARTIFACTS_URL:
+
+- empty (the embedded default): the folder STUDIO_ARTIFACTS_DIR; a key is a path under it, and a reader reads the
+  file in place;
+- ``s3://bucket/prefix``: any S3-compatible store (endpoint and credentials from the environment, as every AWS tool
+  reads them: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); a key is an object name under the
+  prefix, and STUDIO_ARTIFACTS_DIR is this machine's cache of what it read, keyed by sha256.
+
+A writer writes to `staging(key)` and then `publish`es: the local backend renames the file into place, the store
+uploads it (a folder's files first, its manifest last), so a reader never finds half an artifact. Files move in
+chunks, never whole in memory.
+"""
+
+import functools
+import json
+import logging
+import os
+import shutil
+import uuid
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = ".manifest.json"  # a folder's last object in the store: {"files": {relative name: bytes}}
+
+
+class ArtifactMissing(FileNotFoundError):
+    """The store holds nothing under the key."""
+
+
+def store():
+    """The configured backend."""
+    return _backend(settings.STUDIO_ARTIFACTS_URL, str(settings.STUDIO_ARTIFACTS_DIR))
+
+
+@functools.lru_cache(maxsize=4)
+def _backend(url, folder):
+    if not url:
+        return LocalFolder(Path(folder))
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise ImproperlyConfigured(f"STUDIO_ARTIFACTS_URL must look like s3://bucket/prefix, not {url!r}.")
+    return ObjectStore(parsed.netloc, parsed.path.strip("/"), Path(folder))
+
+
+def _files_under(folder):
+    return sorted((path.relative_to(folder).as_posix(), path) for path in folder.rglob("*") if path.is_file())
+
+
+class LocalFolder:
+    """Artifacts as files under one folder: what the embedded default and a single machine use."""
+
+    remote = False
+
+    def __init__(self, root):
+        self.root = root
+
+    def describe(self):
+        return f"the folder {self.root}"
+
+    def _path(self, key):
+        return self.root / key
+
+    def staging(self, key):
+        """A fresh local path to write the artifact `key` to before `publish`: beside where it will live."""
+        final = self._path(key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return final.with_name(f".{final.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.partial")
+
+    def publish(self, staged, key, sha256=""):
+        final = self._path(key)
+        if final.is_dir():
+            shutil.rmtree(final)
+        os.replace(staged, final)
+
+    def fetch(self, key, sha256="", missing_ok=False):
+        """A local path holding the artifact (file or folder)."""
+        path = self._path(key)
+        if not missing_ok and not path.exists():
+            raise ArtifactMissing(key)
+        return path
+
+    def exists(self, key):
+        return self._path(key).exists()
+
+    def files(self, key):
+        """A folder artifact's files: [(relative name, bytes)], in name order; [] when there is none."""
+        folder = self._path(key)
+        return [(name, path.stat().st_size) for name, path in _files_under(folder)] if folder.is_dir() else []
+
+    def open(self, key):
+        """The file's bytes as a stream."""
+        try:
+            return open(self._path(key), "rb")
+        except FileNotFoundError as error:
+            raise ArtifactMissing(key) from error
+
+    def delete(self, key):
+        path = self._path(key)
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+class ObjectStore:
+    """Artifacts as objects in an S3-compatible bucket, read through a local cache."""
+
+    remote = True
+
+    def __init__(self, bucket, prefix, cache):
+        self.bucket, self.prefix, self.cache = bucket, prefix, cache
+
+    def describe(self):
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
+    @functools.cached_property
+    def client(self):
+        import boto3  # only a process that touches the store pays for it
+        from botocore.config import Config
+
+        return boto3.client("s3", region_name=os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+                            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5}))
+
+    @functools.cached_property
+    def transfer(self):
+        """Uploads and downloads in 8 MB parts, four at a time: a large file never sits whole in memory."""
+        from boto3.s3.transfer import TransferConfig
+
+        return TransferConfig(multipart_chunksize=8 * 1024**2, max_concurrency=4)
+
+    def _name(self, key):
+        return str(PurePosixPath(self.prefix, key)) if self.prefix else key
+
+    def _scratch(self):
+        folder = self.cache / "tmp" / f"{os.getpid()}-{uuid.uuid4().hex}"
+        folder.mkdir(parents=True)
+        return folder
+
+    def staging(self, key):
+        return self._scratch() / PurePosixPath(key).name
+
+    def publish(self, staged, key, sha256=""):
+        """Upload the file, or the folder's files and then its manifest; the staged copy becomes this machine's
+        cached copy when `sha256` names it, and goes otherwise."""
+        staged = Path(staged)
+        try:
+            if staged.is_dir():
+                listed = _files_under(staged)
+                self.delete(key)  # a re-published folder keeps none of its earlier files
+                for name, path in listed:
+                    self.client.upload_file(str(path), self.bucket, self._name(f"{key}/{name}"), Config=self.transfer)
+                manifest = {"files": {name: path.stat().st_size for name, path in listed}}
+                self.client.put_object(Bucket=self.bucket, Key=self._name(f"{key}/{MANIFEST}"),
+                                       Body=json.dumps(manifest, sort_keys=True).encode())
+            else:
+                self.client.upload_file(str(staged), self.bucket, self._name(key), Config=self.transfer)
+            if sha256:
+                self._place(staged, self.cache / "sha256" / sha256 / PurePosixPath(key).name, keep_existing=True)
+        finally:
+            shutil.rmtree(staged.parent, ignore_errors=True)
+
+    def _manifest(self, key):
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=self._name(f"{key}/{MANIFEST}"))["Body"]
+        except self.client.exceptions.NoSuchKey:
+            return None
+        return json.loads(body.read())
+
+    def _is_file(self, key):
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._name(key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _place(got, placed, keep_existing):
+        placed.parent.mkdir(parents=True, exist_ok=True)
+        if placed.exists():
+            if keep_existing:
+                return  # another process of this machine fetched the same bytes first
+            shutil.rmtree(placed) if placed.is_dir() else placed.unlink()
+        os.replace(got, placed)
+
+    def fetch(self, key, sha256="", missing_ok=False):
+        """A local copy: with `sha256`, kept in the cache under it and read from there next time; without, fetched
+        afresh (a cleaning run's working files). `missing_ok`: the path it would have, when the store lacks it."""
+        name = PurePosixPath(key).name
+        placed = self.cache / "sha256" / sha256 / name if sha256 else self.cache / "keys" / key
+        if sha256 and placed.exists():
+            return placed
+        scratch = self._scratch()
+        try:
+            got = scratch / name
+            if self._is_file(key):
+                self.client.download_file(self.bucket, self._name(key), str(got), Config=self.transfer)
+            else:
+                manifest = self._manifest(key)
+                if manifest is None:
+                    if missing_ok:
+                        return placed
+                    raise ArtifactMissing(key)
+                got.mkdir()
+                for relative in manifest["files"]:
+                    (got / relative).parent.mkdir(parents=True, exist_ok=True)
+                    self.client.download_file(self.bucket, self._name(f"{key}/{relative}"), str(got / relative),
+                                              Config=self.transfer)
+            self._place(got, placed, keep_existing=bool(sha256))
+            return placed
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def exists(self, key):
+        return self._is_file(key) or self._manifest(key) is not None
+
+    def files(self, key):
+        manifest = self._manifest(key)
+        return sorted(manifest["files"].items()) if manifest else []
+
+    def open(self, key):
+        try:
+            return self.client.get_object(Bucket=self.bucket, Key=self._name(key))["Body"]
+        except self.client.exceptions.NoSuchKey as error:
+            raise ArtifactMissing(key) from error
+
+    def delete(self, key):
+        names = [self._name(key)]
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                          Prefix=self._name(key) + "/"):
+            names.extend(item["Key"] for item in page.get("Contents", ()))
+        for start in range(0, len(names), 1000):
+            self.client.delete_objects(Bucket=self.bucket, Delete={
+                "Objects": [{"Key": name} for name in names[start:start + 1000]], "Quiet": True})
+        shutil.rmtree(self.cache / "keys" / key, ignore_errors=True)

@@ -1,0 +1,89 @@
+"""The artifacts interface on both backends — the local folder and a real S3-compatible server: a file or a folder
+is published whole, read back byte for byte, listed without being fetched, cached by sha256, streamed, deleted."""
+
+import hashlib
+import os
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from studio import artifacts
+
+
+@pytest.fixture(params=["folder", "s3"])
+def store(request, settings, tmp_path):
+    if request.param == "s3":
+        request.getfixturevalue("object_store")
+    else:
+        settings.STUDIO_ARTIFACTS_URL = ""
+        settings.STUDIO_ARTIFACTS_DIR = tmp_path / "artifacts"
+    return artifacts.store()
+
+
+def _folder(path, files):
+    for name, data in files.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_bytes(data)
+
+
+def test_a_file_is_published_whole_and_read_back(store):
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    staged = store.staging("snapshots/s-1.parquet")
+    staged.write_bytes(data)
+    assert not store.exists("snapshots/s-1.parquet")  # staged is not published
+    store.publish(staged, "snapshots/s-1.parquet", hashlib.sha256(data).hexdigest())
+    assert store.exists("snapshots/s-1.parquet") and not staged.exists()
+    assert store.fetch("snapshots/s-1.parquet", hashlib.sha256(data).hexdigest()).read_bytes() == data
+    assert store.fetch("snapshots/s-1.parquet").read_bytes() == data
+    with store.open("snapshots/s-1.parquet") as stream:
+        assert b"".join(iter(lambda: stream.read(1 << 20), b"")) == data
+    store.delete("snapshots/s-1.parquet")
+    assert not store.exists("snapshots/s-1.parquet")
+    with pytest.raises(artifacts.ArtifactMissing):
+        store.fetch("snapshots/s-1.parquet")
+    with pytest.raises(artifacts.ArtifactMissing):
+        store.open("snapshots/s-1.parquet")
+
+
+def test_a_folder_is_listed_where_it_lives_and_republished_without_its_old_files(store):
+    staged = store.staging("models/1/1")
+    _folder(staged, {"config.json": b"{}", "model.safetensors": b"w" * 1000, "1_Pooling/config.json": b"[]"})
+    store.publish(staged, "models/1/1", "a" * 64)
+    assert store.files("models/1/1") == [("1_Pooling/config.json", 2), ("config.json", 2),
+                                         ("model.safetensors", 1000)]
+    fetched = store.fetch("models/1/1", "a" * 64)
+    assert sorted(p.relative_to(fetched).as_posix() for p in fetched.rglob("*") if p.is_file()) == [
+        "1_Pooling/config.json", "config.json", "model.safetensors"]
+    again = store.staging("models/1/1")
+    _folder(again, {"config.json": b"{}"})
+    store.publish(again, "models/1/1")
+    assert store.files("models/1/1") == [("config.json", 2)]
+    assert store.files("models/1/2") == [] and not store.exists("models/1/2")
+    assert not store.fetch("models/1/2", "b" * 64, missing_ok=True).exists()
+    store.delete("models/1/1")
+    assert store.files("models/1/1") == []
+
+
+def test_the_store_reads_through_a_cache_keyed_by_sha256_and_needs_a_manifest(object_store, seaweed):
+    store = artifacts.store()
+    staged = store.staging("models/7/1")
+    _folder(staged, {"config.json": b"{}", "model.safetensors": b"w" * 10})
+    store.publish(staged, "models/7/1", "c" * 64)
+    client = seaweed.client()
+    assert object_store.keys("models/7/1/") == ["models/7/1/.manifest.json", "models/7/1/config.json",
+                                                "models/7/1/model.safetensors"]
+    cached = store.fetch("models/7/1", "c" * 64)
+    assert cached.is_relative_to(object_store.cache / "sha256")  # this machine's cache, under the digest
+    client.delete_object(Bucket=object_store.bucket, Key="studio/models/7/1/model.safetensors")
+    assert store.fetch("models/7/1", "c" * 64) == cached and (cached / "model.safetensors").read_bytes() == b"w" * 10
+    # Files without their manifest are a folder being uploaded: nobody reads it yet.
+    client.put_object(Bucket=object_store.bucket, Key="studio/models/7/2/config.json", Body=b"{}")
+    assert not store.exists("models/7/2") and store.files("models/7/2") == []
+    with pytest.raises(artifacts.ArtifactMissing):
+        store.fetch("models/7/2", "d" * 64)
+
+
+def test_a_store_url_that_is_not_s3_is_refused(settings):
+    settings.STUDIO_ARTIFACTS_URL = "ftp://somewhere/else"
+    with pytest.raises(ImproperlyConfigured, match="s3://bucket/prefix"):
+        artifacts.store()
