@@ -78,6 +78,15 @@ class LocalFolder:
             shutil.rmtree(final)
         os.replace(staged, final)
 
+    def mirror(self, path):
+        """Nothing to do: the job's folders are in the artifacts already."""
+
+    def restore(self, key):
+        """Nothing to do: the job's folders never left."""
+
+    def forget_mirrored(self, key, keep=None):
+        """Nothing to do: nothing was mirrored."""
+
     def fetch(self, key, sha256="", missing_ok=False):
         """A local path holding the artifact (file or folder)."""
         path = self._path(key)
@@ -145,25 +154,68 @@ class ObjectStore:
     def staging(self, key):
         return self._scratch() / PurePosixPath(key).name
 
+    def _upload(self, path, key):
+        """The file, or the folder's files and then its manifest (a folder without one is still being uploaded)."""
+        if not path.is_dir():
+            self.client.upload_file(str(path), self.bucket, self._name(key), Config=self.transfer)
+            return
+        listed = _files_under(path)
+        self.delete(key)  # a re-published folder keeps none of its earlier files
+        for name, item in listed:
+            self.client.upload_file(str(item), self.bucket, self._name(f"{key}/{name}"), Config=self.transfer)
+        manifest = {"files": {name: item.stat().st_size for name, item in listed}}
+        self.client.put_object(Bucket=self.bucket, Key=self._name(f"{key}/{MANIFEST}"),
+                               Body=json.dumps(manifest, sort_keys=True).encode())
+
     def publish(self, staged, key, sha256=""):
-        """Upload the file, or the folder's files and then its manifest; the staged copy becomes this machine's
-        cached copy when `sha256` names it, and goes otherwise."""
+        """Upload the staged file or folder; the staged copy becomes this machine's cached copy when `sha256` names
+        it, and goes otherwise."""
         staged = Path(staged)
         try:
-            if staged.is_dir():
-                listed = _files_under(staged)
-                self.delete(key)  # a re-published folder keeps none of its earlier files
-                for name, path in listed:
-                    self.client.upload_file(str(path), self.bucket, self._name(f"{key}/{name}"), Config=self.transfer)
-                manifest = {"files": {name: path.stat().st_size for name, path in listed}}
-                self.client.put_object(Bucket=self.bucket, Key=self._name(f"{key}/{MANIFEST}"),
-                                       Body=json.dumps(manifest, sort_keys=True).encode())
-            else:
-                self.client.upload_file(str(staged), self.bucket, self._name(key), Config=self.transfer)
+            self._upload(staged, key)
             if sha256:
                 self._place(staged, self.cache / "sha256" / sha256 / PurePosixPath(key).name, keep_existing=True)
         finally:
             shutil.rmtree(staged.parent, ignore_errors=True)
+
+    def key_of(self, path):
+        """The key of a folder of this machine's job folders."""
+        return Path(path).relative_to(self.cache).as_posix()
+
+    def mirror(self, path):
+        """Copy a job's folder of this machine (a checkpoint, say) into the store, under the same name: another
+        machine that takes the job over `restore`s it."""
+        self._upload(Path(path), self.key_of(path))
+
+    def restore(self, key):
+        """Bring back under the same name every folder mirrored whole under `key` that this machine lacks."""
+        for folder in self._complete_folders(key):
+            if not (self.cache / folder).exists():
+                scratch = self._scratch()
+                try:
+                    self._download(folder, scratch / "folder")
+                    self._place(scratch / "folder", self.cache / folder, keep_existing=True)
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
+
+    def _complete_folders(self, key):
+        """The keys of the folders under `key` whose manifests say they were uploaded whole."""
+        folders, start = [], len(self.prefix) + 1 if self.prefix else 0
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                          Prefix=self._name(key) + "/"):
+            folders.extend(item["Key"][start:-len(MANIFEST) - 1] for item in page.get("Contents", ())
+                           if item["Key"].endswith("/" + MANIFEST))
+        return folders
+
+    def forget_mirrored(self, key, keep=None):
+        """Remove what was mirrored under `key`; with `keep`, only the folders not named in it (a checkpoint rotated
+        away)."""
+        if keep is None:
+            self.delete(key)
+            return
+        for folder in self._complete_folders(key):
+            if PurePosixPath(folder).name not in keep:
+                self.delete(folder)
 
     def _manifest(self, key):
         try:
@@ -202,23 +254,29 @@ class ObjectStore:
         scratch = self._scratch()
         try:
             got = scratch / name
-            if self._is_file(key):
-                self.client.download_file(self.bucket, self._name(key), str(got), Config=self.transfer)
-            else:
-                manifest = self._manifest(key)
-                if manifest is None:
-                    if missing_ok:
-                        return placed
-                    raise ArtifactMissing(key)
-                got.mkdir()
-                for relative in manifest["files"]:
-                    (got / relative).parent.mkdir(parents=True, exist_ok=True)
-                    self.client.download_file(self.bucket, self._name(f"{key}/{relative}"), str(got / relative),
-                                              Config=self.transfer)
+            if not self._download(key, got):
+                if missing_ok:
+                    return placed
+                raise ArtifactMissing(key)
             self._place(got, placed, keep_existing=bool(sha256))
             return placed
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def _download(self, key, got):
+        """The file or the whole folder into `got`; False when the store holds neither."""
+        if self._is_file(key):
+            self.client.download_file(self.bucket, self._name(key), str(got), Config=self.transfer)
+            return True
+        manifest = self._manifest(key)
+        if manifest is None:
+            return False
+        got.mkdir()
+        for relative in manifest["files"]:
+            (got / relative).parent.mkdir(parents=True, exist_ok=True)
+            self.client.download_file(self.bucket, self._name(f"{key}/{relative}"), str(got / relative),
+                                      Config=self.transfer)
+        return True
 
     def exists(self, key):
         return self._is_file(key) or self._manifest(key) is not None

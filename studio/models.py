@@ -139,6 +139,12 @@ class Job(models.Model):
         return self.status in self.FINISHED
 
     @property
+    def work_key(self):
+        """Its working folder's key in the artifacts (checkpoints, outputs): named by id and queue time, so that a
+        job never finds another's checkpoint (after a database reset, say)."""
+        return f"jobs/{self.pk}-{self.queued_at:%Y%m%dT%H%M%S%f}"
+
+    @property
     def elapsed_seconds(self):
         if self.started_at is None:
             return None

@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -160,6 +162,14 @@ class ModelVersion(Authored):
         """Where this machine reads the version's folder (fetched into its cache, by sha256, when the artifacts live
         elsewhere); a folder that is not there when the artifacts lack it."""
         return artifacts.store().fetch(self.folder, self.sha256, missing_ok=True)
+
+    def read_json(self, name):
+        """One JSON file of the version, read where it lives (nothing else is fetched); None when it has none."""
+        try:
+            with artifacts.store().open(f"{self.folder}/{name}") as stream:
+                return json.loads(stream.read())
+        except artifacts.ArtifactMissing:
+            return None
 
     def file_names(self):
         """The names of the version's files, read where they live: nothing is fetched to list them."""

@@ -1,12 +1,35 @@
-"""Running a Trainer so that a job whose worker died picks up from its last complete checkpoint."""
+"""Running a Trainer so that a job whose worker died picks up from its last complete checkpoint — on this machine,
+or, with the artifacts in an object store, on any (each checkpoint is mirrored there as it is saved)."""
 
+import logging
 import os
 import re
 import shutil
 import time
 from pathlib import Path
 
+from transformers import TrainerCallback
+
+from studio import artifacts
+
+logger = logging.getLogger(__name__)
+
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+
+
+class MirrorCheckpoints(TrainerCallback):
+    """After each save, the new checkpoint goes to the store (a no-op for the local folder) and the ones the Trainer
+    rotated away leave it. Rank 0 alone: the others save nothing."""
+
+    def on_save(self, args, state, control, **kwargs):
+        store, folder = artifacts.store(), Path(args.output_dir)
+        if not state.is_world_process_zero or not store.remote:
+            return
+        try:
+            store.mirror(folder / f"checkpoint-{state.global_step}")
+            store.forget_mirrored(store.key_of(folder), keep={path.name for path in folder.iterdir()})
+        except Exception as error:  # the run goes on: only a takeover elsewhere would miss this checkpoint
+            logger.warning("Could not mirror checkpoint-%s into %s: %s", state.global_step, store.describe(), error)
 
 
 def last_complete_checkpoint(folder, reporter=None):
@@ -37,6 +60,7 @@ def train_resuming(trainer, reporter):
     """(train loss over the whole run, TrainOutput, seconds, steps run in this call) of `trainer.train()`, resumed
     from the newest complete checkpoint in its output folder when there is one."""
     folder = trainer.args.output_dir
+    trainer.add_callback(MirrorCheckpoints)
     last = last_complete_checkpoint(folder, reporter) if os.path.isdir(folder) else None
     if last:
         reporter.log(f"Resuming from {os.path.basename(last)}")

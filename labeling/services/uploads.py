@@ -43,7 +43,7 @@ def store_upload(user, project, name, chunks):
     if size == 0:
         path.unlink(missing_ok=True)
         raise ImportFileError(f"{name} is empty.")
-    artifacts.store().publish(path, key, digest.hexdigest())
+    artifacts.store().publish(path, key)  # no copy stays in this process's cache: a worker reads it
     upload = Upload.objects.create(
         project=project, uploaded_by=user, original_name=Path(name).name[:255], stored_name=stored_name,
         size=size, sha256=digest.hexdigest(),

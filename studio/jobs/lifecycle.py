@@ -13,6 +13,7 @@ import logging
 from django.apps import apps
 from django.utils.module_loading import import_string
 
+from .. import artifacts
 from ..models import Job
 from . import kinds
 from .records import RunRecord
@@ -52,6 +53,10 @@ def ended(job):
         return
     for model in record_models():
         model.objects.filter(job=job, status=RunRecord.Status.RUNNING).update(status=FOLLOWS[job.status])
+    try:
+        artifacts.store().forget_mirrored(job.work_key)  # an ended job resumes from nothing
+    except Exception:
+        logger.exception("Removing job %s's mirrored checkpoints failed", job.pk)
     kind = _kind(job)
     if job.status != Job.Status.SUCCEEDED and kind is not None and kind.cleanup:
         try:

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .. import audit, dispatch
+from .. import artifacts, audit, dispatch
 from ..errors import Refusal
 from ..models import Job
 from . import kinds, lifecycle
@@ -42,11 +42,11 @@ def check_held(job):
 
 
 def workdir(job):
-    """The job's own folder for checkpoints and outputs; the same across re-deliveries of the job.
-
-    Named by id and queue time, so that a job never finds another's checkpoint (after a database reset, say).
-    """
-    folder = Path(settings.STUDIO_ARTIFACTS_DIR) / "jobs" / f"{job.pk}-{job.queued_at:%Y%m%dT%H%M%S%f}"
+    """The job's own folder for checkpoints and outputs; the same across re-deliveries of the job. On a machine
+    that has not run the job before, what an earlier run mirrored into the store (its last checkpoint) comes back."""
+    folder = Path(settings.STUDIO_ARTIFACTS_DIR) / job.work_key
+    if not folder.exists():
+        artifacts.store().restore(job.work_key)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -54,11 +54,12 @@ def start_ensemble(user, project, version_ids, snapshot, name=""):
     settings = []
     for pk in version_ids:
         version = versions[pk]
-        if version.registered_model.kind != RegisteredModel.Kind.CLASSIFIER or not version.path.is_dir():
+        names = version.file_names()
+        if version.registered_model.kind != RegisteredModel.Kind.CLASSIFIER or classifier_file.SETTINGS_FILE not in names:
             raise EnsembleError(f"{version} is not a classifier with its files.")
-        if members_of(version.path) is not None:
+        if ENSEMBLE_FILE in names:
             raise EnsembleError(f"{version} is an ensemble already: combine its members instead.")
-        settings.append(classifier_file.read_settings(version.path))
+        settings.append(version.read_json(classifier_file.SETTINGS_FILE))
     if any((found["labels"], found["multi"]) != (settings[0]["labels"], settings[0]["multi"]) for found in settings):
         raise EnsembleError("The members must know the same labels, in the same order, single- or multi-label alike.")
     if snapshot.project_id != project.pk or snapshot.status != DatasetSnapshot.Status.READY:

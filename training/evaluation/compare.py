@@ -77,8 +77,7 @@ def configurations(reports):
 
 def _predicted(report, split, multi):
     scores = np.array([report.predictions[str(pk)] for pk in split.ids])
-    thresholds = classifier_file.read_settings(report.model_version.path)["thresholds"] \
-        if report.model_version.path.is_dir() else None
+    thresholds = (report.model_version.read_json(classifier_file.SETTINGS_FILE) or {}).get("thresholds")
     return metrics.predictions(scores, multi, thresholds)
 
 

@@ -17,7 +17,7 @@ from ..tagging.spans_data import span_labels
 def classifier_queue(version):
     """The queue for a classifier or span tagger version's evaluation and prediction jobs: the baseline, the CRF
     and ONNX exports (which run on the CPU) need no GPU."""
-    if any((version.path / name).exists() for name in ("baseline.json", "crf.crfsuite", ONNX_FILE)):
+    if version.file_names() & {"baseline.json", "crf.crfsuite", ONNX_FILE}:
         return "cpu"
     return version.params.get("queue", "gpu")
 
@@ -29,14 +29,16 @@ def start_evaluation(user, project, version, snapshot, split="test"):
     if snapshot.project_id != project.pk or snapshot.status != DatasetSnapshot.Status.READY:
         raise FinetuneError("The snapshot is not a ready snapshot of this project.")
     if version.registered_model.kind == RegisteredModel.Kind.TAGGER:
-        known, held = tagger_file.read_settings(version.path)["labels"], span_labels(snapshot)
+        known, held = (version.read_json(tagger_file.SETTINGS_FILE) or {}).get("labels", []), span_labels(snapshot)
         if known != held:
             raise FinetuneError(f"The span tagger knows the span labels {', '.join(known)}; the snapshot has "
                                 f"{', '.join(held) or 'none'}. Evaluate it on a snapshot with the same span labels.")
         labels, multi, trained = known, False, {"labels": known, "multi": False}
     else:
         labels, multi = snapshot_labels(snapshot)
-        trained = classifier_file.read_settings(version.path)
+        trained = version.read_json(classifier_file.SETTINGS_FILE)
+        if trained is None:
+            raise FinetuneError(f"{version} has no classifier settings file: its files are missing.")
     if trained["labels"] != labels or trained["multi"] != multi:
         raise FinetuneError(f"The classifier knows the labels {', '.join(trained['labels'])}; the snapshot has "
                             f"{', '.join(labels)}{' (multi-label)' if multi else ''}. Evaluate it on a snapshot "

@@ -22,6 +22,7 @@ from transformers import (
     set_seed,
 )
 
+from studio import artifacts
 from studio.jobs import service as jobs_service
 from studio.models import Job
 
@@ -44,13 +45,16 @@ def run_pretraining(job, reporter):
     return _train(Pretraining.objects.select_related("project").get(pk=job.params["pretraining_id"]), job, reporter)
 
 
-def _write_once(path, write):
-    """Make `path` with `write(temporary path)` unless an earlier delivery of the job made it."""
+def _write_once(path, write, mirrored=False):
+    """Make `path` with `write(temporary path)` unless an earlier delivery of the job made it; `mirrored`: a folder
+    that a delivery on another machine must find as it was (the tokenizer the checkpoints were trained with)."""
     if not path.exists():
         temporary = path.with_name(path.name + ".partial")
         shutil.rmtree(temporary, ignore_errors=True) if temporary.is_dir() else temporary.unlink(missing_ok=True)
         write(temporary)
         os.replace(temporary, path)
+        if mirrored:
+            artifacts.store().mirror(path)
     return path
 
 
@@ -60,7 +64,7 @@ def _tokenizer_and_model(run, config, folder, corpus_ids, reporter):
     if config["start"] == "scratch":
         reporter.stage(0, "Training the tokenizer")
         path = _write_once(folder / "tokenizer", lambda target: tokenizers.train_from_files(
-            train_texts(), config["vocab_size"], folder).save_pretrained(target))
+            train_texts(), config["vocab_size"], folder).save_pretrained(target), mirrored=True)
         tokenizer = AutoTokenizer.from_pretrained(path)
         set_seed(config["seed"])
         model_config = bert_config(len(tokenizer), config["preset"], config["layers"], config["hidden"],
