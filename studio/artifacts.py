@@ -33,6 +33,10 @@ class ArtifactMissing(FileNotFoundError):
     """The store holds nothing under the key."""
 
 
+class ArtifactsUnreachable(Exception):
+    """The configured store cannot be reached or used; the message says how it failed."""
+
+
 def store():
     """The configured backend."""
     return _backend(settings.STUDIO_ARTIFACTS_URL, str(settings.STUDIO_ARTIFACTS_DIR))
@@ -46,6 +50,26 @@ def _backend(url, folder):
     if parsed.scheme != "s3" or not parsed.netloc:
         raise ImproperlyConfigured(f"STUDIO_ARTIFACTS_URL must look like s3://bucket/prefix, not {url!r}.")
     return ObjectStore(parsed.netloc, parsed.path.strip("/"), Path(folder))
+
+
+def check(create=False):
+    """Write, read back and delete a small file where the artifacts live: the words to print when it worked;
+    ArtifactsUnreachable when it did not."""
+    backend = store()
+    backend.prepare(create)
+    key, probe = f"checks/{uuid.uuid4().hex}", os.urandom(1024)
+    try:
+        staged = backend.staging(key)
+        staged.write_bytes(probe)
+        backend.publish(staged, key)
+        if backend.fetch(key).read_bytes() != probe:
+            raise ArtifactsUnreachable(f"{backend.describe()}: a file read back differs from what was written.")
+        backend.delete(key)
+    except ArtifactsUnreachable:
+        raise
+    except Exception as error:
+        raise ArtifactsUnreachable(f"{backend.describe()}: {type(error).__name__}: {error}") from None
+    return f"Artifacts live in {backend.describe()}: a file was written, read back and deleted."
 
 
 def _files_under(folder):
@@ -77,6 +101,9 @@ class LocalFolder:
         if final.is_dir():
             shutil.rmtree(final)
         os.replace(staged, final)
+
+    def prepare(self, create=False):
+        self.root.mkdir(parents=True, exist_ok=True)
 
     def mirror(self, path):
         """Nothing to do: the job's folders are in the artifacts already."""
@@ -133,8 +160,9 @@ class ObjectStore:
         import boto3  # only a process that touches the store pays for it
         from botocore.config import Config
 
-        return boto3.client("s3", region_name=os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-                            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5}))
+        session = boto3.session.Session()  # its own: credentials as the environment gives them now
+        return session.client("s3", region_name=os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+                              config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5}))
 
     @functools.cached_property
     def transfer(self):
@@ -153,6 +181,19 @@ class ObjectStore:
 
     def staging(self, key):
         return self._scratch() / PurePosixPath(key).name
+
+    def prepare(self, create=False):
+        """Make sure the bucket is there (made with `create`); ArtifactsUnreachable, in words, otherwise."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket") or not create:
+                raise ArtifactsUnreachable(f"{self.describe()}: {error}") from None
+            self.client.create_bucket(Bucket=self.bucket)
+        except BotoCoreError as error:
+            raise ArtifactsUnreachable(f"{self.describe()}: {error}") from None
 
     def _upload(self, path, key):
         """The file, or the folder's files and then its manifest (a folder without one is still being uploaded)."""

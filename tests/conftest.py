@@ -1,3 +1,4 @@
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -98,8 +99,10 @@ def do_import(manager, project, sent, artifacts, django_capture_on_commit_callba
 
 @pytest.fixture(scope="session")
 def seaweed(tmp_path_factory):
-    """One real S3-compatible server for the session; each test takes a bucket of its own."""
-    server = SeaweedServer(tmp_path_factory.mktemp("seaweed")).start()
+    """One real S3-compatible server for the session (the one CI started, at STUDIO_TEST_S3_ENDPOINT, or one of its
+    own); each test takes a bucket of its own."""
+    endpoint = os.environ.get("STUDIO_TEST_S3_ENDPOINT")
+    server = SeaweedServer.running_at(endpoint) if endpoint else SeaweedServer(tmp_path_factory.mktemp("seaweed")).start()
     yield server
     server.stop()
 

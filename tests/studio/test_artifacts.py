@@ -2,10 +2,12 @@
 is published whole, read back byte for byte, listed without being fetched, cached by sha256, streamed, deleted."""
 
 import hashlib
+import io
 import os
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
 
 from studio import artifacts
 
@@ -87,3 +89,20 @@ def test_a_store_url_that_is_not_s3_is_refused(settings):
     settings.STUDIO_ARTIFACTS_URL = "ftp://somewhere/else"
     with pytest.raises(ImproperlyConfigured, match="s3://bucket/prefix"):
         artifacts.store()
+
+
+def test_check_artifacts_makes_the_bucket_and_says_where_artifacts_live(object_store, settings, seaweed):
+    settings.STUDIO_ARTIFACTS_URL = "s3://studio-not-made-yet/prefix"
+    with pytest.raises(CommandError, match="studio-not-made-yet"):
+        call_command("check_artifacts")
+    out = io.StringIO()
+    call_command("check_artifacts", "--create-bucket", stdout=out)
+    assert "s3://studio-not-made-yet/prefix: a file was written, read back and deleted" in out.getvalue()
+    assert seaweed.keys("studio-not-made-yet") == []  # the probe is gone
+
+
+def test_check_artifacts_names_an_unreachable_store(object_store, settings, monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    settings.STUDIO_ARTIFACTS_URL = f"s3://{object_store.bucket}/other"
+    with pytest.raises(CommandError, match=f"The artifacts cannot be used: s3://{object_store.bucket}/other"):
+        call_command("check_artifacts")

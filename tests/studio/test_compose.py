@@ -44,7 +44,7 @@ def check_command(command):
 
 
 def test_the_expected_services_exist():
-    assert {"postgres", "redis", "web", "worker-cpu", "worker-gpu"} <= set(SERVICES)
+    assert {"postgres", "redis", "objectstore", "web", "worker-cpu", "worker-gpu"} <= set(SERVICES)
 
 
 @pytest.mark.parametrize("name", STUDIO_SERVICES)
@@ -56,7 +56,7 @@ def test_each_studio_service_command_refers_to_something_that_exists(name):
 def test_each_health_check_refers_to_something_that_exists(name):
     healthcheck = SERVICES[name].get("healthcheck")
     if healthcheck is None:
-        assert name == "migrate"
+        assert name in ("migrate", "artifacts-check")
         return
     kind, *command = healthcheck["test"]
     check_command(command if kind == "CMD" else command[0].replace("$$HOSTNAME", "host").split()[:5])
@@ -76,11 +76,22 @@ def test_the_gpu_worker_reserves_a_gpu_and_runs_one_job_at_a_time():
     assert command[command.index("--concurrency") + 1] == "1"
 
 
-def test_workers_and_web_share_the_artifacts_volume():
-    for name in ("web", "worker-cpu", "worker-gpu"):
-        assert "artifacts:/srv/artifacts" in SERVICES[name]["volumes"]
-        assert SERVICES[name]["environment"]["STUDIO_ARTIFACTS_DIR"] == "/srv/artifacts"
-    assert "artifacts" in COMPOSE["volumes"]
+def _writable(service):
+    return {volume.split(":")[0] for volume in service.get("volumes", ()) if not volume.endswith(":ro")}
+
+
+def test_artifacts_live_in_the_object_store_and_no_worker_shares_a_writable_volume_with_the_web_app():
+    for name in STUDIO_SERVICES:
+        environment = SERVICES[name]["environment"]
+        assert environment["STUDIO_ARTIFACTS_URL"] == "${STUDIO_ARTIFACTS_URL:-s3://studio/artifacts}"
+        assert environment["AWS_ENDPOINT_URL"] == "${AWS_ENDPOINT_URL:-http://objectstore:8333}"
+    assert "-s3" in SERVICES["objectstore"]["command"] and "-s3.port" not in " ".join(SERVICES["objectstore"]["command"])
+    for worker in ("worker-cpu", "worker-gpu"):
+        assert _writable(SERVICES[worker]) and not _writable(SERVICES[worker]) & _writable(SERVICES["web"])
+        assert SERVICES[worker]["depends_on"]["artifacts-check"]["condition"] == "service_completed_successfully"
+    assert SERVICES["artifacts-check"]["command"] == ["python", "manage.py", "check_artifacts", "--create-bucket"]
+    identities = COMPOSE["configs"]["s3-identities"]["content"]
+    assert "${STUDIO_S3_ACCESS_KEY}" in identities and "${STUDIO_S3_SECRET_KEY}" in identities
 
 
 def test_the_dockerfile_copies_only_what_exists():

@@ -30,10 +30,20 @@ def weed_binary():
 
 
 class SeaweedServer:
-    """`weed server` with its master, volume server, filer and S3 gateway in one process, its data in `folder`."""
+    """`weed server` with its master, volume server, filer and S3 gateway in one process, its data in `folder`;
+    or, `running_at` an endpoint, one that CI started before the tests (signed with the same key)."""
+
+    process = None
 
     def __init__(self, folder):
-        self.folder = Path(folder)
+        self.folder = Path(folder) if folder else None
+
+    @classmethod
+    def running_at(cls, endpoint):
+        server = cls(None)
+        server.endpoint = endpoint
+        server.client().list_buckets()  # reachable, and the key is right
+        return server
 
     def start(self, timeout=60):
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -50,7 +60,7 @@ class SeaweedServer:
              "-filer", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}",
              f"-filer.localSocket={self.folder / 'filer.sock'}",
              "-s3", f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={self.folder / 's3.json'}",
-             f"-iam.port={iam}", "-master.telemetry=false"],
+             "-s3.port.iceberg=0", "-s3.port.lance=0", f"-iam.port={iam}", "-master.telemetry=false"],
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -87,6 +97,8 @@ class SeaweedServer:
         return sorted(item["Key"] for page in pages for item in page.get("Contents", ()))
 
     def stop(self):
+        if self.process is None:
+            return
         if self.process.poll() is None:
             os.killpg(self.process.pid, 15)
             try:
@@ -95,3 +107,13 @@ class SeaweedServer:
                 os.killpg(self.process.pid, 9)
                 self.process.wait()
         self.log.close()
+
+
+if __name__ == "__main__":  # CI: python -m tests.support.object_store FOLDER — prints the endpoint, serves until stopped
+    import signal
+
+    server = SeaweedServer(sys.argv[1]).start()
+    print(server.endpoint, flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (server.stop(), sys.exit(0)))
+    while server.process.poll() is None:
+        time.sleep(1)
