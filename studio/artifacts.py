@@ -183,8 +183,11 @@ class ObjectStore:
         return self._scratch() / PurePosixPath(key).name
 
     def prepare(self, create=False):
-        """Make sure the bucket is there (made with `create`); ArtifactsUnreachable, in words, otherwise."""
+        """Make sure the bucket is there (made with `create`) and the cache folder; ArtifactsUnreachable, in words,
+        otherwise."""
         from botocore.exceptions import BotoCoreError, ClientError
+
+        self.cache.mkdir(parents=True, exist_ok=True)
 
         try:
             self.client.head_bucket(Bucket=self.bucket)

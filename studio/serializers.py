@@ -12,6 +12,13 @@ class ComponentStatusSerializer(serializers.Serializer):
     error = serializers.CharField(allow_blank=True)
 
 
+class ArtifactsStatusSerializer(ComponentStatusSerializer):
+    kind = serializers.ChoiceField(choices=["folder", "s3"])
+    where = serializers.CharField(help_text="The folder, or s3://bucket/prefix.")
+    free_bytes = serializers.IntegerField(allow_null=True, help_text="Free space of this process's folder (the "
+                                                                     "artifacts, or its cache of the store).")
+
+
 class WorkerStatusSerializer(serializers.Serializer):
     name = serializers.CharField()
     queues = serializers.ListField(child=serializers.CharField())
@@ -21,6 +28,7 @@ class WorkerStatusSerializer(serializers.Serializer):
 class SystemStatusSerializer(serializers.Serializer):
     database = ComponentStatusSerializer()
     broker = ComponentStatusSerializer()
+    artifacts = ArtifactsStatusSerializer()
     workers = WorkerStatusSerializer(many=True)
     error = serializers.CharField(allow_blank=True)
 

@@ -1,7 +1,11 @@
-"""What an admin needs to know to trust the studio: database, broker, workers and their devices."""
+"""What an admin needs to know to trust the studio: database, broker, artifacts, workers and their devices."""
 
+import shutil
+
+from django.conf import settings
 from django.db import connection
 
+from .. import artifacts
 from ..celery import app
 
 
@@ -24,6 +28,21 @@ def broker_status():
             conn.ensure_connection(max_retries=1, timeout=2)
         status["reachable"] = True
     except Exception as error:  # kombu raises transport-specific errors
+        status["error"] = str(error)
+    return status
+
+
+def artifacts_status():
+    """Where the artifacts live, whether this process can reach them, and the free space of its folder (the
+    artifacts themselves, or its cache of the store)."""
+    status = {"kind": "folder", "where": "", "reachable": False, "error": "", "free_bytes": None}
+    try:
+        store = artifacts.store()
+        status.update(kind="s3" if store.remote else "folder", where=store.describe())
+        store.prepare()
+        status["free_bytes"] = shutil.disk_usage(settings.STUDIO_ARTIFACTS_DIR).free
+        status["reachable"] = True
+    except Exception as error:  # a wrong URL, an unreachable endpoint, a refused key: show it
         status["error"] = str(error)
     return status
 
@@ -54,4 +73,4 @@ def workers_status(timeout=1.5):
 def system_status():
     broker = broker_status()
     workers = workers_status() if broker["reachable"] else {"workers": [], "error": "broker unreachable"}
-    return {"database": database_status(), "broker": broker, **workers}
+    return {"database": database_status(), "broker": broker, "artifacts": artifacts_status(), **workers}

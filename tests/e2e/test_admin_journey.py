@@ -22,6 +22,9 @@ def test_the_admin_sees_system_status_and_the_audit_log(page, transactional_db, 
     page.get_by_role("link", name="System status").click()
     expect(page.locator("#system-status")).to_contain_text("Database")
     expect(page.locator("#system-status")).to_contain_text("No worker answered")
+    artifacts = page.locator("#system-status section.card", has_text="Artifacts")
+    expect(artifacts).to_contain_text("reachable folder")
+    expect(artifacts).to_contain_text("free on its disk")
     page.get_by_role("link", name="Audit log").click()
     expect(page.locator("table")).to_contain_text("membership.add")
     assert page.problems == []

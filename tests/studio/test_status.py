@@ -42,3 +42,17 @@ def test_an_unknown_queue_is_refused(client, admin_user):
     assert api.status_code == 400 and "queue" in api.json()["errors"]
     page = client.post(reverse("queue-check-create"), {"queue": "tpu"})
     assert page.status_code == 400 and "Unknown queue" in page.content.decode()
+
+
+def test_the_artifacts_card_says_where_they_live_and_whether_this_process_reaches_them(client, admin_user, settings,
+                                                                                        object_store, monkeypatch):
+    client.force_login(admin_user)
+    status = client.get(reverse("api-status")).json()["artifacts"]
+    assert status["kind"] == "s3" and status["where"] == object_store.url and status["reachable"] is True
+    assert status["error"] == "" and status["free_bytes"] > 0
+    page = client.get(reverse("system-status"), headers={"HX-Request": "true"}).content.decode()
+    assert f"<code>{object_store.url}</code>" in page and "free in this web process" in page
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    settings.STUDIO_ARTIFACTS_URL = object_store.url + "/elsewhere"  # a new client, signing with the wrong key
+    refused = client.get(reverse("api-status")).json()["artifacts"]
+    assert refused["reachable"] is False and "(403)" in refused["error"] and "HeadBucket" in refused["error"]
