@@ -14,7 +14,6 @@ chunks, never whole in memory.
 
 import functools
 import json
-import logging
 import os
 import shutil
 import uuid
@@ -23,8 +22,6 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-
-logger = logging.getLogger(__name__)
 
 MANIFEST = ".manifest.json"  # a folder's last object in the store: {"files": {relative name: bytes}}
 
@@ -85,7 +82,7 @@ class LocalFolder:
         self.root = root
 
     def describe(self):
-        return f"the folder {self.root}"
+        return str(self.root)
 
     def _path(self, key):
         return self.root / key

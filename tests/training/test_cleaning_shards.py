@@ -204,18 +204,24 @@ def many_notes(project, count):
 
 
 @pytest.mark.worker
-def test_two_workers_share_a_cleaning_s_shards(transactional_db, tmp_path, settings, manager, project,
-                                               django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("artifacts_in", ["a shared folder", "the object store"])
+def test_two_workers_share_a_cleaning_s_shards(artifacts_in, request, transactional_db, tmp_path, settings, manager,
+                                               project, django_capture_on_commit_callbacks):
+    """On one machine the workers share the artifacts folder; on two they share only the store, each its own
+    folder, and each shard's files reach the merge through the store."""
     from studio.celery import app
 
-    settings.STUDIO_ARTIFACTS_DIR = tmp_path
+    store = request.getfixturevalue("object_store") if artifacts_in == "the object store" else None
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path if store is None else store.cache
     corpus = many_notes(project, 2400)
     whole = clean(manager, project, corpus, django_capture_on_commit_callbacks)
     assert whole.status == "done"
     app.control.purge()
-    workers = [WorkerProcess(queues="cpu", artifacts_dir=tmp_path) for _ in range(2)]
+    workers = [WorkerProcess(queues="cpu", artifacts_dir=tmp_path if store is None else tmp_path / f"machine-{index}")
+               for index in range(2)]
     for worker in workers:
         worker.env["STUDIO_CLEAN_SHARD_DOCUMENTS"] = "400"  # a third of a second's work a shard and pass
+        worker.env.update(store.env if store else {})
         worker.start()
     try:
         with django_capture_on_commit_callbacks(execute=True):
@@ -231,4 +237,6 @@ def test_two_workers_share_a_cleaning_s_shards(transactional_db, tmp_path, setti
     assert run.shards.count() == 3 * 6 and set(run.shards.values_list("status", flat=True)) == {"done"}
     assert set(run.shards.values_list("worker", flat=True)) == {worker.name for worker in workers}, job.log
     assert result(run) == result(whole)
+    if store is not None:
+        assert store.keys("cleaning/") == []  # the shards' files (note text) leave the store with the run done
 
