@@ -77,7 +77,7 @@ def measure(label, megabytes):
     store.delete("bench/models/1")
     print(f"\n{label} ({store.describe()}), {megabytes:,} MB of weights:")
     for what, seconds in rows:
-        rate = "" if "cache" in what else f"  {megabytes / seconds:,.0f} MB/s"
+        rate = "" if "cache" in what or seconds < 0.01 else f"  {megabytes / seconds:,.0f} MB/s"  # a rename
         print(f"  {what:<46} {seconds:7.2f} s{rate}")
     print(f"  peak memory of this process so far: {peak_rss_mb(os.getpid()):,.0f} MB")
 
