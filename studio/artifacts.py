@@ -5,7 +5,8 @@ interface with two backends, chosen by STUDIO_ARTIFACTS_URL:
   file in place;
 - ``s3://bucket/prefix``: any S3-compatible store (endpoint and credentials from the environment, as every AWS tool
   reads them: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); a key is an object name under the
-  prefix, and STUDIO_ARTIFACTS_DIR is this machine's cache of what it read, keyed by sha256.
+  prefix, and STUDIO_ARTIFACTS_DIR is this machine's cache of what it read, keyed by sha256 and kept under
+  STUDIO_ARTIFACTS_CACHE_BYTES.
 
 A writer writes to `staging(key)` and then `publish`es: the local backend renames the file into place, the store
 uploads it (a folder's files first, its manifest last), so a reader never finds half an artifact. Files move in
@@ -16,12 +17,15 @@ import functools
 import json
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from .disk import folder_size
 
 MANIFEST = ".manifest.json"  # a folder's last object in the store: {"files": {relative name: bytes}}
 
@@ -216,6 +220,7 @@ class ObjectStore:
             self._upload(staged, key)
             if sha256:
                 self._place(staged, self.cache / "sha256" / sha256 / PurePosixPath(key).name, keep_existing=True)
+                self._used(self.cache / "sha256" / sha256)
         finally:
             shutil.rmtree(staged.parent, ignore_errors=True)
 
@@ -285,12 +290,30 @@ class ObjectStore:
             shutil.rmtree(placed) if placed.is_dir() else placed.unlink()
         os.replace(got, placed)
 
+    def _used(self, entry):
+        """Mark a cached artifact used now; then trim the cache to STUDIO_ARTIFACTS_CACHE_BYTES, least recently
+        used first, never the one just used. Scratch folders a crash left behind go after a day."""
+        os.utime(entry)
+        cached = [(item.stat().st_mtime, folder_size(item), item) for item in entry.parent.iterdir() if item.is_dir()]
+        total = sum(size for _used, size, _item in cached)
+        for _used_at, size, item in sorted(cached):
+            if total <= settings.STUDIO_ARTIFACTS_CACHE_BYTES:
+                break
+            if item != entry:
+                shutil.rmtree(item, ignore_errors=True)
+                total -= size
+        stale = time.time() - 86400
+        for item in (self.cache / "tmp").iterdir() if (self.cache / "tmp").is_dir() else ():
+            if item.stat().st_mtime < stale:
+                shutil.rmtree(item, ignore_errors=True)
+
     def fetch(self, key, sha256="", missing_ok=False):
         """A local copy: with `sha256`, kept in the cache under it and read from there next time; without, fetched
         afresh (a cleaning run's working files). `missing_ok`: the path it would have, when the store lacks it."""
         name = PurePosixPath(key).name
         placed = self.cache / "sha256" / sha256 / name if sha256 else self.cache / "keys" / key
         if sha256 and placed.exists():
+            self._used(placed.parent)
             return placed
         scratch = self._scratch()
         try:
@@ -300,6 +323,8 @@ class ObjectStore:
                     return placed
                 raise ArtifactMissing(key)
             self._place(got, placed, keep_existing=bool(sha256))
+            if sha256:
+                self._used(placed.parent)
             return placed
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -173,6 +173,8 @@ STUDIO_ARTIFACTS_DIR = env_path("STUDIO_ARTIFACTS_DIR", VAR_DIR / "artifacts")
 # Empty: artifacts live in the folder above. s3://bucket/prefix: in that S3-compatible store (endpoint and
 # credentials from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), the folder being this machine's cache.
 STUDIO_ARTIFACTS_URL = env_str("STUDIO_ARTIFACTS_URL", "")
+# With the store: what a machine keeps of what it read (least recently used first out).
+STUDIO_ARTIFACTS_CACHE_BYTES = env_int("STUDIO_ARTIFACTS_CACHE_BYTES", 50 * 1024**3, minimum=1024**2)
 STUDIO_BASE_MODELS_DIR = env_path("STUDIO_BASE_MODELS_DIR", VAR_DIR / "base-models")
 # The predict API: classifier versions each process keeps loaded, and a request's limits.
 STUDIO_SERVING_CACHE = env_int("STUDIO_SERVING_CACHE", 2, minimum=1)

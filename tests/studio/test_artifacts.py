@@ -106,3 +106,23 @@ def test_check_artifacts_names_an_unreachable_store(object_store, settings, monk
     settings.STUDIO_ARTIFACTS_URL = f"s3://{object_store.bucket}/other"
     with pytest.raises(CommandError, match=f"The artifacts cannot be used: s3://{object_store.bucket}/other"):
         call_command("check_artifacts")
+
+
+def test_the_cache_keeps_under_its_size_the_artifacts_used_last(object_store, settings):
+    settings.STUDIO_ARTIFACTS_CACHE_BYTES = 2_500_000
+    store = artifacts.store()
+    digests = {}
+    for name in ("a", "b", "c"):
+        staged = store.staging(f"snapshots/{name}.parquet")
+        staged.write_bytes(os.urandom(1_000_000))
+        digests[name] = hashlib.sha256(staged.read_bytes()).hexdigest()
+        store.publish(staged, f"snapshots/{name}.parquet")  # not cached here: read by the fetches below
+    cached = lambda: sorted(path.name for path in (object_store.cache / "sha256").iterdir())  # noqa: E731
+    store.fetch("snapshots/a.parquet", digests["a"])
+    store.fetch("snapshots/b.parquet", digests["b"])
+    os.utime(object_store.cache / "sha256" / digests["a"], (1, 1))
+    os.utime(object_store.cache / "sha256" / digests["b"], (2, 2))
+    store.fetch("snapshots/a.parquet", digests["a"])  # read again: the most recently used now
+    store.fetch("snapshots/c.parquet", digests["c"])  # three megabytes: the least recently used goes
+    assert cached() == sorted([digests["a"], digests["c"]])
+    assert store.fetch("snapshots/b.parquet", digests["b"]).read_bytes()  # fetched again when needed
