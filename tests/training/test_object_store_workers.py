@@ -12,7 +12,7 @@ from django.urls import reverse
 from labeling.models import Corpus, DatasetSnapshot, Membership, Role
 from labeling.services import snapshots
 from studio.celery import app
-from tests.support.classifiers import SIGNALS, build_tiny_base, labeled_snapshot
+from tests.support.classifiers import SIGNALS, build_tiny_base
 from tests.support.factories import UserFactory, make_admin
 from tests.support.phi_notes import body
 from tests.support.worker import WorkerProcess, wait_for
@@ -115,40 +115,3 @@ def test_import_snapshot_fine_tune_promotion_and_predict_through_the_store(
         for worker in workers.values():
             worker.stop()
 
-
-def test_a_fine_tune_whose_worker_died_resumes_on_another_machine_from_the_mirrored_checkpoint(
-        transactional_db, object_store, tmp_path, settings, manager, project, django_capture_on_commit_callbacks):
-    settings.STUDIO_BASE_MODELS_DIR = tmp_path / "base-models"
-    build_tiny_base(settings.STUDIO_BASE_MODELS_DIR / "tiny")
-    snapshot = labeled_snapshot(project, manager, django_capture_on_commit_callbacks, count=600)
-    app.control.purge()
-
-    def worker(folder):
-        started = WorkerProcess(artifacts_dir=folder, base_models_dir=settings.STUDIO_BASE_MODELS_DIR)
-        started.env.update(object_store.env)
-        return started.start()
-
-    first = worker(tmp_path / "machine-a")
-    run = start_finetuning(manager, project, snapshot, {"base": "folder:tiny", "queue": "cpu", "epochs": 6,
-                                                        "batch_size": 8, "max_length": 32, "early_stopping": 0})
-    job = run.job
-    mirrored = lambda: [key for key in object_store.keys(f"{job.work_key}/")  # noqa: E731
-                        if key.endswith("/.manifest.json") and "/checkpoint-" in key]
-    try:
-        # Past the second epoch's checkpoint, mirrored into the store, then the machine is gone.
-        assert wait_for(lambda: (job.refresh_from_db() or job.progress) >= 0.4 and mirrored(), timeout=300), (
-            f"{job.status} {job.progress:.2f} {job.error}\n{first.log(80)}")
-    finally:
-        first.kill()
-    assert len(mirrored()) <= 2  # the Trainer's rotation reaches the store too
-    second = worker(tmp_path / "machine-b")  # another machine: nothing of the first one's folder
-    try:
-        assert wait_for(lambda: Finetuning.objects.get(pk=run.pk).status == "done", timeout=420), second.log(80)
-    finally:
-        second.stop()
-    job.refresh_from_db()
-    run.refresh_from_db()
-    assert job.starts == 2 and "Resuming from checkpoint-" in job.log
-    assert int(job.log.split("Resuming from checkpoint-")[1].split()[0]) >= 45  # at least one epoch kept
-    assert run.output.metrics["steps"] == 6 * 45
-    assert object_store.keys(f"{job.work_key}/") == []  # an ended job's checkpoints leave the store
