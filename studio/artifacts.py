@@ -254,13 +254,14 @@ class ObjectStore:
         return folders
 
     def forget_mirrored(self, key, keep=None):
-        """Remove what was mirrored under `key`; with `keep`, only the folders not named in it (a checkpoint rotated
-        away)."""
+        """Remove what was mirrored under `key`; with `keep`, only its own folders not named in it (a checkpoint
+        rotated away), never deeper ones (another trainer's)."""
         if keep is None:
             self.delete(key)
             return
         for folder in self._complete_folders(key):
-            if PurePosixPath(folder).name not in keep:
+            path = PurePosixPath(folder)
+            if path.parent == PurePosixPath(key) and path.name not in keep:
                 self.delete(folder)
 
     def _manifest(self, key):

@@ -4,6 +4,7 @@ is published whole, read back byte for byte, listed without being fetched, cache
 import hashlib
 import io
 import os
+import shutil
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -126,3 +127,26 @@ def test_the_cache_keeps_under_its_size_the_artifacts_used_last(object_store, se
     store.fetch("snapshots/c.parquet", digests["c"])  # three megabytes: the least recently used goes
     assert cached() == sorted([digests["a"], digests["c"]])
     assert store.fetch("snapshots/b.parquet", digests["b"]).read_bytes()  # fetched again when needed
+
+
+def test_a_job_s_mirrored_folders_come_back_on_another_machine_and_rotate_away(object_store, settings, tmp_path):
+    store = artifacts.store()
+    job = object_store.cache / "jobs" / "7-20261202T000000000000"
+    for name in ("checkpoint-10", "checkpoint-20", "trial-1/checkpoint-5"):
+        _folder(job / name, {"trainer_state.json": b"{}", "model.safetensors": b"w" * 100})
+        store.mirror(job / name)
+    (job / "half-written").mkdir()
+    (job / "half-written" / "model.safetensors").write_bytes(b"w")
+    client = object_store.server.client()
+    client.put_object(Bucket=object_store.bucket, Key="studio/jobs/7-20261202T000000000000/checkpoint-30/x", Body=b"x")
+    shutil.rmtree(job / "checkpoint-10")  # the Trainer's rotation
+    store.forget_mirrored("jobs/7-20261202T000000000000", keep={path.name for path in job.iterdir()})
+    settings.STUDIO_ARTIFACTS_DIR = tmp_path / "another-machine"
+    other = artifacts.store()
+    other.restore("jobs/7-20261202T000000000000")
+    restored = tmp_path / "another-machine" / "jobs" / "7-20261202T000000000000"
+    assert sorted(p.relative_to(restored).as_posix() for p in restored.rglob("*") if p.is_file()) == [
+        "checkpoint-20/model.safetensors", "checkpoint-20/trainer_state.json",  # not the incomplete checkpoint-30
+        "trial-1/checkpoint-5/model.safetensors", "trial-1/checkpoint-5/trainer_state.json"]
+    other.forget_mirrored("jobs/7-20261202T000000000000")
+    assert object_store.keys("jobs/") == []
