@@ -22,8 +22,9 @@ from training.pretraining.service import start_pretraining
 
 pytestmark = pytest.mark.worker
 # Relative: each process draws its own masks and dropout for its half of a batch, so the runs part a little. The mean
-# training loss is read over every step; the held-out loss after training over the few blocks of a 10% slice.
-TOLERANCE = {"train_loss": 0.02, "loss_after": 0.06}
+# training loss is read over every step; the held-out loss after training is measured by rank 0 alone, with the same
+# batches and masks as one process (measured: 0.1-0.6% apart, whichever notes the hash of their ids holds out).
+TOLERANCE = {"train_loss": 0.02, "loss_after": 0.02}
 
 
 def ward_notes(project):

@@ -11,7 +11,9 @@ import math
 import os
 import shutil
 
+import torch
 from django.db import transaction
+from torch.utils.data import DataLoader
 from transformers import (
     AutoModel,
     AutoTokenizer,
@@ -159,10 +161,10 @@ def _fit(config, folder, tokenizer, model, base, reporter):
 
     before_file = folder / "before.json"
 
-    def measure_before():  # every rank measures (the evaluation is shared among them); rank 0 writes
-        measured = _evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}
+    def measure_before():  # rank 0 alone measures and writes; the others go on to their first step and wait there
         if distributed.rank() == 0:
-            before_file.write_text(json.dumps(measured))
+            before_file.write_text(json.dumps(_evaluate(trainer, held_out, contrastive, tokenizer)
+                                              if len(held_out) else {}))
 
     new_head = bool(base and base["new_head"])
     if new_head:  # "before" is the base with its new head fitted, measured when the body starts training
@@ -176,7 +178,7 @@ def _fit(config, folder, tokenizer, model, base, reporter):
     train_loss, result, seconds, steps_run = train_resuming(trainer, reporter)
     before = json.loads(before_file.read_text()) if before_file.exists() else {}
     reporter.stage(0.97, "Measuring the held-out slice after training")
-    after = _evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) else {}
+    after = _evaluate(trainer, held_out, contrastive, tokenizer) if len(held_out) and distributed.rank() == 0 else {}
     effective_batch = config["batch_size"] * config["gradient_accumulation"]
     metrics = {
         **{f"{name}_before": value for name, value in before.items()},
@@ -192,10 +194,22 @@ def _fit(config, folder, tokenizer, model, base, reporter):
 
 
 def _evaluate(trainer, held_out, contrastive, tokenizer):
+    """The held-out figures, measured in one process (rank 0) whatever the devices: the same batches and the same
+    masks as a run on one device, so that its loss compares with one's."""
     set_seed(trainer.args.seed)  # the same masks before and after training
     if contrastive:
         return embedding_quality(trainer.model, held_out, tokenizer, trainer.args.device)
-    loss = trainer.evaluate(held_out)["eval_loss"]
+    model, total, count = trainer.model, 0.0, 0
+    model.eval()
+    loader = DataLoader(held_out.with_format(columns=["input_ids"]), batch_size=trainer.args.per_device_eval_batch_size,
+                        collate_fn=trainer.data_collator)
+    with torch.no_grad():
+        for batch in loader:
+            with trainer.autocast_smart_context_manager():
+                loss = model(**{name: value.to(trainer.args.device) for name, value in batch.items()}).loss
+            total, count = total + loss.item() * len(batch["input_ids"]), count + len(batch["input_ids"])
+    model.train()
+    loss = total / count
     return {"loss": loss, "perplexity": math.exp(min(loss, 50))}
 
 
