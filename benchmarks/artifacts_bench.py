@@ -52,13 +52,13 @@ def measure(label, megabytes):
     store = artifacts.store()
     rows = []
     # A model version: a folder of a large weights file and a few small ones.
-    staged = store.staging("bench/models/1")
-    staged.mkdir()
-    _write_random(staged / "model.safetensors", megabytes)
-    for name in ("config.json", "tokenizer.json", "classifier.json"):
-        (staged / name).write_bytes(os.urandom(20_000))
-    sha = _digest(staged / "model.safetensors")
-    _none, seconds = _timed(store.publish, staged, "bench/models/1")
+    with artifacts.staged("bench/models/1") as staged:
+        staged.mkdir()
+        _write_random(staged / "model.safetensors", megabytes)
+        for name in ("config.json", "tokenizer.json", "classifier.json"):
+            (staged / name).write_bytes(os.urandom(20_000))
+        sha = _digest(staged / "model.safetensors")
+        _none, seconds = _timed(store.publish, staged, "bench/models/1")
     rows.append(("publish a folder", seconds))
     if store.remote:
         shutil.rmtree(store.cache / "sha256", ignore_errors=True)  # this machine has never read it

@@ -8,11 +8,12 @@ interface with two backends, chosen by STUDIO_ARTIFACTS_URL:
   prefix, and STUDIO_ARTIFACTS_DIR is this machine's cache of what it read, keyed by sha256 and kept under
   STUDIO_ARTIFACTS_CACHE_BYTES.
 
-A writer writes to `staging(key)` and then `publish`es: the local backend renames the file into place, the store
+A writer writes inside `staged(key)` and then `publish`es: the local backend renames the file into place, the store
 uploads it (a folder's files first, its manifest last), so a reader never finds half an artifact. Files move in
 chunks, never whole in memory.
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -53,6 +54,22 @@ def _backend(url, folder):
     return ObjectStore(parsed.netloc, parsed.path.strip("/"), Path(folder))
 
 
+@contextlib.contextmanager
+def staged(key):
+    """A fresh local path to write the artifact `key` to and then `publish`; whatever is left of it when the block
+    ends (a failure came first, or the store kept no copy) goes."""
+    backend = store()
+    path = backend.staging(key)
+    try:
+        yield path
+    finally:
+        backend.discard(path)
+
+
+def _remove(path):
+    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+
 def check(create=False):
     """Write, read back and delete a small file where the artifacts live: the words to print when it worked;
     ArtifactsUnreachable when it did not."""
@@ -60,9 +77,9 @@ def check(create=False):
     backend.prepare(create)
     key, probe = f"checks/{uuid.uuid4().hex}", os.urandom(1024)
     try:
-        staged = backend.staging(key)
-        staged.write_bytes(probe)
-        backend.publish(staged, key)
+        with staged(key) as path:
+            path.write_bytes(probe)
+            backend.publish(path, key)
         if backend.fetch(key).read_bytes() != probe:
             raise ArtifactsUnreachable(f"{backend.describe()}: a file read back differs from what was written.")
         backend.delete(key)
@@ -103,6 +120,9 @@ class LocalFolder:
             shutil.rmtree(final)
         os.replace(staged, final)
 
+    def discard(self, staged):
+        _remove(staged)
+
     def prepare(self, create=False):
         self.root.mkdir(parents=True, exist_ok=True)
 
@@ -138,11 +158,7 @@ class LocalFolder:
             raise ArtifactMissing(key) from error
 
     def delete(self, key):
-        path = self._path(key)
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+        _remove(self._path(key))
 
 
 class ObjectStore:
@@ -175,13 +191,25 @@ class ObjectStore:
     def _name(self, key):
         return str(PurePosixPath(self.prefix, key)) if self.prefix else key
 
-    def _scratch(self):
+    def _new_scratch(self):
         folder = self.cache / "tmp" / f"{os.getpid()}-{uuid.uuid4().hex}"
         folder.mkdir(parents=True)
         return folder
 
+    @contextlib.contextmanager
+    def _scratch(self):
+        """A folder of this process's own for a download, gone when the block ends."""
+        folder = self._new_scratch()
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
     def staging(self, key):
-        return self._scratch() / PurePosixPath(key).name
+        return self._new_scratch() / PurePosixPath(key).name
+
+    def discard(self, staged):
+        shutil.rmtree(Path(staged).parent, ignore_errors=True)  # the scratch folder `staging` made for it
 
     def prepare(self, create=False):
         """Make sure the bucket is there (made with `create`) and the cache folder; ArtifactsUnreachable, in words,
@@ -189,7 +217,6 @@ class ObjectStore:
         from botocore.exceptions import BotoCoreError, ClientError
 
         self.cache.mkdir(parents=True, exist_ok=True)
-
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError as error:
@@ -214,15 +241,10 @@ class ObjectStore:
 
     def publish(self, staged, key, sha256=""):
         """Upload the staged file or folder; the staged copy becomes this machine's cached copy when `sha256` names
-        it, and goes otherwise."""
-        staged = Path(staged)
-        try:
-            self._upload(staged, key)
-            if sha256:
-                self._place(staged, self.cache / "sha256" / sha256 / PurePosixPath(key).name, keep_existing=True)
-                self._used(self.cache / "sha256" / sha256)
-        finally:
-            shutil.rmtree(staged.parent, ignore_errors=True)
+        it (otherwise `discard` removes it)."""
+        self._upload(Path(staged), key)
+        if sha256:
+            self._cache(Path(staged), sha256, PurePosixPath(key).name)
 
     def key_of(self, path):
         """The key of a folder of this machine's job folders."""
@@ -237,21 +259,20 @@ class ObjectStore:
         """Bring back under the same name every folder mirrored whole under `key` that this machine lacks."""
         for folder in self._complete_folders(key):
             if not (self.cache / folder).exists():
-                scratch = self._scratch()
-                try:
+                with self._scratch() as scratch:
                     self._download(folder, scratch / "folder")
                     self._place(scratch / "folder", self.cache / folder, keep_existing=True)
-                finally:
-                    shutil.rmtree(scratch, ignore_errors=True)
+
+    def _listed(self, key):
+        """The names of the objects under the folder `key`, as the bucket holds them."""
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                          Prefix=self._name(key) + "/"):
+            yield from (item["Key"] for item in page.get("Contents", ()))
 
     def _complete_folders(self, key):
         """The keys of the folders under `key` whose manifests say they were uploaded whole."""
-        folders, start = [], len(self.prefix) + 1 if self.prefix else 0
-        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
-                                                                          Prefix=self._name(key) + "/"):
-            folders.extend(item["Key"][start:-len(MANIFEST) - 1] for item in page.get("Contents", ())
-                           if item["Key"].endswith("/" + MANIFEST))
-        return folders
+        start = len(self.prefix) + 1 if self.prefix else 0
+        return [name[start:-len(MANIFEST) - 1] for name in self._listed(key) if name.endswith("/" + MANIFEST)]
 
     def forget_mirrored(self, key, keep=None):
         """Remove what was mirrored under `key`; with `keep`, only its own folders not named in it (a checkpoint
@@ -291,9 +312,12 @@ class ObjectStore:
             shutil.rmtree(placed) if placed.is_dir() else placed.unlink()
         os.replace(got, placed)
 
-    def _used(self, entry):
-        """Mark a cached artifact used now; then trim the cache to STUDIO_ARTIFACTS_CACHE_BYTES, least recently
-        used first, never the one just used. Scratch folders a crash left behind go after a day."""
+    def _cache(self, got, sha256, name):
+        """Keep `got` as this machine's copy of the artifact with that digest, then trim the cache to
+        STUDIO_ARTIFACTS_CACHE_BYTES, least recently used first, never the one just kept. Scratch folders a crash
+        left behind go after a day. Returns the cached path."""
+        entry = self.cache / "sha256" / sha256
+        self._place(got, entry / name, keep_existing=True)
         os.utime(entry)
         cached = [(item.stat().st_mtime, folder_size(item), item) for item in entry.parent.iterdir() if item.is_dir()]
         total = sum(size for _used, size, _item in cached)
@@ -307,6 +331,7 @@ class ObjectStore:
         for item in (self.cache / "tmp").iterdir() if (self.cache / "tmp").is_dir() else ():
             if item.stat().st_mtime < stale:
                 shutil.rmtree(item, ignore_errors=True)
+        return entry / name
 
     def fetch(self, key, sha256="", missing_ok=False):
         """A local copy: with `sha256`, kept in the cache under it and read from there next time; without, fetched
@@ -314,21 +339,18 @@ class ObjectStore:
         name = PurePosixPath(key).name
         placed = self.cache / "sha256" / sha256 / name if sha256 else self.cache / "keys" / key
         if sha256 and placed.exists():
-            self._used(placed.parent)
+            os.utime(placed.parent)  # used now: the last to leave the cache
             return placed
-        scratch = self._scratch()
-        try:
+        with self._scratch() as scratch:
             got = scratch / name
             if not self._download(key, got):
                 if missing_ok:
                     return placed
                 raise ArtifactMissing(key)
-            self._place(got, placed, keep_existing=bool(sha256))
             if sha256:
-                self._used(placed.parent)
+                return self._cache(got, sha256, name)
+            self._place(got, placed, keep_existing=False)
             return placed
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
 
     def _download(self, key, got):
         """The file or the whole folder into `got`; False when the store holds neither."""
@@ -359,10 +381,7 @@ class ObjectStore:
             raise ArtifactMissing(key) from error
 
     def delete(self, key):
-        names = [self._name(key)]
-        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
-                                                                          Prefix=self._name(key) + "/"):
-            names.extend(item["Key"] for item in page.get("Contents", ()))
+        names = [self._name(key), *self._listed(key)]
         for start in range(0, len(names), 1000):
             self.client.delete_objects(Bucket=self.bucket, Delete={
                 "Objects": [{"Key": name} for name in names[start:start + 1000]], "Quiet": True})

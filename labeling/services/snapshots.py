@@ -177,10 +177,8 @@ def _build(snapshot, reporter):
 
     snapshot.file_name = f"snapshot-{snapshot.pk}.parquet"
     store = artifacts.store()
-    staged = store.staging(snapshot.key)
     # At most the project's text: compressed, the file takes less.
     text = Document.objects.filter(corpus_id__in=corpus_ids).aggregate(total=Sum("length"))["total"] or 0
-    ensure_space(staged.parent, text, f"snapshot “{snapshot.name}”")
     metadata = {"labels": names, "kind": schema.kind, **({"task": schema.name} if schema.name else {}), "seed": snapshot.seed, "ratios": ratios,
                 "rules": dict(sorted(Counter(row.rule for row in rows).items())), "unresolved": ties,
                 "label_rule": "adjudicated > majority > single",
@@ -188,23 +186,22 @@ def _build(snapshot, reporter):
                     "unresolved_spans": sum(1 for row in rows if row.spans is None)} if span_names else {})}
     from .snapshot_file import write  # pyarrow: loaded by the worker that writes, never by the web process
 
-    try:
+    with artifacts.staged(snapshot.key) as staged:
+        ensure_space(staged.parent, text, f"snapshot “{snapshot.name}”")
         write(staged, rows, single, metadata, reporter, spans=bool(span_names))
         if span_names:
             reporter.stage(0.96, "Writing spaCy's training files")
             from .docbin import write as write_docbins  # spaCy: the worker's, never the web process's
 
-            staged_zip = store.staging(snapshot.spacy_key)
-            write_docbins(staged, names, staged_zip)
-            store.publish(staged_zip, snapshot.spacy_key)
+            with artifacts.staged(snapshot.spacy_key) as staged_zip:
+                write_docbins(staged, names, staged_zip)
+                store.publish(staged_zip, snapshot.spacy_key)
         digest = hashlib.sha256()
         with open(staged, "rb") as handle:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
         size = staged.stat().st_size
         store.publish(staged, snapshot.key, digest.hexdigest())
-    finally:
-        staged.unlink(missing_ok=True)
     counts = {split: {} for split in SPLITS}
     for row in rows:
         for label in row.labels:

@@ -23,10 +23,9 @@ def store_upload(user, project, name, chunks):
     """Write the uploaded chunks to disk, hashing as they come, then into the artifacts; refuse past the size limit."""
     stored_name = f"{uuid.uuid4().hex}.upload"  # never the user's name or extension
     key = Upload(stored_name=stored_name).key
-    path = artifacts.store().staging(key)
     digest = hashlib.sha256()
     size = 0
-    try:
+    with artifacts.staged(key) as path:  # a refused or failed upload leaves nothing behind
         with open(path, "xb") as out:
             for chunk in chunks:
                 size += len(chunk)
@@ -37,13 +36,9 @@ def store_upload(user, project, name, chunks):
                     )
                 digest.update(chunk)
                 out.write(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    if size == 0:
-        path.unlink(missing_ok=True)
-        raise ImportFileError(f"{name} is empty.")
-    artifacts.store().publish(path, key)  # no copy stays in this process's cache: a worker reads it
+        if size == 0:
+            raise ImportFileError(f"{name} is empty.")
+        artifacts.store().publish(path, key)  # no copy stays in this process's cache: a worker reads it
     upload = Upload.objects.create(
         project=project, uploaded_by=user, original_name=Path(name).name[:255], stored_name=stored_name,
         size=size, sha256=digest.hexdigest(),

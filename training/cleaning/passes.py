@@ -89,14 +89,10 @@ def documents(run, shard, *fields):
 
 def _save(key, write):
     """Write a result file aside, then publish it: a reader never sees half of one."""
-    store = artifacts.store()
-    staged = store.staging(key)
-    try:
-        with open(staged, "wb") as handle:
+    with artifacts.staged(key) as path:
+        with open(path, "wb") as handle:
             write(handle)
-        store.publish(staged, key)
-    finally:
-        staged.unlink(missing_ok=True)
+        artifacts.store().publish(path, key)
 
 
 def _save_json(key, value):

@@ -1,7 +1,6 @@
 """Cleaning, web side: check a request, record the run, start its `clean` job; and what a cleaning
 that did not finish leaves behind."""
 
-
 from django.db import transaction
 
 from labeling.models import Corpus

@@ -3,7 +3,6 @@ artifacts and fingerprinted (sha256) so that a changed byte is noticed before pr
 serving."""
 
 import hashlib
-import shutil
 
 from django.db import transaction
 from django.db.models import Max
@@ -51,16 +50,12 @@ def create_version(project, name, kind, write, *, job, params, metrics, lineage,
             version.base_id = int(base[8:])
         elif base:
             version.base_name = base
-        store = artifacts.store()
-        staged = store.staging(version.folder)
-        ensure_space(staged, needed, f"{registered.name} v{number}")
-        try:
+        with artifacts.staged(version.folder) as staged:
+            ensure_space(staged, needed, f"{registered.name} v{number}")
             write(staged)
             version.size = folder_size(staged)
             version.sha256 = artifact_sha256(staged)
-            store.publish(staged, version.folder, version.sha256)  # every file, then the row that names them
-        finally:
-            shutil.rmtree(staged, ignore_errors=True)
+            artifacts.store().publish(staged, version.folder, version.sha256)  # every file, then the row naming them
         version.save()
         audit.record(created_by, "model.version", version, project_id=project.pk, model=registered.name,
                      version=number, job=job.pk if job else None)
